@@ -1,0 +1,155 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { S3Event } from 'aws-lambda';
+import type { Clock } from '../shared/clock.js';
+import { loadConfig, type BrokerConfig } from '../shared/config.js';
+import { alibabaApplyFileUploadLeaseHandler } from '../shared/contracts/alibaba/handler.js';
+import { azureStartPendingUploadHandler } from '../shared/contracts/azure/handler.js';
+import { getLeaseHandler } from '../shared/contracts/leases/handler.js';
+import { s3UploadEventHandler } from '../shared/events/s3-upload-handler.js';
+import { ROUTES, type LambdaName } from '../shared/http/routes.js';
+import type { BrokerContext, HttpEvent, HttpResult } from '../shared/http/types.js';
+import { sweepDueLeases, type SweepReport } from '../shared/lease/sweep.js';
+import { log } from '../shared/log.js';
+import { createBrokerDeps, withObjects } from '../shared/runtime.js';
+import { compileRoutes, gatewayError, lambdaContext, matchRoute, readBody, send, toApiGatewayEvent } from './apigw.js';
+import { LOCAL_CREDENTIALS, startEmulators } from './emulators.js';
+
+export interface LocalBrokerOptions {
+  readonly dataDir: string;
+  readonly host?: string;
+  /** 0 picks a free port. */
+  readonly port?: number;
+  /** Broker settings as environment variables (RETENTION_SECONDS, LEASE_URL_TTL_SECONDS, ...). */
+  readonly env?: Record<string, string | undefined>;
+  /** 0 disables the timer (tests call sweepNow). */
+  readonly sweepIntervalSeconds?: number;
+  readonly clock?: Clock;
+}
+
+export interface LocalBroker {
+  readonly url: string;
+  readonly s3Endpoint: string;
+  readonly dynamoEndpoint: string;
+  readonly config: BrokerConfig;
+  readonly deps: ReturnType<typeof withObjects>;
+  sweepNow(): Promise<SweepReport>;
+  /** Resolves when every S3 event so far has been handled. */
+  eventsSettled(): Promise<void>;
+  close(): Promise<void>;
+}
+
+type HttpLambda = (event: HttpEvent, context: BrokerContext) => Promise<HttpResult>;
+
+/** Lambda's async invocation retries a failed event twice. */
+const EVENT_ATTEMPTS = 3;
+
+/**
+ * The whole broker on one machine: embedded S3 and DynamoDB, the same handlers the Lambdas run,
+ * fed API Gateway (payload 2.0) events and S3 event records, and the retention sweep on a timer.
+ */
+export async function startLocalBroker(options: LocalBrokerOptions): Promise<LocalBroker> {
+  const host = options.host ?? '127.0.0.1';
+  const env = { AWS_REGION: 'us-east-1', LEASE_TABLE_NAME: 'upload-leases', UPLOAD_BUCKET_NAME: 'upload-lease-broker-local', ...options.env };
+  let onEvent: (event: S3Event) => Promise<void> = async () => undefined;
+  let pendingEvents: Promise<void> = Promise.resolve();
+  const emulators = await startEmulators({
+    dataDir: options.dataDir,
+    host,
+    bucket: env.UPLOAD_BUCKET_NAME!,
+    table: env.LEASE_TABLE_NAME!,
+    region: env.AWS_REGION!,
+    onObjectCreated: (event) => {
+      const delivery = onEvent(event as S3Event);
+      pendingEvents = pendingEvents.then(() => delivery);
+      return delivery;
+    },
+  });
+  const config = loadConfig({ ...env, AWS_ENDPOINT_URL_S3: emulators.s3Endpoint, AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamoEndpoint });
+  const deps = withObjects(createBrokerDeps(config, { credentials: LOCAL_CREDENTIALS, ...(options.clock ? { clock: options.clock } : {}) }));
+
+  const s3Events = s3UploadEventHandler(deps);
+  onEvent = async (event) => {
+    for (let attempt = 1; attempt <= EVENT_ATTEMPTS; attempt++) {
+      try {
+        await s3Events(event);
+        return;
+      } catch (error) {
+        if (attempt === EVENT_ATTEMPTS) log.error('S3 event failed after retries', { attempts: attempt }, error);
+        else await new Promise((r) => setTimeout(r, 100 * attempt));
+      }
+    }
+  };
+
+  const lambdas: Record<LambdaName, HttpLambda> = {
+    'azure-start-pending-upload': azureStartPendingUploadHandler(deps),
+    'alibaba-apply-file-upload-lease': alibabaApplyFileUploadLeaseHandler(deps),
+    'get-lease': getLeaseHandler(deps),
+  };
+  const routes = compileRoutes(ROUTES);
+  const localRoutes: Record<string, () => HttpResult> = {
+    '/health': () => ({ statusCode: 200, headers: { 'content-type': 'application/json' }, body: '{"status":"ok"}' }),
+  };
+
+  const server: Server = createServer(async (req, res) => {
+    try {
+      const path = (req.url ?? '/').split('?')[0]!;
+      const local = req.method === 'GET' ? localRoutes[path] : undefined;
+      if (local) return send(res, local());
+      const match = matchRoute(routes, req.method ?? 'GET', path);
+      const body = await readBody(req);
+      if (!match) return send(res, gatewayError(404, 'Not Found'));
+      if (!body) return send(res, gatewayError(413, 'Request Entity Too Large'));
+      const event = toApiGatewayEvent(req, body, match);
+      const result = await lambdas[match.route.lambda](event, lambdaContext(match.route.lambda));
+      send(res, result);
+    } catch (error) {
+      log.error('local gateway failure', {}, error);
+      if (!res.headersSent) send(res, gatewayError(500, 'Internal Server Error'));
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 3000, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+
+  let sweeping: Promise<SweepReport> | undefined;
+  const sweepNow = () => (sweeping ??= sweepDueLeases(deps).finally(() => (sweeping = undefined)));
+  const intervalSeconds = options.sweepIntervalSeconds ?? 60;
+  const timer =
+    intervalSeconds > 0
+      ? setInterval(() => sweepNow().catch((error) => log.error('sweep failed', {}, error)), intervalSeconds * 1000)
+      : undefined;
+  // Catch up on whatever became due while the broker was down.
+  if (intervalSeconds > 0) void sweepNow().catch((error) => log.error('sweep failed', {}, error));
+
+  let closed: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${port}`,
+    s3Endpoint: emulators.s3Endpoint,
+    dynamoEndpoint: emulators.dynamoEndpoint,
+    config,
+    deps,
+    sweepNow,
+    eventsSettled: async () => {
+      let seen: Promise<void>;
+      do {
+        seen = pendingEvents;
+        await seen;
+      } while (seen !== pendingEvents);
+    },
+    close: () =>
+      (closed ??= (async () => {
+        if (timer) clearInterval(timer);
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await sweeping?.catch(() => undefined);
+        await emulators.close();
+        deps.aws.ddb.destroy();
+        deps.aws.s3.destroy();
+      })()),
+  };
+}

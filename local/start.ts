@@ -1,0 +1,58 @@
+/**
+ * `npm start`: the broker on 127.0.0.1 with embedded S3 and DynamoDB. No AWS account, no Docker.
+ * Settings come from the environment: PORT, DATA_DIR, SWEEP_INTERVAL_SECONDS and the broker's own
+ * (RETENTION_SECONDS, LEASE_URL_TTL_SECONDS, ...).
+ */
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { startLocalBroker } from './server.js';
+
+function intFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) {
+    console.error(`${name} must be a non-negative integer, got "${raw}"`);
+    process.exit(2);
+  }
+  return value;
+}
+
+const dataDir = resolve(process.env.DATA_DIR || '.data');
+mkdirSync(dataDir, { recursive: true });
+const broker = await startLocalBroker({
+  dataDir,
+  port: intFromEnv('PORT', 3000),
+  sweepIntervalSeconds: intFromEnv('SWEEP_INTERVAL_SECONDS', 60),
+  env: process.env,
+});
+
+const url = broker.url;
+console.log(`upload-lease-broker listening on ${url} (data in ${dataDir})
+
+Azure ML startPendingUpload:
+  curl -s -X POST '${url}/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/test-rg/providers/Microsoft.MachineLearningServices/workspaces/my-aml-workspace/codes/my-code/versions/1/startPendingUpload?api-version=2025-09-01' \\
+    -H 'content-type: application/json' -d '{"pendingUploadId":"my-upload-1"}'
+
+Alibaba ApplyFileUploadLease:
+  curl -s -X POST '${url}/ws_3AXoiweeTyTd03IN/datacenter/category/default' \\
+    --data-urlencode FileName=report.pdf -d Md5=$(md5sum report.pdf | cut -c1-32) -d SizeInBytes=$(stat -c%s report.pdf)
+
+Lease status:  curl -s ${url}/leases/<x-lease-id header or FileUploadLeaseId>
+Press Ctrl-C to stop.`);
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping...`);
+    broker.close().then(
+      () => process.exit(0),
+      (error) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  });
+}

@@ -1,0 +1,72 @@
+/** Broker configuration, read once per cold start. Missing required values fail loudly. */
+export interface BrokerConfig {
+  readonly region: string;
+  readonly tableName: string;
+  readonly bucketName: string;
+  /** Lifetime of every presigned PUT URL. */
+  readonly urlTtlSeconds: number;
+  /** How long an uploaded temporary object is kept (12 h by default, per the Alibaba contract). */
+  readonly retentionSeconds: number;
+  /** How long a finished lease record stays readable before DynamoDB TTL may remove it. */
+  readonly recordRetentionSeconds: number;
+  /** Grace after URL expiry before an unused lease is swept (an upload may still be in flight). */
+  readonly pendingGraceSeconds: number;
+  /** Set only for emulators/LocalStack: path-style URLs against this origin. */
+  readonly s3Endpoint?: string;
+  /** Set only for emulators/LocalStack. */
+  readonly dynamoEndpoint?: string;
+  /** Alibaba contract: lease calls per workspace per second (0 disables). */
+  readonly alibabaRateLimitPerSecond: number;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+function required(env: Env, name: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new ConfigError(`Missing required environment variable ${name}`);
+  return value;
+}
+
+function positiveInt(env: Env, name: string, fallback: number, { allowZero = false } = {}): number {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < (allowZero ? 0 : 1)) {
+    throw new ConfigError(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer, got "${raw}"`);
+  }
+  return value;
+}
+
+export const DEFAULTS = Object.freeze({
+  urlTtlSeconds: 600,
+  retentionSeconds: 43_200,
+  recordRetentionSeconds: 7 * 24 * 3600,
+  pendingGraceSeconds: 300,
+  alibabaRateLimitPerSecond: 10,
+});
+
+export function loadConfig(env: Env = process.env): BrokerConfig {
+  const urlTtlSeconds = positiveInt(env, 'LEASE_URL_TTL_SECONDS', DEFAULTS.urlTtlSeconds);
+  // SigV4 presigned URLs cannot live longer than 7 days; the contracts promise minutes.
+  if (urlTtlSeconds > 604_800) throw new ConfigError('LEASE_URL_TTL_SECONDS must be at most 604800');
+  const s3Endpoint = env.AWS_ENDPOINT_URL_S3?.trim() || env.AWS_ENDPOINT_URL?.trim() || undefined;
+  const dynamoEndpoint = env.AWS_ENDPOINT_URL_DYNAMODB?.trim() || env.AWS_ENDPOINT_URL?.trim() || undefined;
+  return Object.freeze({
+    region: env.AWS_REGION?.trim() || required(env, 'AWS_DEFAULT_REGION'),
+    tableName: required(env, 'LEASE_TABLE_NAME'),
+    bucketName: required(env, 'UPLOAD_BUCKET_NAME'),
+    urlTtlSeconds,
+    retentionSeconds: positiveInt(env, 'RETENTION_SECONDS', DEFAULTS.retentionSeconds),
+    recordRetentionSeconds: positiveInt(env, 'RECORD_RETENTION_SECONDS', DEFAULTS.recordRetentionSeconds),
+    pendingGraceSeconds: positiveInt(env, 'PENDING_GRACE_SECONDS', DEFAULTS.pendingGraceSeconds, { allowZero: true }),
+    alibabaRateLimitPerSecond: positiveInt(env, 'ALIBABA_RATE_LIMIT_PER_SECOND', DEFAULTS.alibabaRateLimitPerSecond, {
+      allowZero: true,
+    }),
+    ...(s3Endpoint ? { s3Endpoint } : {}),
+    ...(dynamoEndpoint ? { dynamoEndpoint } : {}),
+  });
+}

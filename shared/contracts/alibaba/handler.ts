@@ -1,0 +1,43 @@
+import { contentTypeForFileName } from '../../content-types.js';
+import { httpHandler } from '../../http/handler.js';
+import { json } from '../../http/respond.js';
+import { newAlibabaLeaseId } from '../../ids.js';
+import { objectKeyFor } from '../../keys.js';
+import { issueLease, type LeaseEngineDeps } from '../../lease/engine.js';
+import { alibabaEdge } from './edge.js';
+import { parseAlibabaRequest } from './request.js';
+
+/** Not idempotent: every call is a new lease, as the contract says. */
+export function alibabaApplyFileUploadLeaseHandler(deps: LeaseEngineDeps) {
+  return httpHandler(alibabaEdge, async (event, context) => {
+    const request = parseAlibabaRequest(event);
+    const leaseId = newAlibabaLeaseId(deps.clock.now());
+    const issued = await issueLease(
+      deps,
+      {
+        leaseId,
+        contract: 'alibaba-model-studio',
+        scope: `${request.workspaceId}/${request.categoryId}`,
+        objectKey: objectKeyFor(leaseId, request.fileName),
+        fileName: request.fileName,
+        declaredSize: request.sizeInBytes,
+        declaredMd5: request.md5,
+        contentType: contentTypeForFileName(request.fileName)!,
+      },
+      { createOrGet: false },
+    );
+    const body = {
+      Code: 'Success',
+      Data: {
+        FileUploadLeaseId: leaseId,
+        Param: { Method: 'PUT', Url: issued.uploadUrl, Headers: issued.uploadHeaders },
+        Type: 'HTTP',
+      },
+      Message: 'success',
+      RequestId: context.brokerRequestId,
+      Status: '200',
+      Success: true,
+    };
+    return json(200, body, { 'x-lease-id': leaseId });
+  });
+}

@@ -1,0 +1,58 @@
+import { FileTooLargeError, ValidationError } from '../../errors.js';
+import { validateAlibabaParams, validateAlibabaPath } from '../../generated/validators.js';
+import { bodyText, header, mediaKind, parseJsonObject, requireMediaKind, singleValued } from '../../http/body.js';
+import type { HttpEvent } from '../../http/types.js';
+import { ALIBABA_MAX_FILE_BYTES, alibabaParamsSchema, alibabaPathSchema } from '../../schemas/alibaba.js';
+import { validated } from '../../validation.js';
+
+export interface AlibabaRequest {
+  readonly workspaceId: string;
+  readonly categoryId: string;
+  readonly fileName: string;
+  /** Lower-case hex. */
+  readonly md5: string;
+  readonly sizeInBytes: number;
+}
+
+const PARAMS = ['FileName', 'Md5', 'SizeInBytes'] as const;
+
+/** Body parameters as the SDKs send them (form), as JSON, or nothing (all in the query string). */
+function bodyParams(event: HttpEvent): Record<string, unknown> {
+  const text = bodyText(event);
+  if (text.trim() === '') return {};
+  const kind = mediaKind(event);
+  requireMediaKind(kind, ['form', 'json'], header(event, 'content-type'));
+  if (kind === 'form') return singleValued(new URLSearchParams(text), PARAMS, 'body');
+  return parseJsonObject(text, 'request body') ?? {};
+}
+
+/** Query and body together; the same parameter in both must agree. */
+function mergedParams(event: HttpEvent): Record<string, unknown> {
+  const query = singleValued(new URLSearchParams(event.rawQueryString ?? ''), PARAMS, 'query');
+  const body = bodyParams(event);
+  const merged: Record<string, unknown> = { ...query };
+  for (const name of PARAMS) {
+    const value = body[name];
+    if (value === undefined) continue;
+    if (name in query && String(value) !== query[name]) {
+      throw new ValidationError(`The parameter ${name} is given in the query and the body with different values.`, name, 'body', 'duplicate');
+    }
+    merged[name] = value;
+  }
+  return merged;
+}
+
+export function parseAlibabaRequest(event: HttpEvent): AlibabaRequest {
+  const path = validated<typeof alibabaPathSchema>(validateAlibabaPath, event.pathParameters ?? {}, 'path');
+  const params = validated<typeof alibabaParamsSchema>(validateAlibabaParams, mergedParams(event), 'body');
+  const size = typeof params.SizeInBytes === 'number' ? params.SizeInBytes : Number(params.SizeInBytes);
+  if (size < 1) throw new ValidationError('The value of SizeInBytes must be between 1 and 100000000.', 'SizeInBytes', 'body');
+  if (size > ALIBABA_MAX_FILE_BYTES) throw new FileTooLargeError(size, ALIBABA_MAX_FILE_BYTES);
+  return {
+    workspaceId: path.WorkspaceId,
+    categoryId: path.CategoryId,
+    fileName: params.FileName,
+    md5: params.Md5.toLowerCase(),
+    sizeInBytes: size,
+  };
+}

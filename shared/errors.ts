@@ -1,0 +1,101 @@
+/**
+ * Domain errors. Handlers throw these; each contract maps them to its own wire format
+ * in exactly one place (contracts/<name>/errors.ts).
+ */
+export abstract class BrokerError extends Error {
+  abstract readonly kind: string;
+}
+
+/** A request parameter broke a documented constraint. `target` names the parameter as the contract spells it. */
+export class ValidationError extends BrokerError {
+  readonly kind = 'validation';
+  constructor(
+    message: string,
+    readonly target: string | undefined,
+    readonly location: 'path' | 'query' | 'body',
+    readonly reason: 'missing' | 'invalid' | 'duplicate' = 'invalid',
+  ) {
+    super(message);
+  }
+}
+
+export class MissingApiVersionError extends BrokerError {
+  readonly kind = 'missing-api-version';
+  constructor() {
+    super("The api-version query parameter (?api-version=) is required for all requests.");
+  }
+}
+
+export class UnsupportedApiVersionError extends BrokerError {
+  readonly kind = 'unsupported-api-version';
+  constructor(
+    readonly apiVersion: string,
+    readonly supported: readonly string[],
+    readonly malformed: boolean,
+  ) {
+    super(
+      malformed
+        ? `The api-version '${apiVersion}' is invalid. The supported versions are '${supported.join(',')}'.`
+        : `No registered resource provider found for API version '${apiVersion}'. The supported api-versions are '${supported.join(', ')}'.`,
+    );
+  }
+}
+
+export class UnsupportedMediaTypeError extends BrokerError {
+  readonly kind = 'unsupported-media-type';
+}
+
+export class MalformedBodyError extends BrokerError {
+  readonly kind = 'malformed-body';
+}
+
+export class FileTooLargeError extends BrokerError {
+  readonly kind = 'file-too-large';
+  constructor(
+    readonly size: number,
+    readonly limit: number,
+  ) {
+    super(`The file size ${size} exceeds the limit of ${limit} bytes.`);
+  }
+}
+
+export class LeaseNotFoundError extends BrokerError {
+  readonly kind = 'lease-not-found';
+  constructor(readonly leaseId: string) {
+    super(`No lease with id '${leaseId}' exists.`);
+  }
+}
+
+export class RouteNotFoundError extends BrokerError {
+  readonly kind = 'route-not-found';
+}
+
+export class RateLimitedError extends BrokerError {
+  readonly kind = 'rate-limited';
+  constructor(readonly retryAfterSeconds: number) {
+    super('Request was denied due to request throttling.');
+  }
+}
+
+/**
+ * A dependency (DynamoDB, S3, credentials) failed. `throttled` (throttling or the dependency saying it is
+ * unavailable) becomes 503 with Retry-After; anything else a 500.
+ */
+export class DependencyError extends BrokerError {
+  readonly kind = 'dependency';
+  constructor(
+    readonly dependency: 'dynamodb' | 's3' | 'credentials',
+    readonly throttled: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      throttled
+        ? 'The service is temporarily unavailable. Retry the request later.'
+        : 'The service failed to process the request. Retry the request; the lease was not created.',
+      options,
+    );
+  }
+}
+
+/** Seconds a client should wait before retrying a throttled or unavailable call. */
+export const RETRY_AFTER_SECONDS = 1;

@@ -1,0 +1,61 @@
+import { MalformedBodyError, UnsupportedMediaTypeError, ValidationError } from '../errors.js';
+import type { HttpEvent } from './types.js';
+
+export type MediaKind = 'none' | 'json' | 'form' | 'other';
+
+/** Headers are lower-cased by @middy/http-header-normalizer before handlers run. */
+export function header(event: HttpEvent, name: string): string | undefined {
+  return event.headers?.[name];
+}
+
+export function bodyText(event: HttpEvent): string {
+  if (event.body === undefined || event.body === null) return '';
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+}
+
+export function mediaKind(event: HttpEvent): MediaKind {
+  const type = header(event, 'content-type')?.split(';')[0]?.trim().toLowerCase();
+  if (!type) return 'none';
+  if (type === 'application/json' || /^application\/[\w.+-]+\+json$/.test(type)) return 'json';
+  if (type === 'application/x-www-form-urlencoded') return 'form';
+  return 'other';
+}
+
+/** A JSON object body; `__proto__`/`constructor` keys are dropped so no client can touch prototypes. */
+export function parseJsonObject(text: string, what: string): Record<string, unknown> | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text, (key, v) => (key === '__proto__' || key === 'constructor' ? undefined : v));
+  } catch {
+    throw new MalformedBodyError(`The ${what} is not valid JSON.`);
+  }
+  if (value === null) return null;
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new MalformedBodyError(`The ${what} must be a JSON object.`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Query or form parameters; a name given more than once with different values is refused. */
+export function singleValued(
+  params: URLSearchParams,
+  names: readonly string[],
+  location: 'query' | 'body',
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of names) {
+    const values = new Set(params.getAll(name));
+    if (values.size > 1) {
+      throw new ValidationError(`The parameter ${name} is given more than once with different values.`, name, location, 'duplicate');
+    }
+    const [value] = values;
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}
+
+export function requireMediaKind(kind: MediaKind, allowed: readonly MediaKind[], contentType: string | undefined): void {
+  if (!allowed.includes(kind)) {
+    throw new UnsupportedMediaTypeError(`The content type '${contentType ?? ''}' is not supported for this request.`);
+  }
+}

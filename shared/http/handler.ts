@@ -1,0 +1,44 @@
+import middy, { type MiddlewareObj } from '@middy/core';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import httpSecurityHeaders from '@middy/http-security-headers';
+import { BrokerError } from '../errors.js';
+import { log } from '../log.js';
+import type { BrokerContext, ContractEdge, HttpEvent, HttpResult } from './types.js';
+
+export type HttpFn = (event: HttpEvent, context: BrokerContext) => Promise<HttpResult>;
+
+/**
+ * Gives every request its contract's request id, adds the contract's headers to every response, and
+ * turns any error into the contract's error format (never a stack trace or a bare 500).
+ */
+function contractEdge(edge: ContractEdge): MiddlewareObj<HttpEvent, HttpResult, Error, BrokerContext> {
+  const requestIdOf = (context: BrokerContext) => (context.brokerRequestId ??= edge.newRequestId());
+  return {
+    before: (request) => {
+      requestIdOf(request.context);
+    },
+    after: (request) => {
+      const response = request.response!;
+      response.headers = { ...edge.responseHeaders(request.event, requestIdOf(request.context)), ...response.headers };
+    },
+    onError: (request) => {
+      const requestId = requestIdOf(request.context);
+      const error = request.error;
+      const response = edge.errorResponse(error, requestId);
+      const fields = { contract: edge.name, requestId, statusCode: response.statusCode, routeKey: request.event?.routeKey };
+      if (response.statusCode >= 500) log.error('request failed', fields, error);
+      else log.info('request rejected', { ...fields, reason: error instanceof BrokerError ? error.message : String(error) });
+      response.headers = { ...edge.responseHeaders(request.event, requestId), ...response.headers };
+      request.response = response;
+    },
+  };
+}
+
+/** The middy chain every API Lambda shares; the edge is used last so its onError runs first. */
+export function httpHandler(edge: ContractEdge, fn: HttpFn) {
+  return middy<HttpEvent, HttpResult, Error, BrokerContext>()
+    .use(httpHeaderNormalizer())
+    .use(httpSecurityHeaders())
+    .use(contractEdge(edge))
+    .handler(fn);
+}

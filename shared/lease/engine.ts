@@ -1,0 +1,131 @@
+import type { Clock } from '../clock.js';
+import type { BrokerConfig } from '../config.js';
+import { DependencyError, LeaseNotFoundError } from '../errors.js';
+import type { PutUrlSpec, UploadPresigner } from '../presign.js';
+import { md5HexToBase64 } from '../md5.js';
+import { dueShardOf, effectiveStatus, pendingDueAt, ttlFor, type LeaseRecord, type NewLease } from './model.js';
+import type { LeaseStore } from './store.js';
+
+export interface LeaseEngineDeps {
+  readonly store: LeaseStore;
+  readonly presigner: UploadPresigner;
+  readonly config: BrokerConfig;
+  readonly clock: Clock;
+}
+
+export interface IssuedLease {
+  readonly lease: LeaseRecord;
+  /** Presigned PUT URL; S3 checks every header the lease declares. */
+  readonly uploadUrl: string;
+  /** The same object without query string. */
+  readonly objectUrl: string;
+  /** The headers a client must send with the PUT (those that were signed). */
+  readonly uploadHeaders: Readonly<Record<string, string>>;
+  readonly created: boolean;
+}
+
+/** Upload fields of a previous life of a lease, dropped when an Azure create-or-get revives it. */
+const UPLOAD_FIELDS = ['uploadedAt', 'size', 'eTag', 'retainUntil', 'rejectReason', 'expiredAt'] as const;
+const MAX_RENEW_ATTEMPTS = 3;
+
+function uploadHeadersOf(lease: Pick<LeaseRecord, 'contentType' | 'declaredMd5'>): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (lease.contentType !== undefined) headers['Content-Type'] = lease.contentType;
+  if (lease.declaredMd5 !== undefined) headers['Content-MD5'] = md5HexToBase64(lease.declaredMd5);
+  return headers;
+}
+
+async function presign(deps: LeaseEngineDeps, lease: LeaseRecord, now: number): Promise<string> {
+  const spec: PutUrlSpec = {
+    key: lease.objectKey,
+    expiresInSeconds: Math.max(1, Math.round((lease.urlExpiresAt - now) / 1000)),
+    ...(lease.contentType !== undefined ? { contentType: lease.contentType } : {}),
+    ...(lease.declaredMd5 !== undefined ? { contentMd5: md5HexToBase64(lease.declaredMd5) } : {}),
+    ...(lease.declaredSize !== undefined ? { contentLength: lease.declaredSize } : {}),
+  };
+  try {
+    return await deps.presigner.presignPut(spec, now);
+  } catch (error) {
+    throw new DependencyError('credentials', false, { cause: error });
+  }
+}
+
+function issued(deps: LeaseEngineDeps, lease: LeaseRecord, uploadUrl: string, created: boolean): IssuedLease {
+  return {
+    lease,
+    uploadUrl,
+    objectUrl: deps.presigner.objectUrl(lease.objectKey),
+    uploadHeaders: uploadHeadersOf(lease),
+    created,
+  };
+}
+
+/**
+ * Records a new PENDING lease and hands out its URL. The URL is signed before the write (so a signing
+ * failure leaves nothing behind) and returned only after the conditional write succeeded.
+ * With `createOrGet`, an existing lease with the same id is returned instead, with a fresh URL.
+ */
+export async function issueLease(
+  deps: LeaseEngineDeps,
+  spec: NewLease,
+  { createOrGet }: { createOrGet: boolean },
+): Promise<IssuedLease> {
+  const { config, clock, store } = deps;
+  const now = clock.now();
+  const urlExpiresAt = now + config.urlTtlSeconds * 1000;
+  const dueAt = pendingDueAt(urlExpiresAt, config);
+  const record: LeaseRecord = {
+    ...spec,
+    status: 'PENDING',
+    createdAt: now,
+    urlExpiresAt,
+    dueShard: dueShardOf(spec.leaseId),
+    dueAt,
+    expiresAt: ttlFor(dueAt, config),
+  };
+  const uploadUrl = await presign(deps, record, now);
+  if (await store.putNew(record)) return issued(deps, record, uploadUrl, true);
+  // Random ids never collide in practice; a collision must not hand out someone else's lease.
+  if (!createOrGet) throw new DependencyError('dynamodb', false);
+  return renewLease(deps, spec.leaseId, now);
+}
+
+/**
+ * Create-or-get on an existing lease: same lease and object, a fresh URL. A lease that has run its
+ * course (expired or rejected) is revived as PENDING for the same object, as the contract promises.
+ */
+async function renewLease(deps: LeaseEngineDeps, leaseId: string, now: number): Promise<IssuedLease> {
+  const { config, store } = deps;
+  const urlExpiresAt = now + config.urlTtlSeconds * 1000;
+  for (let attempt = 0; attempt < MAX_RENEW_ATTEMPTS; attempt++) {
+    const current = await store.get(leaseId);
+    if (!current) {
+      throw new DependencyError('dynamodb', true); // removed between our put and get: let the client retry
+    }
+    const live = effectiveStatus(current, now);
+    let next: LeaseRecord;
+    let removed: readonly (keyof LeaseRecord)[] = [];
+    if (live === 'PENDING' || live === 'UPLOADED') {
+      const dueAt = live === 'PENDING' ? pendingDueAt(urlExpiresAt, config) : current.dueAt!;
+      next = { ...current, urlExpiresAt, dueAt, expiresAt: Math.max(current.expiresAt, ttlFor(dueAt, config)) };
+    } else {
+      const dueAt = pendingDueAt(urlExpiresAt, config);
+      next = { ...current, status: 'PENDING', urlExpiresAt, dueShard: dueShardOf(leaseId), dueAt, expiresAt: ttlFor(dueAt, config) };
+      for (const field of UPLOAD_FIELDS) delete next[field];
+      removed = UPLOAD_FIELDS.filter((f) => current[f] !== undefined);
+    }
+    const uploadUrl = await presign(deps, next, now);
+    const { status, urlExpiresAt: u, dueShard, dueAt, expiresAt } = next;
+    if (await store.transition(leaseId, { status: current.status }, { status, urlExpiresAt: u, dueShard, dueAt, expiresAt }, removed)) {
+      return issued(deps, next, uploadUrl, false);
+    }
+  }
+  throw new DependencyError('dynamodb', true);
+}
+
+/** The lease as stored, or LeaseNotFoundError. Records past their TTL count as gone even before DynamoDB removes them. */
+export async function readLease(deps: Pick<LeaseEngineDeps, 'store' | 'clock'>, leaseId: string): Promise<LeaseRecord> {
+  const record = await deps.store.get(leaseId);
+  if (!record || record.expiresAt * 1000 <= deps.clock.now()) throw new LeaseNotFoundError(leaseId);
+  return record;
+}

@@ -1,0 +1,118 @@
+import type { BrokerConfig } from '../config.js';
+import { LEASE_TABLE } from './table.js';
+
+export const LEASE_STATUSES = ['PENDING', 'UPLOADED', 'REJECTED', 'EXPIRED'] as const;
+export type LeaseStatus = (typeof LEASE_STATUSES)[number];
+
+export const CONTRACTS = ['azure-ml', 'alibaba-model-studio'] as const;
+export type ContractName = (typeof CONTRACTS)[number];
+
+export const REJECT_REASONS = ['SIZE_MISMATCH', 'MD5_MISMATCH', 'CONTENT_TYPE_MISMATCH', 'UPLOADED_AFTER_URL_EXPIRY'] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
+
+/** One lease as stored in DynamoDB. Times are epoch milliseconds; `expiresAt` is the TTL (epoch seconds). */
+export interface LeaseRecord {
+  leaseId: string;
+  contract: ContractName;
+  /** Who the lease belongs to, e.g. the Azure workspace/code/version or the Alibaba workspace/category. */
+  scope: string;
+  objectKey: string;
+  /** The client's own file name, kept here and never trusted in the key. */
+  fileName?: string;
+  declaredSize?: number;
+  declaredMd5?: string;
+  contentType?: string;
+  /** Azure create-or-get id. */
+  pendingUploadId?: string;
+  status: LeaseStatus;
+  createdAt: number;
+  urlExpiresAt: number;
+  uploadedAt?: number;
+  size?: number;
+  eTag?: string;
+  sequencer?: string;
+  retainUntil?: number;
+  rejectReason?: RejectReason;
+  expiredAt?: number;
+  /** Sparse due index: present only while the sweep still has work to do on this lease. */
+  dueShard?: string;
+  dueAt?: number;
+  expiresAt: number;
+}
+
+/** Fields a contract decides for a new lease; the engine adds the rest. */
+export interface NewLease {
+  leaseId: string;
+  contract: ContractName;
+  scope: string;
+  objectKey: string;
+  fileName?: string;
+  declaredSize?: number;
+  declaredMd5?: string;
+  contentType?: string;
+  pendingUploadId?: string;
+}
+
+export function dueShardOf(leaseId: string): string {
+  let h = 0;
+  for (let i = 0; i < leaseId.length; i++) h = (h * 31 + leaseId.charCodeAt(i)) >>> 0;
+  return `DUE#${h % LEASE_TABLE.dueShards}`;
+}
+
+/** When an unused PENDING lease is due: URL expiry plus a grace for uploads still in flight. */
+export const pendingDueAt = (urlExpiresAt: number, config: BrokerConfig): number =>
+  urlExpiresAt + config.pendingGraceSeconds * 1000;
+
+/** DynamoDB TTL: the record stays readable for recordRetentionSeconds after its last due time. */
+export const ttlFor = (lastDueAt: number, config: BrokerConfig): number =>
+  Math.ceil(lastDueAt / 1000) + config.recordRetentionSeconds;
+
+/**
+ * What a reader sees. Reads never trust DynamoDB TTL or the sweep's progress: a lease past its due
+ * time reads as EXPIRED even if the sweep has not reached it yet.
+ */
+export function effectiveStatus(record: LeaseRecord, now: number): LeaseStatus {
+  if ((record.status === 'PENDING' || record.status === 'UPLOADED') && record.dueAt !== undefined && now >= record.dueAt) {
+    return 'EXPIRED';
+  }
+  return record.status;
+}
+
+export interface LeaseView {
+  leaseId: string;
+  contract: ContractName;
+  status: LeaseStatus;
+  createdAt: string;
+  urlExpiresAt: string;
+  fileName?: string;
+  declaredSize?: number;
+  contentType?: string;
+  uploadedAt?: string;
+  size?: number;
+  retainUntil?: string;
+  rejectReason?: RejectReason;
+  expiredAt?: string;
+}
+
+const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
+
+export function toLeaseView(record: LeaseRecord, now: number): LeaseView {
+  const status = effectiveStatus(record, now);
+  const view: LeaseView = {
+    leaseId: record.leaseId,
+    contract: record.contract,
+    status,
+    createdAt: iso(record.createdAt)!,
+    urlExpiresAt: iso(record.urlExpiresAt)!,
+  };
+  if (record.fileName !== undefined) view.fileName = record.fileName;
+  if (record.declaredSize !== undefined) view.declaredSize = record.declaredSize;
+  if (record.contentType !== undefined) view.contentType = record.contentType;
+  if (record.uploadedAt !== undefined) view.uploadedAt = iso(record.uploadedAt)!;
+  if (record.size !== undefined) view.size = record.size;
+  if (record.retainUntil !== undefined) view.retainUntil = iso(record.retainUntil)!;
+  if (record.rejectReason !== undefined) view.rejectReason = record.rejectReason;
+  const expiredAt = record.expiredAt ?? (status === 'EXPIRED' ? record.dueAt : undefined);
+  if (expiredAt !== undefined) view.expiredAt = iso(expiredAt)!;
+  return view;
+}

@@ -1,0 +1,101 @@
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { toDependencyError } from '../aws/dependency-errors.js';
+import type { LeaseRecord } from './model.js';
+
+/** DynamoDB persistence of lease records. Every write is conditional; nothing here scans. */
+export interface LeaseStore {
+  /** Writes a new record unless one with the same id exists; false when it did. */
+  putNew(record: LeaseRecord): Promise<boolean>;
+  get(leaseId: string): Promise<LeaseRecord | undefined>;
+  /**
+   * Applies `changes` only while the stored record still has `expected.status` (and sequencer, when
+   * given): optimistic concurrency for every state transition. False when the condition failed.
+   */
+  transition(
+    leaseId: string,
+    expected: { status: LeaseRecord['status']; sequencer?: string | null; dueAt?: number },
+    changes: Partial<LeaseRecord>,
+    remove?: readonly (keyof LeaseRecord)[],
+  ): Promise<boolean>;
+}
+
+export const isConditionFailure = (error: unknown): boolean =>
+  (error as { name?: string } | undefined)?.name === 'ConditionalCheckFailedException';
+
+export function createLeaseStore(ddb: DynamoDBDocumentClient, tableName: string): LeaseStore {
+  return {
+    async putNew(record) {
+      try {
+        await ddb.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: record,
+            ConditionExpression: 'attribute_not_exists(leaseId)',
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw toDependencyError('dynamodb', error);
+      }
+    },
+
+    async get(leaseId) {
+      try {
+        const out = await ddb.send(new GetCommand({ TableName: tableName, Key: { leaseId }, ConsistentRead: true }));
+        return out.Item as LeaseRecord | undefined;
+      } catch (error) {
+        throw toDependencyError('dynamodb', error);
+      }
+    },
+
+    async transition(leaseId, expected, changes, remove = []) {
+      const names: Record<string, string> = { '#status': 'status' };
+      const values: Record<string, unknown> = { ':expectedStatus': expected.status };
+      const sets: string[] = [];
+      for (const [field, value] of Object.entries(changes)) {
+        if (value === undefined) continue;
+        names[`#${field}`] = field;
+        values[`:${field}`] = value;
+        sets.push(`#${field} = :${field}`);
+      }
+      for (const field of remove) names[`#${String(field)}`] = String(field);
+      let condition = 'attribute_exists(leaseId) AND #status = :expectedStatus';
+      if (expected.sequencer === null) {
+        condition += ' AND attribute_not_exists(#seqExpected)';
+        names['#seqExpected'] = 'sequencer';
+      } else if (expected.sequencer !== undefined) {
+        condition += ' AND #seqExpected = :seqExpected';
+        names['#seqExpected'] = 'sequencer';
+        values[':seqExpected'] = expected.sequencer;
+      }
+      if (expected.dueAt !== undefined) {
+        condition += ' AND #dueExpected = :dueExpected';
+        names['#dueExpected'] = 'dueAt';
+        values[':dueExpected'] = expected.dueAt;
+      }
+      const update = [
+        sets.length ? `SET ${sets.join(', ')}` : '',
+        remove.length ? `REMOVE ${remove.map((f) => `#${String(f)}`).join(', ')}` : '',
+      ]
+        .filter(Boolean)
+        .join(' ');
+      try {
+        await ddb.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { leaseId },
+            UpdateExpression: update,
+            ConditionExpression: condition,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw toDependencyError('dynamodb', error);
+      }
+    },
+  };
+}

@@ -1,0 +1,37 @@
+/**
+ * The lease table's shape, in one place for the CDK stack, the local emulator and the store.
+ * Partition key: leaseId. A sparse GSI (dueShard, dueAt) holds only leases that still have work
+ * due (PENDING, UPLOADED), so the retention sweep queries it instead of scanning the table.
+ */
+export const LEASE_TABLE = Object.freeze({
+  partitionKey: 'leaseId',
+  ttlAttribute: 'expiresAt',
+  dueIndex: Object.freeze({ name: 'byDue', partitionKey: 'dueShard', sortKey: 'dueAt' }),
+  /** Spreads the index over a few partitions; the sweep queries every shard. */
+  dueShards: 4,
+});
+
+/** CreateTable input for emulators (dynalite, LocalStack bootstrap); the CDK stack mirrors it. */
+export function createTableInput(tableName: string) {
+  const { partitionKey, dueIndex } = LEASE_TABLE;
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST' as const,
+    AttributeDefinitions: [
+      { AttributeName: partitionKey, AttributeType: 'S' as const },
+      { AttributeName: dueIndex.partitionKey, AttributeType: 'S' as const },
+      { AttributeName: dueIndex.sortKey, AttributeType: 'N' as const },
+    ],
+    KeySchema: [{ AttributeName: partitionKey, KeyType: 'HASH' as const }],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: dueIndex.name,
+        KeySchema: [
+          { AttributeName: dueIndex.partitionKey, KeyType: 'HASH' as const },
+          { AttributeName: dueIndex.sortKey, KeyType: 'RANGE' as const },
+        ],
+        Projection: { ProjectionType: 'KEYS_ONLY' as const },
+      },
+    ],
+  };
+}

@@ -1,0 +1,138 @@
+import type { Clock } from '../clock.js';
+import type { BrokerConfig } from '../config.js';
+import { leaseIdFromKey } from '../keys.js';
+import { log } from '../log.js';
+import { etagToMd5Hex } from '../md5.js';
+import type { ObjectStore, StoredObject } from '../storage.js';
+import { dueShardOf, ttlFor, type LeaseRecord, type RejectReason } from './model.js';
+import { compareSequencers } from './sequencer.js';
+import type { LeaseStore } from './store.js';
+
+export interface UploadDeps {
+  readonly store: LeaseStore;
+  readonly objects: ObjectStore;
+  readonly config: BrokerConfig;
+  readonly clock: Clock;
+}
+
+/** One ObjectCreated record, key already decoded. */
+export interface ObjectCreated {
+  readonly key: string;
+  readonly size: number;
+  readonly eTag: string;
+  readonly sequencer: string;
+  /** When S3 stored the object (epoch ms). */
+  readonly eventTime: number;
+}
+
+export type UploadOutcome =
+  | 'uploaded'
+  | 'rejected'
+  | 'duplicate'
+  | 'stale'
+  | 'superseded'
+  | 'orphan-no-lease'
+  | 'orphan-expired'
+  | 'orphan-rejected'
+  | 'orphan-late';
+
+const MAX_ATTEMPTS = 5;
+
+/** Compares what arrived with what the lease declared; the first mismatch wins. */
+export function verify(lease: LeaseRecord, object: ObjectCreated, stored?: StoredObject): RejectReason | undefined {
+  if (lease.declaredSize !== undefined && object.size !== lease.declaredSize) return 'SIZE_MISMATCH';
+  if (lease.declaredMd5 !== undefined && etagToMd5Hex(object.eTag) !== lease.declaredMd5.toLowerCase()) return 'MD5_MISMATCH';
+  if (lease.contentType !== undefined && stored && normaliseType(stored.contentType) !== normaliseType(lease.contentType)) {
+    return 'CONTENT_TYPE_MISMATCH';
+  }
+  return undefined;
+}
+
+const normaliseType = (t: string | undefined) => (t ?? '').split(';')[0]!.trim().toLowerCase();
+
+/**
+ * Moves a lease PENDING -> UPLOADED (or REJECTED) for one S3 event, exactly once under duplicate and
+ * out-of-order delivery: every write is conditional on the status and sequencer it was decided on, and
+ * an event whose sequencer is not newer than the lease's is a no-op. Anything no lease owns is deleted.
+ * Dependency errors propagate so Lambda retries the event.
+ */
+export async function recordUpload(deps: UploadDeps, object: ObjectCreated): Promise<UploadOutcome> {
+  const leaseId = leaseIdFromKey(object.key);
+  const lease = leaseId ? await deps.store.get(leaseId) : undefined;
+  if (!lease || lease.objectKey !== object.key) return orphan(deps, object, 'orphan-no-lease');
+  return decide(deps, lease, object, 0);
+}
+
+async function decide(deps: UploadDeps, lease: LeaseRecord, object: ObjectCreated, attempt: number): Promise<UploadOutcome> {
+  const { config, store } = deps;
+  if (lease.status === 'REJECTED') return orphan(deps, object, 'orphan-rejected');
+  if (lease.status === 'EXPIRED') return orphan(deps, object, 'orphan-expired');
+  if (lease.sequencer !== undefined) {
+    const order = compareSequencers(object.sequencer, lease.sequencer);
+    if (order === 0) return 'duplicate';
+    if (order < 0) return 'stale';
+  }
+  const expected = { status: lease.status, sequencer: lease.sequencer ?? null };
+  const now = deps.clock.now();
+
+  if (object.eventTime > lease.urlExpiresAt + config.pendingGraceSeconds * 1000) {
+    // S3 refuses expired URLs; an object landing this late was not put through this lease's URL.
+    const expired = await store.transition(
+      lease.leaseId,
+      expected,
+      { status: 'EXPIRED', expiredAt: now, sequencer: object.sequencer, expiresAt: ttlFor(now, config) },
+      ['dueShard', 'dueAt'],
+    );
+    if (!expired) return retry(deps, lease, object, attempt);
+    return orphan(deps, object, 'orphan-late', lease.leaseId);
+  }
+
+  let stored: StoredObject | undefined;
+  if (lease.contentType !== undefined) {
+    stored = await deps.objects.head(object.key);
+    // Gone or replaced since this event: the event for what is there now decides.
+    if (!stored || etagToMd5Hex(stored.eTag) !== etagToMd5Hex(object.eTag)) return 'superseded';
+  }
+
+  const reason = verify(lease, object, stored);
+  const common = { sequencer: object.sequencer, size: object.size, eTag: etagToMd5Hex(object.eTag) };
+  if (reason) {
+    const ok = await store.transition(
+      lease.leaseId,
+      expected,
+      { ...common, status: 'REJECTED', rejectReason: reason, expiresAt: ttlFor(now, config) },
+      ['dueShard', 'dueAt', 'uploadedAt', 'retainUntil'].filter((f) => f in lease) as (keyof LeaseRecord)[],
+    );
+    if (!ok) return retry(deps, lease, object, attempt);
+    await deps.objects.delete(object.key);
+    log.warn('upload rejected', { leaseId: lease.leaseId, reason, size: object.size, declaredSize: lease.declaredSize });
+    return 'rejected';
+  }
+
+  const retainUntil = object.eventTime + config.retentionSeconds * 1000;
+  const ok = await store.transition(lease.leaseId, expected, {
+    ...common,
+    status: 'UPLOADED',
+    uploadedAt: object.eventTime,
+    retainUntil,
+    dueShard: dueShardOf(lease.leaseId),
+    dueAt: retainUntil,
+    expiresAt: ttlFor(retainUntil, config),
+  });
+  if (!ok) return retry(deps, lease, object, attempt);
+  return 'uploaded';
+}
+
+/** The lease changed under us (a concurrent event or sweep): decide again on what is stored now. */
+async function retry(deps: UploadDeps, lease: LeaseRecord, object: ObjectCreated, attempt: number): Promise<UploadOutcome> {
+  if (attempt + 1 >= MAX_ATTEMPTS) throw new Error(`lease ${lease.leaseId} kept changing while recording an upload`);
+  const fresh = await deps.store.get(lease.leaseId);
+  if (!fresh) return orphan(deps, object, 'orphan-no-lease');
+  return decide(deps, fresh, object, attempt + 1);
+}
+
+async function orphan(deps: UploadDeps, object: ObjectCreated, outcome: UploadOutcome, leaseId?: string): Promise<UploadOutcome> {
+  await deps.objects.delete(object.key);
+  log.warn('deleted object no live lease owns', { key: object.key, outcome, ...(leaseId ? { leaseId } : {}) });
+  return outcome;
+}

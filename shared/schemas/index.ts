@@ -1,0 +1,4 @@
+/** Every schema the broker validates with; scripts/build-validators.ts precompiles them all. */
+export * from './alibaba.js';
+export * from './azure.js';
+export * from './leases.js';

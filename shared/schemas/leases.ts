@@ -1,0 +1,49 @@
+/** JSON Schemas of the broker's own GET /leases/{leaseId}. */
+import { CONTRACTS, LEASE_STATUSES, REJECT_REASONS } from '../lease/model.js';
+
+export const leasePathSchema = {
+  $id: 'LeasePath',
+  type: 'object',
+  required: ['leaseId'],
+  properties: { leaseId: { type: 'string', pattern: '^[0-9a-f]{32}(?:\\.[0-9]{13})?$' } },
+} as const;
+
+const dateTime = { type: 'string', format: 'date-time' } as const;
+
+export const leaseViewSchema = {
+  $id: 'Lease',
+  type: 'object',
+  additionalProperties: false,
+  required: ['leaseId', 'contract', 'status', 'createdAt', 'urlExpiresAt'],
+  properties: {
+    leaseId: { type: 'string' },
+    contract: { enum: CONTRACTS },
+    status: { enum: LEASE_STATUSES },
+    createdAt: dateTime,
+    urlExpiresAt: dateTime,
+    fileName: { type: 'string' },
+    declaredSize: { type: 'integer' },
+    contentType: { type: 'string' },
+    uploadedAt: dateTime,
+    size: { type: 'integer' },
+    retainUntil: dateTime,
+    rejectReason: { enum: REJECT_REASONS },
+    expiredAt: dateTime,
+  },
+} as const;
+
+/** Errors of the broker's own routes (GET /leases, unknown routes in local mode). */
+export const brokerErrorSchema = {
+  $id: 'BrokerError',
+  type: 'object',
+  additionalProperties: false,
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['code', 'message', 'requestId'],
+      properties: { code: { type: 'string' }, message: { type: 'string' }, requestId: { type: 'string' } },
+    },
+  },
+} as const;
