@@ -52,18 +52,13 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
   const host = options.host ?? '127.0.0.1';
   const env = { AWS_REGION: 'us-east-1', LEASE_TABLE_NAME: 'upload-leases', UPLOAD_BUCKET_NAME: 'upload-lease-broker-local', ...options.env };
   let onEvent: (event: S3Event) => Promise<void> = async () => undefined;
-  let pendingEvents: Promise<void> = Promise.resolve();
   const emulators = await startEmulators({
     dataDir: options.dataDir,
     host,
     bucket: env.UPLOAD_BUCKET_NAME!,
     table: env.LEASE_TABLE_NAME!,
     region: env.AWS_REGION!,
-    onObjectCreated: (event) => {
-      const delivery = onEvent(event as S3Event);
-      pendingEvents = pendingEvents.then(() => delivery);
-      return delivery;
-    },
+    onObjectCreated: (event) => onEvent(event as S3Event),
   });
   const config = loadConfig({ ...env, AWS_ENDPOINT_URL_S3: emulators.s3Endpoint, AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamoEndpoint });
   const deps = withObjects(createBrokerDeps(config, { credentials: LOCAL_CREDENTIALS, ...(options.clock ? { clock: options.clock } : {}) }));
@@ -132,13 +127,7 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
     config,
     deps,
     sweepNow,
-    eventsSettled: async () => {
-      let seen: Promise<void>;
-      do {
-        seen = pendingEvents;
-        await seen;
-      } while (seen !== pendingEvents);
-    },
+    eventsSettled: () => emulators.eventsSettled(),
     close: () =>
       (closed ??= (async () => {
         if (timer) clearInterval(timer);
