@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { S3Event } from 'aws-lambda';
+import type { S3Event, S3EventRecord } from 'aws-lambda';
 import type { Clock } from '../shared/clock.js';
 import { loadConfig, type BrokerConfig } from '../shared/config.js';
 import { alibabaApplyFileUploadLeaseHandler } from '../shared/contracts/alibaba/handler.js';
@@ -25,6 +25,8 @@ export interface LocalBrokerOptions {
   /** 0 disables the timer (tests call sweepNow). */
   readonly sweepIntervalSeconds?: number;
   readonly clock?: Clock;
+  /** false: S3 events are not handed to the event handler (tests replay crafted records instead). */
+  readonly deliverS3Events?: boolean;
 }
 
 export interface LocalBroker {
@@ -58,7 +60,7 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
     bucket: env.UPLOAD_BUCKET_NAME!,
     table: env.LEASE_TABLE_NAME!,
     region: env.AWS_REGION!,
-    onObjectCreated: (event) => onEvent(event as S3Event),
+    ...(options.deliverS3Events === false ? {} : { onObjectCreated: (event: { Records: S3EventRecord[] }) => onEvent(event as S3Event) }),
   });
   const config = loadConfig({ ...env, AWS_ENDPOINT_URL_S3: emulators.s3Endpoint, AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamoEndpoint });
   const deps = withObjects(createBrokerDeps(config, { credentials: LOCAL_CREDENTIALS, ...(options.clock ? { clock: options.clock } : {}) }));

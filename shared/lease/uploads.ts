@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { BrokerConfig } from '../config.js';
-import { leaseIdFromKey } from '../keys.js';
+import { leaseIdFromKey, TEMP_PREFIX } from '../keys.js';
 import { log } from '../log.js';
 import { etagToMd5Hex } from '../md5.js';
 import type { ObjectStore, StoredObject } from '../storage.js';
@@ -26,6 +26,7 @@ export interface ObjectCreated {
 }
 
 export type UploadOutcome =
+  | 'ignored'
   | 'uploaded'
   | 'rejected'
   | 'duplicate'
@@ -57,6 +58,8 @@ const normaliseType = (t: string | undefined) => (t ?? '').split(';')[0]!.trim()
  * Dependency errors propagate so Lambda retries the event.
  */
 export async function recordUpload(deps: UploadDeps, object: ObjectCreated): Promise<UploadOutcome> {
+  // Only the temporary prefix is ours to police; the notification filter sends nothing else.
+  if (!object.key.startsWith(TEMP_PREFIX)) return 'ignored';
   const leaseId = leaseIdFromKey(object.key);
   const lease = leaseId ? await deps.store.get(leaseId) : undefined;
   if (!lease || lease.objectKey !== object.key) return orphan(deps, object, 'orphan-no-lease');
