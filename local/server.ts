@@ -11,6 +11,7 @@ import { ROUTES, type LambdaName } from '../shared/http/routes.js';
 import type { BrokerContext, HttpEvent, HttpResult } from '../shared/http/types.js';
 import { sweepDueLeases, type SweepReport } from '../shared/lease/sweep.js';
 import { log } from '../shared/log.js';
+import { buildOpenApiDocument } from '../shared/openapi.js';
 import { createBrokerDeps, withObjects } from '../shared/runtime.js';
 import { compileRoutes, gatewayError, lambdaContext, matchRoute, readBody, send, toApiGatewayEvent } from './apigw.js';
 import { LOCAL_CREDENTIALS, startEmulators } from './emulators.js';
@@ -84,8 +85,14 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
     'get-lease': getLeaseHandler(deps),
   };
   const routes = compileRoutes(ROUTES);
+  let baseUrl = '';
   const localRoutes: Record<string, () => HttpResult> = {
     '/health': () => ({ statusCode: 200, headers: { 'content-type': 'application/json' }, body: '{"status":"ok"}' }),
+    '/openapi.json': () => ({
+      statusCode: 200,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(buildOpenApiDocument(baseUrl)),
+    }),
   };
 
   const server: Server = createServer(async (req, res) => {
@@ -110,6 +117,7 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
     server.listen(options.port ?? 3000, host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  baseUrl = `http://${host}:${port}`;
 
   let sweeping: Promise<SweepReport> | undefined;
   const sweepNow = () => (sweeping ??= sweepDueLeases(deps).finally(() => (sweeping = undefined)));
@@ -123,7 +131,7 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
 
   let closed: Promise<void> | undefined;
   return {
-    url: `http://${host}:${port}`,
+    url: baseUrl,
     s3Endpoint: emulators.s3Endpoint,
     dynamoEndpoint: emulators.dynamoEndpoint,
     config,
