@@ -35,7 +35,9 @@ const alibabaEvent = () =>
     body: 'FileName=a.pdf&Md5=19657c391f6c70bcea63c154d8606bb3&SizeInBytes=10',
   });
 
-beforeEach(() => ddb.reset());
+beforeEach(() => {
+  ddb.reset();
+});
 
 describe('a failing DynamoDB never yields a URL', () => {
   test.each([
