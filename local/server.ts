@@ -21,6 +21,8 @@ export interface LocalBrokerOptions {
   readonly host?: string;
   /** 0 picks a free port. */
   readonly port?: number;
+  /** The embedded S3's port; keep it stable so URLs handed out survive a restart. 0 picks a free port. */
+  readonly s3Port?: number;
   /** Broker settings as environment variables (RETENTION_SECONDS, LEASE_URL_TTL_SECONDS, ...). */
   readonly env?: Record<string, string | undefined>;
   /** 0 disables the timer (tests call sweepNow). */
@@ -58,6 +60,7 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
   const emulators = await startEmulators({
     dataDir: options.dataDir,
     host,
+    s3Port: options.s3Port ?? 0,
     bucket: env.UPLOAD_BUCKET_NAME!,
     table: env.LEASE_TABLE_NAME!,
     region: env.AWS_REGION!,

@@ -20,15 +20,18 @@ function intFromEnv(name: string, fallback: number): number {
 
 const dataDir = resolve(process.env.DATA_DIR || '.data');
 mkdirSync(dataDir, { recursive: true });
+const port = intFromEnv('PORT', 3000);
 const broker = await startLocalBroker({
   dataDir,
-  port: intFromEnv('PORT', 3000),
+  port,
+  // A fixed S3 port keeps URLs handed out before a restart valid after it.
+  s3Port: intFromEnv('S3_PORT', port === 0 ? 0 : port + 1),
   sweepIntervalSeconds: intFromEnv('SWEEP_INTERVAL_SECONDS', 60),
   env: process.env,
 });
 
 const url = broker.url;
-console.log(`upload-lease-broker listening on ${url} (data in ${dataDir})
+console.log(`upload-lease-broker listening on ${url} (embedded S3 on ${broker.s3Endpoint}, data in ${dataDir})
 
 Azure ML startPendingUpload:
   curl -s -X POST '${url}/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/test-rg/providers/Microsoft.MachineLearningServices/workspaces/my-aml-workspace/codes/my-code/versions/1/startPendingUpload?api-version=2025-09-01' \\
