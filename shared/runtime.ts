@@ -5,9 +5,12 @@ import type { BrokerConfig } from './config.js';
 import type { LeaseEngineDeps } from './lease/engine.js';
 import { createLeaseStore } from './lease/store.js';
 import { createObjectStore } from './storage.js';
+import { createDynamoRateLimiter, type RateLimiter } from './rate-limit.js';
 
 export interface BrokerDeps extends LeaseEngineDeps {
   readonly aws: AwsClients;
+  /** Per-workspace limit of the Alibaba contract. */
+  readonly alibabaRateLimiter: RateLimiter;
 }
 
 /** Everything a Lambda needs, built once at cold start; tests and the local mode pass their own clock/credentials. */
@@ -22,6 +25,7 @@ export function createBrokerDeps(
     clock: options.clock ?? systemClock,
     store: createLeaseStore(aws.ddb, config.tableName),
     presigner: aws.presigner,
+    alibabaRateLimiter: createDynamoRateLimiter(aws.ddb, config.tableName, config.alibabaRateLimitPerSecond),
   };
 }
 

@@ -14,7 +14,9 @@ export interface TestBroker extends LocalBroker {
 /** A broker on a free port with its own data directory; the sweep runs only when a test asks. */
 export async function startTestBroker(options: Partial<LocalBrokerOptions> = {}): Promise<TestBroker> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'ulb-test-'));
-  const broker = await startLocalBroker({ port: 0, sweepIntervalSeconds: 0, ...options, dataDir });
+  // The per-workspace rate limit has its own test; elsewhere bursts must not be throttled.
+  const env = { ALIBABA_RATE_LIMIT_PER_SECOND: '0', ...options.env };
+  const broker = await startLocalBroker({ port: 0, sweepIntervalSeconds: 0, ...options, env, dataDir });
   return {
     ...broker,
     dataDir,

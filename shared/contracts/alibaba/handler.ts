@@ -4,13 +4,16 @@ import { json } from '../../http/respond.js';
 import { newAlibabaLeaseId } from '../../ids.js';
 import { objectKeyFor } from '../../keys.js';
 import { issueLease, type LeaseEngineDeps } from '../../lease/engine.js';
+import type { RateLimiter } from '../../rate-limit.js';
 import { alibabaEdge } from './edge.js';
 import { parseAlibabaRequest } from './request.js';
 
 /** Not idempotent: every call is a new lease, as the contract says. */
-export function alibabaApplyFileUploadLeaseHandler(deps: LeaseEngineDeps) {
+export function alibabaApplyFileUploadLeaseHandler(deps: LeaseEngineDeps & { alibabaRateLimiter: RateLimiter }) {
   return httpHandler(alibabaEdge, async (event, context) => {
     const request = parseAlibabaRequest(event);
+    // The real service allows 10 calls per second per workspace; so do we (ALIBABA_RATE_LIMIT_PER_SECOND).
+    await deps.alibabaRateLimiter.take(`alibaba#${request.workspaceId}`, deps.clock.now());
     const leaseId = newAlibabaLeaseId(deps.clock.now());
     const issued = await issueLease(
       deps,
