@@ -4,8 +4,15 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { BrokerContext, HttpResult } from '../shared/http/types.js';
 import { routeKey, type RouteSpec } from '../shared/http/routes.js';
 
-/** API Gateway's own limit on request payloads. */
+/** API Gateway's own limits: request payload, and request line plus headers. */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
+export const MAX_REQUEST_HEAD_BYTES = 10_240;
+
+export function requestHeadBytes(req: IncomingMessage): number {
+  let bytes = Buffer.byteLength(`${req.method ?? ''} ${req.url ?? ''}`);
+  for (const part of req.rawHeaders) bytes += Buffer.byteLength(part);
+  return bytes;
+}
 
 interface CompiledRoute {
   readonly route: RouteSpec;

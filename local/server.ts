@@ -13,7 +13,17 @@ import { sweepDueLeases, type SweepReport } from '../shared/lease/sweep.js';
 import { log } from '../shared/log.js';
 import { buildOpenApiDocument } from '../shared/openapi.js';
 import { createBrokerDeps, withObjects } from '../shared/runtime.js';
-import { compileRoutes, gatewayError, lambdaContext, matchRoute, readBody, send, toApiGatewayEvent } from './apigw.js';
+import {
+  compileRoutes,
+  gatewayError,
+  lambdaContext,
+  matchRoute,
+  MAX_REQUEST_HEAD_BYTES,
+  readBody,
+  requestHeadBytes,
+  send,
+  toApiGatewayEvent,
+} from './apigw.js';
 import { LOCAL_CREDENTIALS, startEmulators } from './emulators.js';
 
 export interface LocalBrokerOptions {
@@ -98,13 +108,15 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
     }),
   };
 
-  const server: Server = createServer(async (req, res) => {
+  // Node reads up to 64 KB of request line and headers; API Gateway's own 10 KB limit is applied below.
+  const server: Server = createServer({ maxHeaderSize: 65_536 }, async (req, res) => {
     try {
       const path = (req.url ?? '/').split('?')[0]!;
       const local = req.method === 'GET' ? localRoutes[path] : undefined;
       if (local) return send(res, local());
       const match = matchRoute(routes, req.method ?? 'GET', path);
       const body = await readBody(req);
+      if (requestHeadBytes(req) > MAX_REQUEST_HEAD_BYTES) return send(res, gatewayError(431, 'Request Header Fields Too Large'));
       if (!match) return send(res, gatewayError(404, 'Not Found'));
       if (!body) return send(res, gatewayError(413, 'Request Entity Too Large'));
       const event = toApiGatewayEvent(req, body, match);
