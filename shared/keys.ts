@@ -9,15 +9,28 @@ export const TEMP_PREFIX = 'tmp/';
 const MAX_NAME_BYTES = 200;
 const FALLBACK_NAME = 'upload';
 
-/** Keeps letters, digits and `._-` of any script; everything else becomes `_`. */
+/** Cuts a string to at most `max` UTF-8 bytes without splitting a code point. */
+function truncateBytes(s: string, max: number): string {
+  const bytes = Buffer.from(s);
+  if (bytes.length <= max) return s;
+  return bytes.subarray(0, max).toString('utf8').replace(/\uFFFD$/, '');
+}
+
+/**
+ * Keeps letters (with their combining marks), digits and `._-` of any script; everything else
+ * becomes `_`. Long names keep their extension.
+ */
 export function sanitiseFileName(name: string): string {
-  let out = name
+  const cleaned = name
     .normalize('NFC')
-    .replace(/[^\p{L}\p{N}._-]+/gu, '_')
+    .replace(/[^\p{L}\p{M}\p{N}._-]+/gu, '_')
     .replace(/\.{2,}/g, '.')
-    .replace(/^[._]+/, '');
-  while (Buffer.byteLength(out) > MAX_NAME_BYTES) out = Array.from(out).slice(0, -1).join('');
-  return out.replace(/^[._]+/, '') || FALLBACK_NAME;
+    .replace(/^[\p{M}._]+/u, '');
+  const dot = cleaned.lastIndexOf('.');
+  const ext = dot > 0 && cleaned.length - dot <= 16 ? cleaned.slice(dot) : '';
+  const stem = ext ? cleaned.slice(0, dot) : cleaned;
+  const out = truncateBytes(stem, MAX_NAME_BYTES - Buffer.byteLength(ext)) + ext;
+  return out.replace(/^[\p{M}._]+/u, '') || FALLBACK_NAME;
 }
 
 export function objectKeyFor(leaseId: string, fileName: string): string {

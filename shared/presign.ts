@@ -40,8 +40,13 @@ export const encodeKeyPath = (key: string): string => key.split('/').map(escapeS
  */
 export function createPresigner(options: PresignerOptions): UploadPresigner {
   const { region, bucket } = options;
-  const origin = options.endpoint ? new URL(options.endpoint) : new URL(`https://${bucket}.s3.${region}.amazonaws.com`);
-  const pathPrefix = options.endpoint ? `/${bucket}/` : '/';
+  const dnsSuffix = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
+  // As the SDK does: virtual-hosted unless the bucket name cannot be a TLS host label (dots) or an endpoint is set.
+  const pathStyle = options.endpoint !== undefined || !/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(bucket);
+  const origin = options.endpoint
+    ? new URL(options.endpoint)
+    : new URL(pathStyle ? `https://s3.${region}.${dnsSuffix}` : `https://${bucket}.s3.${region}.${dnsSuffix}`);
+  const pathPrefix = pathStyle ? `/${bucket}/` : '/';
   const port = origin.port ? Number(origin.port) : undefined;
   const base = `${origin.protocol}//${origin.host}${pathPrefix}`;
   const signer = new S3RequestPresigner({

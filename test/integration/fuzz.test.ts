@@ -64,12 +64,12 @@ const validAlibaba = fc.record({
   SizeInBytes: fc.oneof(fc.integer({ min: 1, max: 100_000_000 }), fc.integer({ min: 1, max: 100_000_000 }).map(String)),
 });
 const alibabaBody = fc.oneof(
-  { weight: 3, arbitrary: validAlibaba.map((v) => new URLSearchParams(Object.entries(v).map(([k, x]) => [k, String(x)])).toString()) },
+  { weight: 3, arbitrary: validAlibaba.map((v) => new URLSearchParams(Object.entries(v).map(([k, x]): [string, string] => [k, String(x)])).toString()) },
   fc.constant(undefined),
   fc.string(),
   validAlibaba.map((v) => JSON.stringify(v)),
   alibabaParams.map((v) => JSON.stringify(v)),
-  alibabaParams.map((v) => new URLSearchParams(Object.entries(v).map(([k, x]) => [k, typeof x === 'string' ? x : JSON.stringify(x) ?? ''])).toString()),
+  alibabaParams.map((v) => new URLSearchParams(Object.entries(v).map(([k, x]): [string, string] => [k, typeof x === 'string' ? x : (JSON.stringify(x) ?? '')])).toString()),
   fc.constant('FileName=a.pdf&FileName=b.pdf&Md5=19657c391f6c70bcea63c154d8606bb3&SizeInBytes=10'),
   fc.constant('{"FileName":"a.pdf","FileName":"b.exe","Md5":"19657c391f6c70bcea63c154d8606bb3","SizeInBytes":1}'),
   { weight: 1, arbitrary: hugeString.map((s) => `FileName=${s}.pdf&Md5=19657c391f6c70bcea63c154d8606bb3&SizeInBytes=1`) },
@@ -81,7 +81,7 @@ const apiVersionQuery = fc.oneof(
   fc.constantFrom('', 'api-version=2025-09-01', 'api-version=2025-09-01&api-version=2020-01-01', 'api-version=2025-09-01&api-version=2025-09-01', 'api-version=', 'api-version=abc', 'API-VERSION=2025-09-01', 'api-version=2025-09-01&x=%zz'),
   fc.string().map((s) => `api-version=${encodeURIComponent(s)}`),
 );
-const alibabaQuery = fc.oneof(fc.constant(''), alibabaParams.map((v) => new URLSearchParams(Object.entries(v).map(([k, x]) => [k, String(x)])).toString()), fc.constant('FileName=a.pdf&FileName=b.pdf'));
+const alibabaQuery = fc.oneof(fc.constant(''), alibabaParams.map((v) => new URLSearchParams(Object.entries(v).map(([k, x]): [string, string] => [k, String(x)])).toString()), fc.constant('FileName=a.pdf&FileName=b.pdf'));
 
 // ---------- checks ----------
 function header(res: RawResponse, name: string): string | undefined {

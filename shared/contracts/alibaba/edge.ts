@@ -1,42 +1,36 @@
-import { newAlibabaRequestId } from '../../ids.js';
-import {
-  BrokerError,
-  DependencyError,
-  FileTooLargeError,
-  MalformedBodyError,
-  RateLimitedError,
-  RETRY_AFTER_SECONDS,
-  UnsupportedMediaTypeError,
-  ValidationError,
-} from '../../errors.js';
+import { FileTooLargeError, ValidationError } from '../../errors.js';
+import { errorStatus, publicMessage, retryAfterHeader } from '../../http/error-status.js';
 import { json } from '../../http/respond.js';
 import type { ContractEdge, HttpResult } from '../../http/types.js';
+import { newAlibabaRequestId } from '../../ids.js';
 
-/** Alibaba's envelope: Code, Message, RequestId, Status (the HTTP status as a string), Success. */
-function alibabaError(statusCode: number, code: string, message: string, requestId: string, headers: Record<string, string> = {}): HttpResult {
-  return json(statusCode, { Code: code, Message: message, RequestId: requestId, Status: String(statusCode), Success: false }, headers);
+/** Alibaba's error codes by status, where no more specific code applies. */
+const ALIBABA_CODES: Record<number, string> = {
+  400: 'InvalidParameter',
+  404: 'NotFound',
+  415: 'UnsupportedMediaType',
+  429: 'Throttling.User',
+  503: 'ServiceUnavailable',
+  500: 'InternalError',
+};
+
+function alibabaCode(error: unknown, statusCode: number): string {
+  if (error instanceof FileTooLargeError) return 'DataCenter.FileTooLarge';
+  if (error instanceof ValidationError && error.reason === 'missing') return 'MissingParameter';
+  return ALIBABA_CODES[statusCode] ?? 'InternalError';
 }
 
-const retryAfter = (seconds: number) => ({ 'retry-after': String(seconds) });
-
+/** Alibaba's envelope: Code, Message, RequestId, Status (the HTTP status as a string), Success. */
 function toAlibabaError(error: unknown, requestId: string): HttpResult {
-  if (!(error instanceof BrokerError)) {
-    return alibabaError(500, 'InternalError', 'The request processing has failed due to some unknown error.', requestId);
-  }
-  if (error instanceof FileTooLargeError) return alibabaError(400, 'DataCenter.FileTooLarge', error.message, requestId);
-  if (error instanceof ValidationError) {
-    const code = error.reason === 'missing' ? 'MissingParameter' : 'InvalidParameter';
-    return alibabaError(400, code, error.message, requestId);
-  }
-  if (error instanceof MalformedBodyError) return alibabaError(400, 'InvalidParameter', error.message, requestId);
-  if (error instanceof UnsupportedMediaTypeError) return alibabaError(415, 'UnsupportedMediaType', error.message, requestId);
-  if (error instanceof RateLimitedError) {
-    return alibabaError(429, 'Throttling.User', error.message, requestId, retryAfter(error.retryAfterSeconds));
-  }
-  if (error instanceof DependencyError && error.throttled) {
-    return alibabaError(503, 'ServiceUnavailable', error.message, requestId, retryAfter(RETRY_AFTER_SECONDS));
-  }
-  return alibabaError(500, 'InternalError', error.message, requestId);
+  const status = errorStatus(error);
+  const body = {
+    Code: alibabaCode(error, status.statusCode),
+    Message: publicMessage(error, 'The request processing has failed due to some unknown error.'),
+    RequestId: requestId,
+    Status: String(status.statusCode),
+    Success: false,
+  };
+  return json(status.statusCode, body, retryAfterHeader(status));
 }
 
 export const alibabaEdge: ContractEdge = {

@@ -1,43 +1,41 @@
 import { randomUUID } from 'node:crypto';
-import {
-  BrokerError,
-  DependencyError,
-  MalformedBodyError,
-  MissingApiVersionError,
-  RETRY_AFTER_SECONDS,
-  UnsupportedApiVersionError,
-  UnsupportedMediaTypeError,
-  ValidationError,
-} from '../../errors.js';
+import { FileTooLargeError, MalformedBodyError, MissingApiVersionError, UnsupportedApiVersionError, ValidationError } from '../../errors.js';
+import { errorStatus, publicMessage, retryAfterHeader } from '../../http/error-status.js';
 import { json } from '../../http/respond.js';
 import type { ContractEdge, HttpResult } from '../../http/types.js';
 
-/** ARM ErrorResponse: { error: { code, message, target?, details, additionalInfo } }. */
-function armError(statusCode: number, code: string, message: string, target?: string, headers: Record<string, string> = {}): HttpResult {
-  return json(
-    statusCode,
-    { error: { code, message, ...(target !== undefined ? { target } : {}), details: [], additionalInfo: [] } },
-    headers,
-  );
-}
+/** ARM's error codes by status, where no more specific code applies. */
+const ARM_CODES: Record<number, string> = {
+  400: 'BadRequest',
+  404: 'NotFound',
+  415: 'UnsupportedMediaType',
+  429: 'TooManyRequests',
+  503: 'ServiceUnavailable',
+  500: 'InternalServerError',
+};
 
-function toArmError(error: unknown): HttpResult {
-  if (!(error instanceof BrokerError)) {
-    return armError(500, 'InternalServerError', 'The server encountered an internal error. Retry the request.');
-  }
-  if (error instanceof MissingApiVersionError) return armError(400, 'MissingApiVersionParameter', error.message, 'api-version');
+function armCode(error: unknown, statusCode: number): { code: string; target?: string } {
+  if (error instanceof MissingApiVersionError) return { code: 'MissingApiVersionParameter', target: 'api-version' };
   if (error instanceof UnsupportedApiVersionError) {
-    return armError(400, error.malformed ? 'InvalidApiVersionParameter' : 'NoRegisteredProviderFound', error.message, 'api-version');
+    return { code: error.malformed ? 'InvalidApiVersionParameter' : 'NoRegisteredProviderFound', target: 'api-version' };
   }
   if (error instanceof ValidationError) {
-    return armError(400, error.location === 'body' ? 'InvalidRequestContent' : 'InvalidParameter', error.message, error.target);
+    return { code: error.location === 'body' ? 'InvalidRequestContent' : 'InvalidParameter', ...(error.target ? { target: error.target } : {}) };
   }
-  if (error instanceof MalformedBodyError) return armError(400, 'InvalidRequestContent', error.message);
-  if (error instanceof UnsupportedMediaTypeError) return armError(415, 'UnsupportedMediaType', error.message);
-  if (error instanceof DependencyError && error.throttled) {
-    return armError(503, 'ServiceUnavailable', error.message, undefined, { 'retry-after': String(RETRY_AFTER_SECONDS) });
-  }
-  return armError(500, 'InternalServerError', error.message);
+  if (error instanceof MalformedBodyError || error instanceof FileTooLargeError) return { code: 'InvalidRequestContent' };
+  return { code: ARM_CODES[statusCode] ?? 'InternalServerError' };
+}
+
+/** ARM ErrorResponse: { error: { code, message, target?, details, additionalInfo } }. */
+function toArmError(error: unknown): HttpResult {
+  const status = errorStatus(error);
+  const { code, target } = armCode(error, status.statusCode);
+  const message = publicMessage(error, 'The server encountered an internal error. Retry the request.');
+  return json(
+    status.statusCode,
+    { error: { code, message, ...(target !== undefined ? { target } : {}), details: [], additionalInfo: [] } },
+    retryAfterHeader(status),
+  );
 }
 
 export const azureEdge: ContractEdge = {

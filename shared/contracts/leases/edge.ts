@@ -1,20 +1,28 @@
 import { randomUUID } from 'node:crypto';
-import { BrokerError, DependencyError, LeaseNotFoundError, RETRY_AFTER_SECONDS, ValidationError } from '../../errors.js';
+import { LeaseNotFoundError, ValidationError } from '../../errors.js';
+import { errorStatus, publicMessage, retryAfterHeader } from '../../http/error-status.js';
 import { json } from '../../http/respond.js';
 import type { ContractEdge, HttpResult } from '../../http/types.js';
 
-function brokerError(statusCode: number, code: string, message: string, requestId: string, headers: Record<string, string> = {}): HttpResult {
-  return json(statusCode, { error: { code, message, requestId } }, headers);
+const BROKER_CODES: Record<number, string> = {
+  400: 'BadRequest',
+  404: 'NotFound',
+  415: 'UnsupportedMediaType',
+  429: 'TooManyRequests',
+  503: 'ServiceUnavailable',
+  500: 'InternalError',
+};
+
+function brokerCode(error: unknown, statusCode: number): string {
+  if (error instanceof ValidationError) return 'InvalidLeaseId';
+  if (error instanceof LeaseNotFoundError) return 'LeaseNotFound';
+  return BROKER_CODES[statusCode] ?? 'InternalError';
 }
 
 function toBrokerError(error: unknown, requestId: string): HttpResult {
-  if (error instanceof ValidationError) return brokerError(400, 'InvalidLeaseId', error.message, requestId);
-  if (error instanceof LeaseNotFoundError) return brokerError(404, 'LeaseNotFound', error.message, requestId);
-  if (error instanceof DependencyError && error.throttled) {
-    return brokerError(503, 'ServiceUnavailable', error.message, requestId, { 'retry-after': String(RETRY_AFTER_SECONDS) });
-  }
-  const message = error instanceof BrokerError ? error.message : 'The server encountered an internal error.';
-  return brokerError(500, 'InternalError', message, requestId);
+  const status = errorStatus(error);
+  const message = publicMessage(error, 'The server encountered an internal error.');
+  return json(status.statusCode, { error: { code: brokerCode(error, status.statusCode), message, requestId } }, retryAfterHeader(status));
 }
 
 /** The broker's own routes speak a small JSON error format of their own. */
