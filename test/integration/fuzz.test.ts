@@ -109,6 +109,10 @@ function expectContractAnswer(res: RawResponse, check: (body: unknown) => void, 
   const body = JSON.parse(res.text);
   if (res.status >= 400) check(body);
   expect(header(res, requestIdHeader)).toBeTruthy();
+  // Security headers on every answer, and no CORS grant the stack did not configure.
+  expect(header(res, 'x-content-type-options')).toBe('nosniff');
+  expect(header(res, 'strict-transport-security')).toMatch(/max-age=\d+/);
+  expect(header(res, 'access-control-allow-origin')).toBeUndefined();
   expect(res.text).not.toMatch(/\bat [\w.<>]+ \(|node_modules|\.ts:\d+/);
 }
 
