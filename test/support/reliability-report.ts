@@ -1,32 +1,79 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
- * Tests write the figures of docs/reliability.md themselves (docs/reliability.json holds the numbers;
- * the page is regenerated from it), so the report cannot go stale.
+ * The figures in docs/reliability.md are written by the tests that measure them: each test records its
+ * own section file in docs/reliability/ (no two test files write the same one, so parallel workers
+ * cannot race) and the page is rendered again from all of them, so it cannot go stale.
  */
 const DIR = 'docs';
-const DATA = join(DIR, 'reliability.json');
+const DATA = join(DIR, 'reliability');
+const PAGE = join(DIR, 'reliability.md');
 
-type Section = Record<string, unknown>;
+type Section = Record<string, any>;
+
+function load(): Record<string, Section> {
+  const all: Record<string, Section> = {};
+  for (const file of readdirSync(DATA).filter((f) => f.endsWith('.json')).sort()) {
+    all[file.slice(0, -5)] = JSON.parse(readFileSync(join(DATA, file), 'utf8'));
+  }
+  return all;
+}
 
 function update(section: string, data: Section): void {
   if (process.env.UPDATE_RELIABILITY_REPORT === '0') return;
-  mkdirSync(DIR, { recursive: true });
-  let all: Record<string, Section> = {};
-  try {
-    all = JSON.parse(readFileSync(DATA, 'utf8'));
-  } catch {
-    all = {};
-  }
-  all[section] = { ...data, measuredAt: new Date().toISOString().slice(0, 10) };
-  writeFileSync(DATA, `${JSON.stringify(all, null, 2)}\n`);
+  mkdirSync(DATA, { recursive: true });
+  writeFileSync(join(DATA, `${section}.json`), `${JSON.stringify({ ...data, measuredAt: new Date().toISOString().slice(0, 10) }, null, 2)}\n`);
+  writeFileSync(PAGE, render(load()));
 }
 
-export function recordFuzzFigures(runsPerEndpoint: number, tally: Record<string, { runs: number; ok: number; status: Record<number, number> }>, leasesCreated: number) {
-  update('badInput', { runsPerEndpoint, endpoints: tally, leasesCreated, fiveHundreds: Object.values(tally).reduce((n, t) => n + Object.entries(t.status).filter(([s]) => Number(s) >= 500).reduce((m, [, c]) => m + c, 0), 0) });
+type Tally = Record<string, { runs: number; ok: number; status: Record<number, number> }>;
+
+export function recordFuzzFigures(runsPerEndpoint: number, endpoints: Tally, leasesCreated: number) {
+  const fiveHundreds = Object.values(endpoints).reduce(
+    (n, t) => n + Object.entries(t.status).filter(([s]) => Number(s) >= 500).reduce((m, [, c]) => m + c, 0),
+    0,
+  );
+  update('badInput', { runsPerEndpoint, endpoints, leasesCreated, fiveHundreds });
 }
 
 export function recordSection(section: string, data: Section) {
   update(section, data);
+}
+
+function render(all: Record<string, Section>): string {
+  const lines = [
+    '# Reliability and security figures',
+    '',
+    'Written by the tests that measure them (`npm test`); each section says when it was last measured.',
+    '',
+  ];
+  const bad = all.badInput;
+  if (bad) {
+    lines.push(`## Bad input (${bad.measuredAt})`, '', `fast-check generated ${bad.runsPerEndpoint} requests per endpoint through the local HTTP adapter (malformed and huge path segments, \`..\`, \`%2F\`, \`%00\`, unicode and RTL marks, invalid and nested JSON, duplicate keys, 1 MB strings, repeated form fields, wrong content types, duplicate query parameters, 6 KB headers), plus generated file names.`, '');
+    lines.push('| endpoint | requests | 200 | answers by status | 5xx |', '| --- | --- | --- | --- | --- |');
+    for (const [name, t] of Object.entries(bad.endpoints as Tally)) {
+      const statuses = Object.entries(t.status).map(([s, c]) => `${s}: ${c}`).join(', ');
+      const five = Object.entries(t.status).filter(([s]) => Number(s) >= 500).reduce((m, [, c]) => m + c, 0);
+      lines.push(`| ${name} | ${t.runs} | ${t.ok} | ${statuses} | ${five} |`);
+    }
+    lines.push('', `Outcome: ${bad.fiveHundreds} answers of 5xx; every error in its contract's format with a request id and security headers; ${bad.leasesCreated} lease records exist, exactly those answered 200; no object was created.`, '');
+  }
+  const faults = all.dependencyFaults;
+  if (faults) {
+    lines.push(`## Dependency faults (${faults.measuredAt})`, '', `DynamoDB behind real sockets that hang or drop every connection; SDK attempts bounded at ${faults.maxAttempts}, ${faults.requestTimeoutMs} ms per response.`, '', '| fault | status | time to answer |', '| --- | --- | --- |');
+    for (const [name, r] of Object.entries(faults.results ?? {}) as [string, { status: number; ms: number }][]) lines.push(`| ${name} | ${r.status} | ${r.ms} ms |`);
+    lines.push('', 'Throttling (injected with aws-sdk-client-mock) answers 503 with `Retry-After: 1`; no URL is ever returned without its lease record (test/unit/dependency-failures.test.ts). A failed DynamoDB write in the S3 event handler fails the invocation and the retry records the upload exactly once; a failed delete in the sweep leaves the lease due for the next sweep (test/integration/event-retries.test.ts). Killing `npm start` with SIGINT/SIGTERM and restarting on the same DATA_DIR loses no lease or object, and the sweep catches up at start (test/integration/local-process.test.ts).', '');
+  }
+  const c = all.concurrency;
+  if (c) {
+    lines.push(`## Concurrency (${c.measuredAt})`, '', '| scenario | outcome |', '| --- | --- |');
+    if (c.azureCreateOrGet) lines.push(`| ${c.azureCreateOrGet.parallel} parallel identical Azure create-or-get | ${c.azureCreateOrGet.ok} × 200, ${c.azureCreateOrGet.distinctBlobs} blob, ${c.azureCreateOrGet.leases} lease |`);
+    if (c.alibabaParallel) lines.push(`| ${c.alibabaParallel.parallel} parallel Alibaba leases | ${c.alibabaParallel.ok} × 200, ${c.alibabaParallel.distinctLeases} distinct ids, ${c.alibabaParallel.stored} records |`);
+    if (c.duplicateEvents) lines.push(`| ${c.duplicateEvents.concurrent} concurrent deliveries of one S3 event | ${c.duplicateEvents.transitions} transition, ${c.duplicateEvents.noOps} no-ops |`);
+    lines.push('');
+  }
+  const ttl = all.urlLifetime;
+  if (ttl) lines.push(`## URL lifetime (${ttl.measuredAt})`, '', `With LEASE_URL_TTL_SECONDS=${ttl.ttlSeconds}: a PUT inside the lifetime got ${ttl.putWithinLifetime}, one after it ${ttl.putAfterLifetime} from storage.`, '');
+  return `${lines.join('\n')}\n`;
 }
