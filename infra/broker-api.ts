@@ -1,0 +1,130 @@
+/**
+ * The HTTP API: one route per entry of ROUTES (method and path verbatim), each integrated with its
+ * Lambda (payload format 2.0) and each behind the configured authorizer (SigV4/IAM or JWT). The
+ * $default stage is throttled and writes JSON access logs.
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  CorsHttpMethod,
+  HttpApi,
+  HttpMethod,
+  HttpRoute,
+  HttpRouteKey,
+  HttpStage,
+  LogGroupLogDestination,
+  PayloadFormatVersion,
+  type IHttpRouteAuthorizer,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { ROUTES, type LambdaName } from '../shared/http/routes.js';
+import type { BrokerSettings } from './settings.js';
+
+export interface BrokerApiProps {
+  readonly handlers: Readonly<Record<LambdaName, IFunction>>;
+  readonly settings: Pick<
+    BrokerSettings,
+    'auth' | 'jwt' | 'throttle' | 'corsAllowedOrigins' | 'logRetention' | 'deletionProtection'
+  >;
+}
+
+/** One JSON object per request; the IAM caller or JWT subject identifies who asked. */
+const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
+  JSON.stringify({
+    requestId: '$context.requestId',
+    requestTime: '$context.requestTime',
+    ip: '$context.identity.sourceIp',
+    httpMethod: '$context.httpMethod',
+    routeKey: '$context.routeKey',
+    path: '$context.path',
+    status: '$context.status',
+    protocol: '$context.protocol',
+    responseLength: '$context.responseLength',
+    responseLatency: '$context.responseLatency',
+    integrationStatus: '$context.integrationStatus',
+    integrationLatency: '$context.integrationLatency',
+    integrationError: '$context.integrationErrorMessage',
+    authorizerError: '$context.authorizer.error',
+    callerArn: '$context.identity.userArn',
+    jwtSubject: '$context.authorizer.claims.sub',
+  }),
+);
+
+export class BrokerApi extends Construct {
+  readonly api: HttpApi;
+  readonly stage: HttpStage;
+  readonly routes: readonly HttpRoute[];
+
+  constructor(scope: Construct, id: string, props: BrokerApiProps) {
+    super(scope, id);
+    const { settings } = props;
+    const authorizer = authorizerFor(settings);
+
+    this.api = new HttpApi(this, 'HttpApi', {
+      description: 'Upload-lease broker (Azure ML startPendingUpload, Alibaba ApplyFileUploadLease, lease status)',
+      createDefaultStage: false,
+      defaultAuthorizer: authorizer,
+      ...(settings.corsAllowedOrigins.length
+        ? {
+            corsPreflight: {
+              allowOrigins: [...settings.corsAllowedOrigins],
+              allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST],
+              allowHeaders: ['authorization', 'content-type', 'x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256'],
+              exposeHeaders: ['x-lease-id'],
+              maxAge: Duration.minutes(10),
+            },
+          }
+        : {}),
+    });
+
+    const integrations = new Map<LambdaName, HttpLambdaIntegration>();
+    const integrationFor = (lambda: LambdaName) => {
+      let integration = integrations.get(lambda);
+      if (!integration) {
+        integration = new HttpLambdaIntegration(`${lambda}-integration`, props.handlers[lambda], {
+          payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
+        });
+        integrations.set(lambda, integration);
+      }
+      return integration;
+    };
+    this.routes = ROUTES.map(
+      (route) =>
+        new HttpRoute(this, route.id, {
+          httpApi: this.api,
+          routeKey: HttpRouteKey.with(route.path, HttpMethod[route.method]),
+          integration: integrationFor(route.lambda),
+          authorizer,
+        }),
+    );
+
+    const accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: settings.logRetention,
+      removalPolicy: settings.deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    this.stage = new HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: settings.throttle.rateLimit, burstLimit: settings.throttle.burstLimit },
+      accessLogSettings: { destination: new LogGroupLogDestination(accessLogs), format: ACCESS_LOG_FORMAT },
+    });
+  }
+
+  get url(): string {
+    return this.stage.url;
+  }
+}
+
+function authorizerFor(settings: BrokerApiProps['settings']): IHttpRouteAuthorizer {
+  if (settings.auth === 'iam') return new HttpIamAuthorizer();
+  if (!settings.jwt) throw new Error('auth=jwt without issuer/audience');
+  return new HttpJwtAuthorizer('JwtAuthorizer', settings.jwt.issuer, {
+    jwtAudience: [...settings.jwt.audience],
+    identitySource: ['$request.header.Authorization'],
+  });
+}

@@ -1,0 +1,90 @@
+/**
+ * BrokerFunction: every broker Lambda's defaults in one place (runtime, architecture, ESM bundle with
+ * the pinned SDK, source maps, JSON logs into a dedicated log group with retention, its own role with
+ * nothing but write access to that log group). Resource access is granted next to the resources
+ * (LeaseTable, UploadBucket), never with managed policies.
+ */
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { ApplicationLogLevel, Architecture, LoggingFormat, Runtime, SystemLogLevel, type IDestination } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import type { LambdaName } from '../shared/http/routes.js';
+import { nodejsBundlingOptions } from './bundling.js';
+
+/** Folder names under lambdas/. */
+export type BrokerLambdaName = LambdaName | 's3-upload-events' | 'retention-sweep';
+
+export const BROKER_LAMBDAS: readonly BrokerLambdaName[] = [
+  'azure-start-pending-upload',
+  'alibaba-apply-file-upload-lease',
+  'get-lease',
+  's3-upload-events',
+  'retention-sweep',
+];
+
+export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+export const entryOf = (name: BrokerLambdaName): string => join(REPO_ROOT, 'lambdas', name, 'index.ts');
+
+export const BROKER_RUNTIME = Runtime.NODEJS_24_X;
+export const BROKER_ARCHITECTURE = Architecture.ARM_64;
+
+export interface BrokerFunctionProps {
+  readonly lambda: BrokerLambdaName;
+  readonly description: string;
+  readonly environment: Readonly<Record<string, string>>;
+  readonly logRetention: RetentionDays;
+  /** Applies to the log group; the function itself is always replaceable. */
+  readonly logRemovalPolicy: RemovalPolicy;
+  /** @default 10 seconds (API Lambdas must answer well inside API Gateway's 30 s). */
+  readonly timeout?: Duration;
+  /** @default 512 MB (more CPU for cold starts of the bundled SDK). */
+  readonly memorySize?: number;
+  /** Asynchronous invocations only. */
+  readonly retryAttempts?: number;
+  readonly onFailure?: IDestination;
+  readonly maxEventAge?: Duration;
+}
+
+export class BrokerFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: BrokerFunctionProps) {
+    const logGroup = new LogGroup(scope, `${id}Logs`, {
+      retention: props.logRetention,
+      removalPolicy: props.logRemovalPolicy,
+    });
+    const role = new Role(scope, `${id}Role`, {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of the ${props.lambda} Lambda`,
+    });
+    super(scope, id, {
+      entry: entryOf(props.lambda),
+      handler: 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+      description: props.description,
+      runtime: BROKER_RUNTIME,
+      architecture: BROKER_ARCHITECTURE,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(10),
+      role,
+      logGroup,
+      loggingFormat: LoggingFormat.JSON,
+      applicationLogLevelV2: ApplicationLogLevel.INFO,
+      systemLogLevelV2: SystemLogLevel.WARN,
+      bundling: nodejsBundlingOptions(),
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+      ...(props.retryAttempts !== undefined ? { retryAttempts: props.retryAttempts } : {}),
+      ...(props.onFailure ? { onFailure: props.onFailure } : {}),
+      ...(props.maxEventAge ? { maxEventAge: props.maxEventAge } : {}),
+    });
+    // Exactly what the runtime needs to ship logs: no logs:CreateLogGroup, no other log group.
+    logGroup.grantWrite(role);
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * The one definition of how a broker Lambda is bundled. BrokerFunction hands `nodejsBundlingOptions()`
+ * to NodejsFunction; `esbuildBuildOptions(entry)` expresses the same settings for the esbuild API, so a
+ * benchmark (or a test) bundles each Lambda exactly as the deployed asset is built.
+ */
+import { LogLevel, OutputFormat, SourceMapMode, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { BuildOptions } from 'esbuild';
+
+/** Matches the Lambda runtime (Runtime.NODEJS_24_X). */
+export const NODE_TARGET = 'node24';
+
+/** Bundled CommonJS dependencies still call require(); ESM output has none unless we make one. */
+export const ESM_REQUIRE_BANNER =
+  "import { createRequire as __brokerCreateRequire } from 'node:module'; const require = __brokerCreateRequire(import.meta.url);";
+
+/** ESM builds of the SDK and middy first: better tree shaking, no CJS wrappers. */
+export const MAIN_FIELDS: readonly string[] = ['module', 'main'];
+
+/** NodejsFunction writes index.mjs for ESM; Lambda loads it as an ES module. */
+export const BUNDLE_FILE = 'index.mjs';
+
+export function nodejsBundlingOptions(): BundlingOptions {
+  return {
+    format: OutputFormat.ESM,
+    target: NODE_TARGET,
+    minify: true,
+    sourceMap: true,
+    sourceMapMode: SourceMapMode.DEFAULT,
+    // Stack traces only need names and positions; the sources stay out of the deployment package.
+    sourcesContent: false,
+    banner: ESM_REQUIRE_BANNER,
+    mainFields: [...MAIN_FIELDS],
+    // The runtime's SDK is not what we tested against: bundle the pinned SDK, externalize nothing.
+    bundleAwsSDK: true,
+    externalModules: [],
+    // Local esbuild only: no Docker on build machines.
+    forceDockerBundling: false,
+    logLevel: LogLevel.WARNING,
+  };
+}
+
+/** The same bundle through the esbuild API (platform is implied by NodejsFunction; explicit here). */
+export function esbuildBuildOptions(entry: string, outfile?: string): BuildOptions & { entryPoints: string[] } {
+  return {
+    entryPoints: [entry],
+    ...(outfile !== undefined ? { outfile } : {}),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: NODE_TARGET,
+    minify: true,
+    sourcemap: true,
+    sourcesContent: false,
+    banner: { js: ESM_REQUIRE_BANNER },
+    mainFields: [...MAIN_FIELDS],
+    external: [],
+    logLevel: 'warning',
+  };
+}

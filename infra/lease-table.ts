@@ -1,0 +1,69 @@
+/**
+ * The lease table, mirroring shared/lease/table.ts (keys, sparse KEYS_ONLY due index, TTL attribute),
+ * with grants that name exactly the DynamoDB actions each Lambda performs.
+ */
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { LEASE_TABLE } from '../shared/lease/table.js';
+
+export interface LeaseTableProps {
+  readonly deletionProtection: boolean;
+}
+
+export class LeaseTable extends Construct {
+  readonly table: Table;
+
+  constructor(scope: Construct, id: string, props: LeaseTableProps) {
+    super(scope, id);
+    const { partitionKey, ttlAttribute, dueIndex } = LEASE_TABLE;
+    this.table = new Table(this, 'Table', {
+      partitionKey: { name: partitionKey, type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: ttlAttribute,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: props.deletionProtection,
+      removalPolicy: props.deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: dueIndex.name,
+      partitionKey: { name: dueIndex.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: dueIndex.sortKey, type: AttributeType.NUMBER },
+      projectionType: ProjectionType.KEYS_ONLY,
+    });
+  }
+
+  get tableName(): string {
+    return this.table.tableName;
+  }
+
+  /** The due index's ARN: the sweep's Query is allowed there and nowhere else. */
+  get dueIndexArn(): string {
+    return `${this.table.tableArn}/index/${LEASE_TABLE.dueIndex.name}`;
+  }
+
+  /** Lease issuing (putNew, get, transition on renewal). */
+  grantIssueLeases(grantee: IGrantable): Grant {
+    return this.grantItemActions(grantee, 'dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+  }
+
+  /** get-lease: a consistent GetItem. */
+  grantReadLeases(grantee: IGrantable): Grant {
+    return this.grantItemActions(grantee, 'dynamodb:GetItem');
+  }
+
+  /** The S3 event Lambda and the sweep: get, then a conditional transition. */
+  grantTransitionLeases(grantee: IGrantable): Grant {
+    return this.grantItemActions(grantee, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+  }
+
+  /** The sweep's Query on the sparse due index. */
+  grantQueryDueIndex(grantee: IGrantable): Grant {
+    return Grant.addToPrincipal({ grantee, actions: ['dynamodb:Query'], resourceArns: [this.dueIndexArn] });
+  }
+
+  private grantItemActions(grantee: IGrantable, ...actions: string[]): Grant {
+    return Grant.addToPrincipal({ grantee, actions, resourceArns: [this.table.tableArn] });
+  }
+}

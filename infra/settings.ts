@@ -1,0 +1,183 @@
+/**
+ * Every deploy-time knob, read once from CDK context (cdk.json defaults, `-c key=value` overrides).
+ * CLI context values arrive as strings, cdk.json values as JSON; both are accepted and validated here,
+ * so a typo fails the synth with a clear message instead of deploying something unintended.
+ */
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { DEFAULTS, loadConfig } from '../shared/config.js';
+
+export type AuthMode = 'iam' | 'jwt';
+
+export interface JwtSettings {
+  readonly issuer: string;
+  readonly audience: readonly string[];
+}
+
+export interface BrokerSettings {
+  /** Route authorization: SigV4 (IAM) or a JWT authorizer. */
+  readonly auth: AuthMode;
+  /** Present exactly when auth is 'jwt'. */
+  readonly jwt?: JwtSettings;
+  /** Default-stage throttling of the HTTP API. */
+  readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
+  /** Table deletion protection and RETAIN removal policies; false for sandboxes. */
+  readonly deletionProtection: boolean;
+  /** Deploy target is LocalStack: no CDK custom resources, endpoint defaults for Lambdas. */
+  readonly localstack: boolean;
+  /** Browser origins allowed to PUT to the bucket and call the API; empty means no CORS at all. */
+  readonly corsAllowedOrigins: readonly string[];
+  /** Retention of every Lambda and API access log group. */
+  readonly logRetention: RetentionDays;
+  /** Days S3 server access logs are kept in the log bucket. */
+  readonly accessLogExpirationDays: number;
+  /** Extra Lambda environment: broker tunables and endpoint overrides (AWS_ENDPOINT_URL_*). */
+  readonly lambdaEnvironment: Readonly<Record<string, string>>;
+}
+
+/** The defaults cdk.json also lists (a test keeps both in sync). */
+export const CONTEXT_DEFAULTS = Object.freeze({
+  auth: 'iam',
+  throttleRateLimit: 50,
+  throttleBurstLimit: 100,
+  deletionProtection: true,
+  localstack: false,
+  corsAllowedOrigins: '',
+  logRetentionDays: 30,
+  accessLogExpirationDays: 90,
+  retentionSeconds: DEFAULTS.retentionSeconds,
+});
+
+/**
+ * What LocalStack's Lambdas use for S3 unless `s3EndpointUrl` says otherwise. The presigned URLs are
+ * signed for this host, so it must resolve both inside LocalStack's Lambda containers (LocalStack DNS)
+ * and on the developer's machine (public DNS -> 127.0.0.1). LocalStack's own AWS_ENDPOINT_URL in
+ * Lambda is the container IP, which the host often cannot reach.
+ */
+export const LOCALSTACK_S3_ENDPOINT = 'http://localhost.localstack.cloud:4566';
+
+/** Context key -> broker environment variable (see shared/config.ts). */
+const TUNABLES = Object.freeze({
+  leaseUrlTtlSeconds: 'LEASE_URL_TTL_SECONDS',
+  retentionSeconds: 'RETENTION_SECONDS',
+  recordRetentionSeconds: 'RECORD_RETENTION_SECONDS',
+  pendingGraceSeconds: 'PENDING_GRACE_SECONDS',
+  alibabaRateLimitPerSecond: 'ALIBABA_RATE_LIMIT_PER_SECOND',
+});
+
+export class SettingsError extends Error {
+  override readonly name = 'SettingsError';
+}
+
+function raw(scope: Construct, key: string): unknown {
+  const value = scope.node.tryGetContext(key);
+  return value === undefined || value === null || value === '' ? undefined : value;
+}
+
+function bool(scope: Construct, key: string, fallback: boolean): boolean {
+  const value = raw(scope, key);
+  if (value === undefined) return fallback;
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new SettingsError(`context ${key} must be true or false, got ${JSON.stringify(value)}`);
+}
+
+function int(scope: Construct, key: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const value = raw(scope, key);
+  if (value === undefined) return fallback;
+  const n = typeof value === 'number' ? value : Number(String(value).trim());
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new SettingsError(`context ${key} must be an integer in [${min}, ${max}], got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+function str(scope: Construct, key: string): string | undefined {
+  const value = raw(scope, key);
+  return value === undefined ? undefined : String(value).trim() || undefined;
+}
+
+/** A JSON array or a comma-separated string. */
+function list(scope: Construct, key: string): string[] {
+  const value = raw(scope, key);
+  if (value === undefined) return [];
+  const items = Array.isArray(value) ? value.map(String) : String(value).split(',');
+  return items.map((s) => s.trim()).filter(Boolean);
+}
+
+function url(scope: Construct, key: string, { httpsOnly = false } = {}): string | undefined {
+  const value = str(scope, key);
+  if (value === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new SettingsError(`context ${key} must be a URL, got ${JSON.stringify(value)}`);
+  }
+  const allowed = httpsOnly ? ['https:'] : ['https:', 'http:'];
+  if (!allowed.includes(parsed.protocol)) throw new SettingsError(`context ${key} must be an ${allowed.join(' or ')} URL`);
+  return value;
+}
+
+function readJwt(scope: Construct): JwtSettings {
+  const issuer = url(scope, 'jwtIssuer', { httpsOnly: true });
+  const audience = list(scope, 'jwtAudience');
+  if (!issuer || audience.length === 0) {
+    throw new SettingsError('auth=jwt needs -c jwtIssuer=https://... and -c jwtAudience=<aud>[,<aud>...]');
+  }
+  return { issuer, audience };
+}
+
+function readLogRetention(scope: Construct): RetentionDays {
+  const days = int(scope, 'logRetentionDays', CONTEXT_DEFAULTS.logRetentionDays, 1);
+  const allowed = Object.values(RetentionDays).filter((v): v is number => typeof v === 'number');
+  if (!allowed.includes(days)) {
+    throw new SettingsError(`context logRetentionDays must be one of CloudWatch's values (${allowed.join(', ')}), got ${days}`);
+  }
+  return days as RetentionDays;
+}
+
+function readLambdaEnvironment(scope: Construct, localstack: boolean): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, name] of Object.entries(TUNABLES)) {
+    const fallback = key === 'retentionSeconds' ? CONTEXT_DEFAULTS.retentionSeconds : undefined;
+    const value = raw(scope, key) ?? fallback;
+    if (value !== undefined) env[name] = String(value).trim();
+  }
+  const s3 = url(scope, 's3EndpointUrl') ?? (localstack ? LOCALSTACK_S3_ENDPOINT : undefined);
+  const dynamodb = url(scope, 'dynamodbEndpointUrl');
+  if (s3) env.AWS_ENDPOINT_URL_S3 = s3;
+  if (dynamodb) env.AWS_ENDPOINT_URL_DYNAMODB = dynamodb;
+  // The broker's own validation decides what a valid tunable is; fail the synth, not the cold start.
+  try {
+    loadConfig({ AWS_REGION: 'synth', LEASE_TABLE_NAME: 'synth', UPLOAD_BUCKET_NAME: 'synth', ...env });
+  } catch (error) {
+    throw new SettingsError(`invalid broker setting in context: ${(error as Error).message}`);
+  }
+  return env;
+}
+
+export function readSettings(scope: Construct): BrokerSettings {
+  const auth = str(scope, 'auth') ?? CONTEXT_DEFAULTS.auth;
+  if (auth !== 'iam' && auth !== 'jwt') throw new SettingsError(`context auth must be "iam" or "jwt", got "${auth}"`);
+  const localstack = bool(scope, 'localstack', CONTEXT_DEFAULTS.localstack);
+  const corsAllowedOrigins = list(scope, 'corsAllowedOrigins');
+  for (const origin of corsAllowedOrigins) {
+    if (origin === '*') throw new SettingsError('corsAllowedOrigins must list origins; "*" is not allowed');
+    if (!/^https?:\/\/[^/]+$/.test(origin)) throw new SettingsError(`corsAllowedOrigins entry "${origin}" is not an origin`);
+  }
+  return {
+    auth,
+    ...(auth === 'jwt' ? { jwt: readJwt(scope) } : {}),
+    throttle: {
+      rateLimit: int(scope, 'throttleRateLimit', CONTEXT_DEFAULTS.throttleRateLimit, 1),
+      burstLimit: int(scope, 'throttleBurstLimit', CONTEXT_DEFAULTS.throttleBurstLimit, 1, 5000),
+    },
+    deletionProtection: bool(scope, 'deletionProtection', CONTEXT_DEFAULTS.deletionProtection),
+    localstack,
+    corsAllowedOrigins,
+    logRetention: readLogRetention(scope),
+    accessLogExpirationDays: int(scope, 'accessLogExpirationDays', CONTEXT_DEFAULTS.accessLogExpirationDays, 1),
+    lambdaEnvironment: readLambdaEnvironment(scope, localstack),
+  };
+}

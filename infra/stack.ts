@@ -1,0 +1,141 @@
+/**
+ * UploadLeaseBrokerStack: HTTP API -> Lambda; S3 presigned uploads under tmp/; DynamoDB lease table
+ * with TTL; an S3 event Lambda recording uploads; a scheduled sweep enforcing the 12-hour retention.
+ * Environment-agnostic (no lookups, no credentials needed to synth).
+ */
+import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { LIFECYCLE } from '../shared/lifecycle.js';
+import { BrokerApi } from './broker-api.js';
+import { BrokerFunction, type BrokerFunctionProps, type BrokerLambdaName } from './broker-function.js';
+import { SendOnlyQueueDestination } from './failed-events-destination.js';
+import { LeaseTable } from './lease-table.js';
+import { acknowledge } from './nag.js';
+import type { BrokerSettings } from './settings.js';
+import { UploadBucket } from './upload-bucket.js';
+
+export interface UploadLeaseBrokerStackProps extends StackProps {
+  readonly settings: BrokerSettings;
+}
+
+/** Output ids, exactly as `cdk deploy` prints them and docs/deploy.md uses them. */
+export const OUTPUTS = Object.freeze({
+  apiUrl: 'ApiUrl',
+  apiId: 'ApiId',
+  bucketName: 'BucketName',
+  tableName: 'TableName',
+  region: 'Region',
+  failedUploadEventsQueueUrl: 'FailedUploadEventsQueueUrl',
+});
+
+export class UploadLeaseBrokerStack extends Stack {
+  readonly table: LeaseTable;
+  readonly uploads: UploadBucket;
+  readonly api: BrokerApi;
+  readonly functions: Readonly<Record<BrokerLambdaName, BrokerFunction>>;
+
+  constructor(scope: Construct, id: string, props: UploadLeaseBrokerStackProps) {
+    super(scope, id, props);
+    const { settings } = props;
+    const removal = settings.deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+
+    this.table = new LeaseTable(this, 'Leases', { deletionProtection: settings.deletionProtection });
+    this.uploads = new UploadBucket(this, 'Uploads', {
+      deletionProtection: settings.deletionProtection,
+      localstack: settings.localstack,
+      corsAllowedOrigins: settings.corsAllowedOrigins,
+      accessLogExpirationDays: settings.accessLogExpirationDays,
+      logRetention: settings.logRetention,
+    });
+
+    const failedUploadEvents = new Queue(this, 'FailedUploadEvents', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy: removal,
+    });
+    acknowledge(
+      failedUploadEvents,
+      'AwsSolutions-SQS3',
+      'This queue is the on-failure destination of the S3 event Lambda, i.e. the dead-letter queue itself; nothing consumes it automatically.',
+    );
+
+    const brokerFunction = (id: string, lambda: BrokerLambdaName, description: string, extra: Partial<BrokerFunctionProps> = {}) =>
+      new BrokerFunction(this, id, {
+        lambda,
+        description,
+        environment: {
+          LEASE_TABLE_NAME: this.table.tableName,
+          UPLOAD_BUCKET_NAME: this.uploads.bucketName,
+          ...settings.lambdaEnvironment,
+        },
+        logRetention: settings.logRetention,
+        logRemovalPolicy: removal,
+        ...extra,
+      });
+
+    const azure = brokerFunction('AzureStartPendingUpload', 'azure-start-pending-upload', 'Azure ML startPendingUpload: create-or-get a lease');
+    const alibaba = brokerFunction('AlibabaApplyFileUploadLease', 'alibaba-apply-file-upload-lease', 'Alibaba ApplyFileUploadLease: new lease');
+    const getLease = brokerFunction('GetLease', 'get-lease', 'Lease status');
+    const uploadEvents = brokerFunction('S3UploadEvents', 's3-upload-events', 'Records ObjectCreated events under tmp/ on their leases', {
+      timeout: Duration.seconds(30),
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+      onFailure: new SendOnlyQueueDestination(failedUploadEvents),
+    });
+    const sweep = brokerFunction('RetentionSweep', 'retention-sweep', 'Deletes objects past retention and expires their leases', {
+      // Finishes before the next run; a failed run is simply the next run's work.
+      timeout: Duration.minutes(Math.max(1, LIFECYCLE.sweepIntervalMinutes - 1)),
+      retryAttempts: 0,
+    });
+    this.functions = {
+      'azure-start-pending-upload': azure,
+      'alibaba-apply-file-upload-lease': alibaba,
+      'get-lease': getLease,
+      's3-upload-events': uploadEvents,
+      'retention-sweep': sweep,
+    };
+
+    for (const leaseIssuer of [azure, alibaba]) {
+      this.table.grantIssueLeases(leaseIssuer);
+      this.uploads.grantPutTempObjects(leaseIssuer);
+    }
+    this.table.grantReadLeases(getLease);
+    this.table.grantTransitionLeases(uploadEvents);
+    this.uploads.grantInspectTempObjects(uploadEvents);
+    this.table.grantTransitionLeases(sweep);
+    this.table.grantQueryDueIndex(sweep);
+    this.uploads.grantDeleteTempObjects(sweep);
+
+    this.uploads.notifyTempObjectCreated(uploadEvents);
+
+    new Rule(this, 'RetentionSweepSchedule', {
+      description: `Runs the retention sweep every ${LIFECYCLE.sweepIntervalMinutes} minutes`,
+      schedule: Schedule.rate(Duration.minutes(LIFECYCLE.sweepIntervalMinutes)),
+      targets: [
+        new LambdaFunction(sweep, {
+          retryAttempts: 2,
+          maxEventAge: Duration.minutes(LIFECYCLE.sweepIntervalMinutes),
+        }),
+      ],
+    });
+
+    this.api = new BrokerApi(this, 'Api', {
+      handlers: { 'azure-start-pending-upload': azure, 'alibaba-apply-file-upload-lease': alibaba, 'get-lease': getLease },
+      settings,
+    });
+
+    new CfnOutput(this, OUTPUTS.apiUrl, { value: this.api.url, description: 'Base URL of the HTTP API ($default stage)' });
+    new CfnOutput(this, OUTPUTS.apiId, { value: this.api.api.apiId, description: 'For execute-api:Invoke policies of IAM callers' });
+    new CfnOutput(this, OUTPUTS.bucketName, { value: this.uploads.bucketName, description: 'Upload bucket (objects under tmp/)' });
+    new CfnOutput(this, OUTPUTS.tableName, { value: this.table.tableName, description: 'Lease table' });
+    new CfnOutput(this, OUTPUTS.region, { value: Aws.REGION, description: 'Region the stack is deployed in (SigV4 signing region)' });
+    new CfnOutput(this, OUTPUTS.failedUploadEventsQueueUrl, {
+      value: failedUploadEvents.queueUrl,
+      description: 'S3 events the event Lambda gave up on (after 2 retries); inspect and redrive',
+    });
+  }
+}

@@ -1,0 +1,102 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { ROUTES, routeKey } from '../../shared/http/routes.js';
+import { logicalId, resourcesOf, synthStack } from './helpers.js';
+
+/** ROUTES' Lambda folder -> construct id prefix of its function. */
+const FUNCTION_OF = {
+  'azure-start-pending-upload': 'AzureStartPendingUpload',
+  'alibaba-apply-file-upload-lease': 'AlibabaApplyFileUploadLease',
+  'get-lease': 'GetLease',
+} as const;
+
+describe('HTTP API (IAM auth, the default)', () => {
+  const { template } = synthStack();
+  const routes = Object.values(resourcesOf(template, 'AWS::ApiGatewayV2::Route'));
+  const resources = resourcesOf(template);
+
+  test('one HTTP API', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
+  });
+
+  test('exactly the routes of ROUTES, method and path verbatim', () => {
+    expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual(ROUTES.map(routeKey).sort());
+  });
+
+  test.each(ROUTES.map((r) => [routeKey(r), r.lambda] as const))('%s -> %s (Lambda proxy, payload 2.0)', (key, lambda) => {
+    const route = routes.find((r) => r.Properties.RouteKey === key)!;
+    const integrationId = route.Properties.Target['Fn::Join'][1][1].Ref as string;
+    const integration = resources[integrationId]!.Properties;
+    expect(integration.IntegrationType).toBe('AWS_PROXY');
+    expect(integration.PayloadFormatVersion).toBe('2.0');
+    expect(integration.IntegrationUri).toEqual({ 'Fn::GetAtt': [logicalId(template, 'AWS::Lambda::Function', FUNCTION_OF[lambda]), 'Arn'] });
+  });
+
+  test('every route requires SigV4 (AWS_IAM)', () => {
+    expect(routes).toHaveLength(ROUTES.length);
+    for (const route of routes) expect(route.Properties.AuthorizationType).toBe('AWS_IAM');
+    template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 0);
+  });
+
+  test('$default stage: auto-deployed, throttled, JSON access logs with the request id', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      AccessLogSettings: {
+        DestinationArn: { 'Fn::GetAtt': [logicalId(template, 'AWS::Logs::LogGroup', 'ApiAccessLogs'), 'Arn'] },
+        Format: Match.stringLikeRegexp('"requestId":"\\$context.requestId"'),
+      },
+    });
+  });
+
+  test('throttling follows context', () => {
+    const t = synthStack({ throttleRateLimit: 5, throttleBurstLimit: 10 }).template;
+    t.hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 } });
+  });
+
+  test('no CORS preflight unless origins are configured', () => {
+    expect(Object.values(resourcesOf(template, 'AWS::ApiGatewayV2::Api'))[0]!.Properties.CorsConfiguration).toBeUndefined();
+  });
+});
+
+describe('HTTP API with -c auth=jwt', () => {
+  const context = {
+    auth: 'jwt',
+    jwtIssuer: 'https://login.example.com/tenant/v2.0',
+    jwtAudience: 'api://broker,broker-cli',
+    corsAllowedOrigins: 'https://app.example.com',
+  };
+  const { template } = synthStack(context);
+
+  test('one JWT authorizer with the issuer and audiences from context', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 1);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      IdentitySource: ['$request.header.Authorization'],
+      JwtConfiguration: { Issuer: context.jwtIssuer, Audience: ['api://broker', 'broker-cli'] },
+    });
+  });
+
+  test('every route uses it', () => {
+    const authorizerId = Object.keys(resourcesOf(template, 'AWS::ApiGatewayV2::Authorizer'))[0]!;
+    const routes = Object.values(resourcesOf(template, 'AWS::ApiGatewayV2::Route'));
+    expect(routes).toHaveLength(ROUTES.length);
+    for (const route of routes) {
+      expect(route.Properties.AuthorizationType).toBe('JWT');
+      expect(route.Properties.AuthorizerId).toEqual({ Ref: authorizerId });
+    }
+  });
+
+  test('CORS preflight for the configured origins', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      CorsConfiguration: Match.objectLike({ AllowOrigins: ['https://app.example.com'], AllowMethods: ['GET', 'POST'] }),
+    });
+  });
+
+  test('auth=jwt without issuer or audience fails the synth', () => {
+    expect(() => synthStack({ auth: 'jwt', jwtAudience: 'x' })).toThrow(/jwtIssuer/);
+    expect(() => synthStack({ auth: 'jwt', jwtIssuer: 'https://issuer.example.com' })).toThrow(/jwtAudience/);
+    expect(() => synthStack({ auth: 'jwt', jwtIssuer: 'http://insecure.example.com', jwtAudience: 'x' })).toThrow(/https/);
+  });
+});
