@@ -55,7 +55,7 @@ const [command, ...extra] = process.argv.slice(2);
 await assertLocalstackRunning();
 if (command === 'deploy') {
   cdk(['bootstrap', `aws://${ACCOUNT}/${REGION}`]);
-  cdk(['deploy', ...CONTEXT, '--require-approval', 'never', '--outputs-file', 'cdk.out/localstack-outputs.json', ...extra]);
+  cdk(['deploy', ...CONTEXT, '--require-approval', 'never', '--outputs-file', 'cdk-outputs.localstack.json', ...extra]);
 } else if (command === 'destroy') {
   cdk(['destroy', ...CONTEXT, '--force', ...extra]);
 } else {

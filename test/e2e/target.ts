@@ -7,7 +7,7 @@ import { startTestBroker, type TestBroker } from '../support/local-broker.js';
 
 /**
  * Where the end-to-end suite points. Under `npm run test:e2e` (E2E=1): API_URL, or the ApiUrl in
- * cdk.out/outputs.json written by `npm run deploy`; requests are SigV4-signed when E2E_AUTH=iam (the
+ * cdk-outputs.json written by `npm run deploy`; requests are SigV4-signed when E2E_AUTH=iam (the
  * default for execute-api hosts). Under `npm test`: a local mode started in-process.
  */
 export interface Target {
@@ -22,7 +22,7 @@ export interface Target {
 }
 
 function stackOutput(name: 'ApiUrl' | 'BucketName'): string | undefined {
-  const file = process.env.CDK_OUTPUTS_FILE ?? 'cdk.out/outputs.json';
+  const file = process.env.CDK_OUTPUTS_FILE ?? 'cdk-outputs.json';
   if (!existsSync(file)) return undefined;
   const outputs = JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, string>>;
   return Object.values(outputs).find((o) => o[name])?.[name];
