@@ -6,6 +6,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
+  CfnStage,
   CorsHttpMethod,
   HttpApi,
   HttpMethod,
@@ -21,14 +22,14 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ROUTES, type LambdaName } from '../shared/http/routes.js';
+import { routeKey, ROUTES, type LambdaName } from '../shared/http/routes.js';
 import type { BrokerSettings } from './settings.js';
 
 export interface BrokerApiProps {
   readonly handlers: Readonly<Record<LambdaName, IFunction>>;
   readonly settings: Pick<
     BrokerSettings,
-    'auth' | 'jwt' | 'throttle' | 'corsAllowedOrigins' | 'logRetention' | 'deletionProtection'
+    'auth' | 'jwt' | 'throttle' | 'routeThrottle' | 'corsAllowedOrigins' | 'logRetention' | 'deletionProtection'
   >;
 }
 
@@ -113,6 +114,14 @@ export class BrokerApi extends Construct {
       throttle: { rateLimit: settings.throttle.rateLimit, burstLimit: settings.throttle.burstLimit },
       accessLogSettings: { destination: new LogGroupLogDestination(accessLogs), format: ACCESS_LOG_FORMAT },
     });
+    // HttpStage has no per-route throttling; the stage resource does (RouteSettings by route key).
+    const routeSettings = Object.fromEntries(
+      ROUTES.filter((r) => settings.routeThrottle[r.id]).map((r) => [
+        routeKey(r),
+        { ThrottlingRateLimit: settings.routeThrottle[r.id]!.rateLimit, ThrottlingBurstLimit: settings.routeThrottle[r.id]!.burstLimit },
+      ]),
+    );
+    if (Object.keys(routeSettings).length) (this.stage.node.defaultChild as CfnStage).addPropertyOverride('RouteSettings', routeSettings);
   }
 
   get url(): string {

@@ -6,6 +6,7 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { DEFAULTS, loadConfig } from '../shared/config.js';
+import { ROUTES } from '../shared/http/routes.js';
 
 export type AuthMode = 'iam' | 'jwt';
 
@@ -21,6 +22,8 @@ export interface BrokerSettings {
   readonly jwt?: JwtSettings;
   /** Default-stage throttling of the HTTP API. */
   readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
+  /** Per-route throttling by route id (shared/http/routes.ts), overriding the stage default. */
+  readonly routeThrottle: Readonly<Record<string, { readonly rateLimit: number; readonly burstLimit: number }>>;
   /** Table deletion protection and RETAIN removal policies; false for sandboxes. */
   readonly deletionProtection: boolean;
   /** Deploy target is LocalStack: no CDK custom resources, endpoint defaults for Lambdas. */
@@ -105,6 +108,30 @@ function list(scope: Construct, key: string): string[] {
   return items.map((s) => s.trim()).filter(Boolean);
 }
 
+/** `routeThrottle`: a JSON object (or its string form) {"<route id>": {"rateLimit": n, "burstLimit": n}}. */
+function routeThrottle(scope: Construct): BrokerSettings['routeThrottle'] {
+  const value = raw(scope, 'routeThrottle');
+  if (value === undefined) return {};
+  let parsed: unknown;
+  try {
+    parsed = typeof value === 'string' ? JSON.parse(value) : value;
+  } catch {
+    throw new SettingsError('context routeThrottle must be JSON: {"<route id>": {"rateLimit": n, "burstLimit": n}}');
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new SettingsError('context routeThrottle must be a JSON object');
+  const ids = new Set(ROUTES.map((r) => r.id));
+  const out: Record<string, { rateLimit: number; burstLimit: number }> = {};
+  for (const [id, limits] of Object.entries(parsed as Record<string, { rateLimit?: unknown; burstLimit?: unknown }>)) {
+    if (!ids.has(id)) throw new SettingsError(`context routeThrottle names unknown route "${id}"; routes: ${[...ids].join(', ')}`);
+    const { rateLimit, burstLimit } = limits ?? {};
+    if (!Number.isInteger(rateLimit) || (rateLimit as number) < 1 || !Number.isInteger(burstLimit) || (burstLimit as number) < 1 || (burstLimit as number) > 5000) {
+      throw new SettingsError(`context routeThrottle.${id} needs integer rateLimit >= 1 and burstLimit in [1, 5000]`);
+    }
+    out[id] = { rateLimit: rateLimit as number, burstLimit: burstLimit as number };
+  }
+  return out;
+}
+
 function url(scope: Construct, key: string, { httpsOnly = false } = {}): string | undefined {
   const value = str(scope, key);
   if (value === undefined) return undefined;
@@ -173,6 +200,7 @@ export function readSettings(scope: Construct): BrokerSettings {
       rateLimit: int(scope, 'throttleRateLimit', CONTEXT_DEFAULTS.throttleRateLimit, 1),
       burstLimit: int(scope, 'throttleBurstLimit', CONTEXT_DEFAULTS.throttleBurstLimit, 1, 5000),
     },
+    routeThrottle: routeThrottle(scope),
     deletionProtection: bool(scope, 'deletionProtection', CONTEXT_DEFAULTS.deletionProtection),
     localstack,
     corsAllowedOrigins,

@@ -55,6 +55,16 @@ describe('HTTP API (IAM auth, the default)', () => {
     t.hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 } });
   });
 
+  test('per-route throttling from context overrides the stage default for that route only', () => {
+    const t = synthStack({ routeThrottle: '{"ApplyFileUploadLease":{"rateLimit":10,"burstLimit":20}}' }).template;
+    const stage = Object.values(resourcesOf(t, 'AWS::ApiGatewayV2::Stage'))[0]!.Properties;
+    expect(stage.RouteSettings).toEqual({
+      'POST /{WorkspaceId}/datacenter/category/{CategoryId}': { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
+    });
+    expect(stage.DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });
+    expect(Object.values(resourcesOf(template, 'AWS::ApiGatewayV2::Stage'))[0]!.Properties.RouteSettings).toBeUndefined();
+  });
+
   test('no CORS preflight unless origins are configured', () => {
     expect(Object.values(resourcesOf(template, 'AWS::ApiGatewayV2::Api'))[0]!.Properties.CorsConfiguration).toBeUndefined();
   });

@@ -21,6 +21,7 @@ describe('context settings', () => {
     expect(settingsFor({})).toEqual({
       auth: 'iam',
       throttle: { rateLimit: 50, burstLimit: 100 },
+      routeThrottle: {},
       deletionProtection: true,
       localstack: false,
       corsAllowedOrigins: [],
@@ -48,6 +49,9 @@ describe('context settings', () => {
     [{ auth: 'cognito' }, /auth must be/],
     [{ deletionProtection: 'yes' }, /true or false/],
     [{ throttleBurstLimit: '0' }, /throttleBurstLimit/],
+    [{ routeThrottle: '{"NoSuchRoute":{"rateLimit":1,"burstLimit":1}}' }, /unknown route "NoSuchRoute"/],
+    [{ routeThrottle: '{"GetLease":{"rateLimit":0,"burstLimit":1}}' }, /routeThrottle.GetLease/],
+    [{ routeThrottle: 'not json' }, /routeThrottle must be JSON/],
     [{ logRetentionDays: '31' }, /logRetentionDays/],
     [{ corsAllowedOrigins: '*' }, /not allowed/],
     [{ corsAllowedOrigins: 'https://a.example.com/path' }, /not an origin/],
