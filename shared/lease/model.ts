@@ -10,8 +10,8 @@ export type ContractName = (typeof CONTRACTS)[number];
 export const REJECT_REASONS = ['SIZE_MISMATCH', 'MD5_MISMATCH', 'CONTENT_TYPE_MISMATCH', 'UPLOADED_AFTER_URL_EXPIRY'] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
-/** One lease as stored in DynamoDB. Times are epoch milliseconds; `expiresAt` is the TTL (epoch seconds). */
-export interface LeaseRecord {
+/** Fields a contract decides for a new lease; the engine adds the rest. */
+export interface NewLease {
   leaseId: string;
   contract: ContractName;
   /** Who the lease belongs to, e.g. the Azure workspace/code/version or the Alibaba workspace/category. */
@@ -24,6 +24,10 @@ export interface LeaseRecord {
   contentType?: string;
   /** Azure create-or-get id. */
   pendingUploadId?: string;
+}
+
+/** One lease as stored in DynamoDB. Times are epoch milliseconds; `expiresAt` is the TTL (epoch seconds). */
+export interface LeaseRecord extends NewLease {
   status: LeaseStatus;
   createdAt: number;
   urlExpiresAt: number;
@@ -38,19 +42,6 @@ export interface LeaseRecord {
   dueShard?: string;
   dueAt?: number;
   expiresAt: number;
-}
-
-/** Fields a contract decides for a new lease; the engine adds the rest. */
-export interface NewLease {
-  leaseId: string;
-  contract: ContractName;
-  scope: string;
-  objectKey: string;
-  fileName?: string;
-  declaredSize?: number;
-  declaredMd5?: string;
-  contentType?: string;
-  pendingUploadId?: string;
 }
 
 export function dueShardOf(leaseId: string): string {
