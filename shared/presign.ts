@@ -1,7 +1,5 @@
-import { Sha256 } from '@smithy/core/checksum';
-import { S3RequestPresigner } from '@aws-sdk/s3-request-presigner';
-import { HttpRequest } from '@smithy/core/protocols';
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, HttpRequest as SignedRequest } from '@smithy/types';
+import { createHmac, createSecretKey, hash, type KeyObject } from 'node:crypto';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 
 export interface PutUrlSpec {
   readonly key: string;
@@ -33,13 +31,49 @@ const escapeSegment = (s: string): string =>
 
 export const encodeKeyPath = (key: string): string => key.split('/').map(escapeSegment).join('/');
 
+/** SigV4 constants, as @smithy/signature-v4 and @aws-sdk/s3-request-presigner spell them. */
+const ALGORITHM = 'AWS4-HMAC-SHA256';
+const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
+const SERVICE = 's3';
+const KEY_TYPE = 'aws4_request';
+/** SigV4 presigned URLs cannot outlive a week. */
+export const MAX_PRESIGNED_TTL_SECONDS = 7 * 24 * 60 * 60;
+
 /**
- * Presigns PUT URLs without building an S3 client command per call: the endpoint is resolved once,
- * the signer (and its signing-key cache) lives as long as the Lambda, and the request is the same one
- * `getSignedUrl(s3, new PutObjectCommand(...))` signs, so the URLs are identical.
+ * The signing key HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), "s3"), "aws4_request") only
+ * changes with the UTC day and the credentials, so it is derived once per day and secret (the SDK
+ * keeps the same cache). It is kept as a KeyObject: createHmac with a raw Buffer key costs ~6x more.
+ */
+interface SigningKeyCache {
+  shortDate: string;
+  secretAccessKey: string;
+  key: KeyObject;
+}
+
+const hmac = (key: string | Buffer, data: string): Buffer => createHmac('sha256', key).update(data, 'utf8').digest();
+
+/** `YYYYMMDDTHHMMSSZ` from epoch ms, whole seconds, as the SDK's formatDate builds it from toISOString. */
+function amzDate(nowMs: number): string {
+  return new Date(nowMs).toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+}
+
+/** Canonical header value: the SDK's whitespace normalisation (getCanonicalHeaders). */
+const canonicalValue = (value: string): string =>
+  value.replace(/[\r\n]/g, ' ').replace(/[ \t]+/g, ' ').replace(/^ | $/g, '');
+
+const isProvider = (c: PresignerOptions['credentials']): c is AwsCredentialIdentityProvider => typeof c === 'function';
+
+/**
+ * Presigns PUT URLs without building an S3 client command, an HttpRequest or a signer per call: the
+ * endpoint is resolved once, the SigV4 signing key once per day and credentials, and the canonical
+ * request is built directly and signed with node:crypto HMAC-SHA256. The result is the URL
+ * `getSignedUrl(s3, new PutObjectCommand(...), { signableHeaders: new Set(['content-type']) })`
+ * returns, byte for byte (S3RequestPresigner semantics: UNSIGNED-PAYLOAD, x-amz-* hoisted to the
+ * query, host and every declared header signed, session token in the query); the unit tests and
+ * `npm run bench` compare the two.
  */
 export function createPresigner(options: PresignerOptions): UploadPresigner {
-  const { region, bucket } = options;
+  const { region, bucket, credentials } = options;
   const dnsSuffix = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
   // As the SDK does: virtual-hosted unless the bucket name cannot be a TLS host label (dots) or an endpoint is set.
   const pathStyle = options.endpoint !== undefined || !/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(bucket);
@@ -47,48 +81,69 @@ export function createPresigner(options: PresignerOptions): UploadPresigner {
     ? new URL(options.endpoint)
     : new URL(pathStyle ? `https://s3.${region}.${dnsSuffix}` : `https://${bucket}.s3.${region}.${dnsSuffix}`);
   const pathPrefix = pathStyle ? `/${bucket}/` : '/';
-  const port = origin.port ? Number(origin.port) : undefined;
-  const base = `${origin.protocol}//${origin.host}${pathPrefix}`;
-  const signer = new S3RequestPresigner({
-    credentials: options.credentials,
-    region,
-    sha256: Sha256,
-  });
-  // content-type is unsignable by default in S3RequestPresigner; declaring it makes S3 enforce it.
-  const signableHeaders = new Set(['content-type']);
+  // The SDK signs `host` as hostname[:port] and prints the same in the URL.
+  const host = origin.host;
+  const base = `${origin.protocol}//${host}`;
+  const scopeSuffix = `/${region}/${SERVICE}/${KEY_TYPE}`;
+  let cache: SigningKeyCache | undefined;
+
+  function signingKey(shortDate: string, secretAccessKey: string): KeyObject {
+    if (cache?.shortDate === shortDate && cache.secretAccessKey === secretAccessKey) return cache.key;
+    const key = createSecretKey(hmac(hmac(hmac(hmac(`AWS4${secretAccessKey}`, shortDate), region), SERVICE), KEY_TYPE));
+    cache = { shortDate, secretAccessKey, key };
+    return key;
+  }
 
   return {
-    objectUrl: (key) => base + encodeKeyPath(key),
+    objectUrl: (key) => base + pathPrefix + encodeKeyPath(key),
     async presignPut(spec, nowMs) {
-      const headers: Record<string, string> = { host: origin.host };
-      if (spec.contentType !== undefined) headers['content-type'] = spec.contentType;
-      if (spec.contentMd5 !== undefined) headers['content-md5'] = spec.contentMd5;
-      if (spec.contentLength !== undefined) headers['content-length'] = String(spec.contentLength);
-      const request = new HttpRequest({
-        method: 'PUT',
-        protocol: origin.protocol,
-        hostname: origin.hostname,
-        ...(port !== undefined ? { port } : {}),
-        path: pathPrefix + encodeKeyPath(spec.key),
-        query: { 'x-id': 'PutObject' },
-        headers,
-      });
-      const signed = await signer.presign(request, {
-        expiresIn: spec.expiresInSeconds,
-        signingDate: new Date(nowMs),
-        signableHeaders,
-      });
-      return formatSignedUrl(signed);
+      const identity = isProvider(credentials) ? await credentials() : credentials;
+      // The SDK's validateResolvedCredentials.
+      if (typeof identity !== 'object' || typeof identity?.accessKeyId !== 'string' || typeof identity.secretAccessKey !== 'string') {
+        throw new Error('Resolved credential object is not valid');
+      }
+      const expiresIn = spec.expiresInSeconds;
+      if (expiresIn > MAX_PRESIGNED_TTL_SECONDS) {
+        throw new Error('Signature version 4 presigned URLs must have an expiration date less than one week in the future');
+      }
+      const longDate = amzDate(nowMs);
+      const shortDate = longDate.slice(0, 8);
+      const path = pathPrefix + encodeKeyPath(spec.key);
+
+      // Canonical headers, sorted by name: content-length < content-md5 < content-type < host.
+      let headers = '';
+      let signedHeaders = '';
+      if (spec.contentLength !== undefined) {
+        headers += `content-length:${canonicalValue(String(spec.contentLength))}\n`;
+        signedHeaders += 'content-length;';
+      }
+      if (spec.contentMd5 !== undefined) {
+        headers += `content-md5:${canonicalValue(spec.contentMd5)}\n`;
+        signedHeaders += 'content-md5;';
+      }
+      if (spec.contentType !== undefined) {
+        headers += `content-type:${canonicalValue(spec.contentType)}\n`;
+        signedHeaders += 'content-type;';
+      }
+      headers += `host:${canonicalValue(host)}\n`;
+      signedHeaders += 'host';
+
+      // Query parameters in the SDK's order (keys sorted by code unit; no key needs escaping, values are escaped):
+      // X-Amz-Algorithm, -Content-Sha256, -Credential, -Date, -Expires, [-Security-Token,] -SignedHeaders, x-id.
+      // X-Amz-Signature sorts between -Security-Token and -SignedHeaders in the final URL.
+      const head =
+        `X-Amz-Algorithm=${ALGORITHM}` +
+        `&X-Amz-Content-Sha256=${UNSIGNED_PAYLOAD}` +
+        `&X-Amz-Credential=${escapeSegment(`${identity.accessKeyId}/${shortDate}${scopeSuffix}`)}` +
+        `&X-Amz-Date=${longDate}` +
+        `&X-Amz-Expires=${expiresIn.toString(10)}` +
+        (identity.sessionToken ? `&X-Amz-Security-Token=${escapeSegment(identity.sessionToken)}` : '');
+      const tail = `X-Amz-SignedHeaders=${escapeSegment(signedHeaders)}&x-id=PutObject`;
+
+      const canonicalRequest = `PUT\n${path}\n${head}&${tail}\n${headers}\n${signedHeaders}\n${UNSIGNED_PAYLOAD}`;
+      const stringToSign = `${ALGORITHM}\n${longDate}\n${shortDate}${scopeSuffix}\n${hash('sha256', canonicalRequest, 'hex')}`;
+      const signature = createHmac('sha256', signingKey(shortDate, identity.secretAccessKey)).update(stringToSign, 'utf8').digest('hex');
+      return `${base}${path}?${head}&X-Amz-Signature=${signature}&${tail}`;
     },
   };
-}
-
-function formatSignedUrl(request: SignedRequest): string {
-  const port = request.port ? `:${request.port}` : '';
-  // Sorted like the SDK's formatUrl, so the URL is byte-identical to getSignedUrl's.
-  const query = Object.entries(request.query ?? {})
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([k, v]) => `${escapeSegment(k)}=${escapeSegment(String(v))}`)
-    .join('&');
-  return `${request.protocol}//${request.hostname}${port}${request.path}?${query}`;
 }

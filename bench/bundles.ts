@@ -1,0 +1,100 @@
+/**
+ * Bundles every Lambda (and the naive baseline, and an empty module) with exactly the esbuild
+ * options the CDK BrokerFunction uses (infra/bundling.ts), into a temp dir. Also the size section:
+ * raw and gzip bytes per bundle and its largest inputs from the esbuild metafile.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build, type Metafile } from 'esbuild';
+import { BUNDLE_FILE, esbuildBuildOptions } from '../infra/bundling.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+export const ROOT = join(HERE, '..');
+
+/** Where the options come from, for the report. */
+export const BUNDLING_OPTIONS_SOURCE = 'infra/bundling.ts esbuildBuildOptions()';
+
+export const API_LAMBDAS = ['azure-start-pending-upload', 'alibaba-apply-file-upload-lease', 'get-lease'] as const;
+
+export interface BundleSpec {
+  readonly name: string;
+  readonly kind: 'lambda' | 'naive' | 'bare';
+  readonly entry: string;
+}
+
+export function bundleSpecs(): BundleSpec[] {
+  const lambdas = readdirSync(join(ROOT, 'lambdas'), { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
+  return [
+    ...lambdas.map((name) => ({ name, kind: 'lambda' as const, entry: join(ROOT, 'lambdas', name, 'index.ts') })),
+    ...['azure-start-pending-upload', 'alibaba-apply-file-upload-lease'].map((name) => ({
+      name: `naive/${name}`,
+      kind: 'naive' as const,
+      entry: join(HERE, 'naive', 'lambdas', `${name}.ts`),
+    })),
+  ];
+}
+
+export interface Contributor {
+  readonly input: string;
+  readonly bytes: number;
+}
+
+export interface BuiltBundle extends BundleSpec {
+  readonly file: string;
+  readonly rawBytes: number;
+  readonly gzipBytes: number;
+  readonly top: Contributor[];
+  readonly topPackages: Contributor[];
+}
+
+/** node_modules/@aws-sdk/client-s3/dist-es/... -> @aws-sdk/client-s3; own sources -> their folder. */
+function packageOf(input: string): string {
+  const idx = input.lastIndexOf('node_modules/');
+  if (idx < 0) return input.split('/').slice(0, input.startsWith('bench/') ? 2 : 1).join('/');
+  const parts = input.slice(idx + 'node_modules/'.length).split('/');
+  return parts[0]!.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!;
+}
+
+function contributors(meta: Metafile, outfile: string): { top: Contributor[]; topPackages: Contributor[] } {
+  const key = Object.keys(meta.outputs).find((k) => join(ROOT, k) === outfile || k === relative(ROOT, outfile) || outfile.endsWith(k));
+  if (!key) throw new Error(`metafile has no output ${outfile}`);
+  const inputs = Object.entries(meta.outputs[key]!.inputs).map(([input, v]) => ({ input, bytes: v.bytesInOutput }));
+  const byPackage = new Map<string, number>();
+  for (const { input, bytes } of inputs) byPackage.set(packageOf(input), (byPackage.get(packageOf(input)) ?? 0) + bytes);
+  const desc = (a: Contributor, b: Contributor) => b.bytes - a.bytes;
+  return {
+    top: inputs.sort(desc).slice(0, 5),
+    topPackages: [...byPackage].map(([input, bytes]) => ({ input, bytes })).sort(desc).slice(0, 5),
+  };
+}
+
+export async function buildBundles(specs: BundleSpec[] = bundleSpecs()): Promise<{ dir: string; bundles: BuiltBundle[]; bare: BuiltBundle }> {
+  const dir = mkdtempSync(join(tmpdir(), 'broker-bench-'));
+  const emptyEntry = join(dir, 'empty-entry.mjs');
+  writeFileSync(emptyEntry, 'export {};\n');
+  const all: BundleSpec[] = [...specs, { name: 'bare-node (empty module)', kind: 'bare', entry: emptyEntry }];
+  const built = await Promise.all(
+    all.map(async (spec, i) => {
+      const outdir = join(dir, `${i}-${spec.name.replace(/[^\w.-]+/g, '_')}`);
+      mkdirSync(outdir, { recursive: true });
+      const outfile = join(outdir, BUNDLE_FILE);
+      const result = await build({ ...esbuildBuildOptions(spec.entry, outfile), absWorkingDir: ROOT, metafile: true, write: true });
+      if (result.errors.length) throw new Error(`esbuild ${spec.name}: ${result.errors.map((e) => e.text).join('; ')}`);
+      const code = readFileSync(outfile);
+      return {
+        ...spec,
+        file: outfile,
+        rawBytes: code.length,
+        gzipBytes: gzipSync(code, { level: 9 }).length,
+        ...contributors(result.metafile!, outfile),
+      };
+    }),
+  );
+  return { dir, bundles: built.filter((b) => b.kind !== 'bare'), bare: built.find((b) => b.kind === 'bare')! };
+}

@@ -1,0 +1,226 @@
+/**
+ * `npm run bench`: presign, handler CPU, cold init, bundle size and memory of the broker Lambdas,
+ * each side by side with a naive baseline in the same run. Prints tables and PASS/FAIL lines and
+ * writes the same figures to bench/results.json.
+ *
+ * Options (flags or env):
+ *   --quick / BENCH_QUICK=1        tiny iteration counts (smoke test; the figures mean nothing)
+ *   --out=<path> / BENCH_RESULTS   where to write the JSON (default bench/results.json)
+ *   --only=presign,handler,cold,size,memory   run a subset (the JSON then has only those)
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { API_LAMBDAS, BUNDLING_OPTIONS_SOURCE, buildBundles } from './bundles.js';
+import { benchColdInit, type ColdInitResult } from './cold-init.js';
+import { benchHandlers, type HandlerLevelResult } from './handlers.js';
+import { benchMemory, type MemoryResult } from './memory.js';
+import { benchPresign, type PresignResult } from './presign.js';
+import { formatTarget, kb, table, type TargetLine } from './report.js';
+
+process.env.BROKER_LOG_LEVEL = 'silent';
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+const args = process.argv.slice(2);
+const flag = (name: string) => args.find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+const flagValue = (name: string) => flag(name)?.split('=').slice(1).join('=') || undefined;
+const quick = flag('quick') !== undefined || process.env.BENCH_QUICK === '1';
+const outPath = resolve(flagValue('out') ?? process.env.BENCH_RESULTS ?? join(HERE, 'results.json'));
+const only = new Set((flagValue('only') ?? 'presign,handler,cold,size,memory').split(','));
+
+const SETTINGS = quick
+  ? {
+      presign: { rounds: 1, timeMs: 10, batch: 4 },
+      handler: { warmup: 20, samples: 60, batch: 20 },
+      handlerWire: { warmup: 10, samples: 20, batch: 10 },
+      coldProcesses: 2,
+      memoryInvocations: 200,
+      memoryWarmup: 50,
+    }
+  : {
+      presign: { rounds: 8, timeMs: 250, batch: 16 },
+      handler: { warmup: 3000, samples: 10_000, batch: 250 },
+      handlerWire: { warmup: 1000, samples: 3000, batch: 250 },
+      coldProcesses: 20,
+      memoryInvocations: 10_000,
+      memoryWarmup: 1000,
+    };
+
+const TARGETS = {
+  presignMaxUs: 25,
+  presignMinSpeedup: 8,
+  handlerMaxP50Ms: 0.15,
+  handlerMinSpeedup: 3,
+  coldMaxOverBareMs: 60,
+  bundleMaxBytes: 350_000,
+  memoryMaxGrowthMB: 10,
+};
+
+const log = (s: string) => process.stdout.write(`${s}\n`);
+const progress = (s: string) => process.stderr.write(`[bench] ${s}\n`);
+const targets: TargetLine[] = [];
+const target = (name: string, pass: boolean, detail: string) => targets.push({ name, pass, detail });
+
+const results: Record<string, unknown> = {
+  meta: {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model,
+    quick,
+    settings: SETTINGS,
+    targets: TARGETS,
+    bundlingOptions: BUNDLING_OPTIONS_SOURCE,
+  },
+};
+
+log(`broker bench — node ${process.version}, ${cpus().length} CPUs${quick ? ', QUICK (smoke-test counts; figures are not meaningful)' : ''}`);
+
+// 1. Presign
+if (only.has('presign')) {
+  progress('presign: identity check and interleaved rounds');
+  const p: PresignResult = await benchPresign(SETTINGS.presign);
+  results.presign = p;
+  log(
+    table(
+      `Presign: µs per presigned PUT URL (median of ${p.roundsRun} interleaved rounds, ${p.batch} URLs per sample)`,
+      ['case', 'ours µs', 'getSignedUrl µs', 'speedup', 'identical URLs'],
+      (['alibaba', 'azure'] as const).map((c) => [
+        c === 'alibaba' ? 'alibaba (type+md5+length signed)' : 'azure (no headers)',
+        p.cases[c].ours.usPerUrl,
+        p.cases[c].getSignedUrl.usPerUrl,
+        p.cases[c].speedup,
+        p.identity.filter((r) => r.case.startsWith(c)).every((r) => r.identical) ? 'yes' : 'NO',
+      ]),
+    ),
+  );
+  log(`identity checks: ${p.identity.map((r) => `${r.case} ${r.checked}/${r.identical ? r.checked : 'MISMATCH'}`).join(', ')}`);
+  for (const c of ['alibaba', 'azure'] as const) {
+    const r = p.cases[c];
+    target(`presign ${c} <= ${TARGETS.presignMaxUs} µs/URL`, r.ours.usPerUrl <= TARGETS.presignMaxUs, `${r.ours.usPerUrl} µs`);
+    target(`presign ${c} >= ${TARGETS.presignMinSpeedup}x getSignedUrl`, r.speedup >= TARGETS.presignMinSpeedup, `${r.speedup}x (${r.getSignedUrl.usPerUrl} vs ${r.ours.usPerUrl} µs)`);
+  }
+  target('presign URLs byte-identical to getSignedUrl', p.identical, p.identity.map((r) => `${r.case}:${r.identical ? 'same' : 'DIFFERENT'}`).join(' '));
+}
+
+// 2. Handler CPU
+if (only.has('handler')) {
+  progress('handler: DynamoDB stubbed at DocumentClient#send');
+  const send: HandlerLevelResult = await benchHandlers({ level: 'send', ...SETTINGS.handler });
+  progress('handler: DynamoDB stubbed at the HTTP handler (SDK stack included)');
+  const wire: HandlerLevelResult = await benchHandlers({ level: 'wire', ...SETTINGS.handlerWire });
+  results.handler = { stub: 'send', azure: send.azure, alibaba: send.alibaba, sdkStackIncluded: { stub: 'wire', ...wire } };
+  const rows = (level: string, r: HandlerLevelResult) =>
+    (['azure', 'alibaba'] as const).map((c) => [
+      `${c} (${level})`,
+      r[c].ours.p50Ms,
+      r[c].ours.p99Ms,
+      r[c].naive.p50Ms,
+      r[c].naive.p99Ms,
+      r[c].speedupP50,
+      r[c].ours.samples,
+    ]);
+  log(
+    table(
+      'Handler CPU per lease, ms per invocation (per-call hrtime after warmup, ours/naive in alternating batches)',
+      ['contract (DynamoDB stub)', 'ours p50', 'ours p99', 'naive p50', 'naive p99', 'speedup p50', 'samples'],
+      [...rows('send stub', send), ...rows('wire stub, info', wire)],
+    ),
+  );
+  log('send stub = DocumentClient#send resolves at once; wire stub = HTTP handler answers, whole SDK DynamoDB stack runs (informational).');
+  for (const c of ['azure', 'alibaba'] as const) {
+    const r = send[c];
+    target(`handler ${c} p50 <= ${TARGETS.handlerMaxP50Ms} ms`, r.ours.p50Ms <= TARGETS.handlerMaxP50Ms, `${r.ours.p50Ms} ms (p99 ${r.ours.p99Ms} ms)`);
+    target(`handler ${c} >= ${TARGETS.handlerMinSpeedup}x naive (p50)`, r.speedupP50 >= TARGETS.handlerMinSpeedup, `${r.speedupP50}x (${r.naive.p50Ms} vs ${r.ours.p50Ms} ms)`);
+  }
+}
+
+// 3 + 4. Bundles: size, then cold init
+if (only.has('cold') || only.has('size')) {
+  progress('bundling every Lambda with infra/bundling.ts options');
+  const { dir, bundles, bare } = await buildBundles();
+  try {
+    if (only.has('size')) {
+      results.bundleSize = Object.fromEntries(
+        bundles.map((b) => [b.name, { rawBytes: b.rawBytes, gzipBytes: b.gzipBytes, top: b.top, topPackages: b.topPackages }]),
+      );
+      log(
+        table(
+          `Bundle size (esbuild, ${BUNDLING_OPTIONS_SOURCE}; gzip -9 of index.mjs, source map excluded)`,
+          ['bundle', 'raw KB', 'gzip KB', 'largest packages (KB in output)'],
+          bundles.map((b) => [b.name, Number(kb(b.rawBytes)), Number(kb(b.gzipBytes)), b.topPackages.map((t) => `${t.input} ${kb(t.bytes)}`).join(', ')]),
+        ),
+      );
+      for (const b of bundles.filter((x) => x.kind === 'lambda')) {
+        log(`  ${b.name} top inputs: ${b.top.map((t) => `${t.input.replace(/^node_modules\//, '')} ${kb(t.bytes)}`).join(' | ')}`);
+      }
+      for (const name of API_LAMBDAS) {
+        const b = bundles.find((x) => x.name === name)!;
+        target(`bundle ${name} <= ${kb(TARGETS.bundleMaxBytes)} KB`, b.rawBytes <= TARGETS.bundleMaxBytes, `${kb(b.rawBytes)} KB raw, ${kb(b.gzipBytes)} KB gzip`);
+      }
+    }
+    if (only.has('cold')) {
+      progress(`cold init: ${SETTINGS.coldProcesses} fresh processes per bundle, round-robin`);
+      const cold: ColdInitResult = benchColdInit(bundles, bare, SETTINGS.coldProcesses);
+      results.coldInit = cold;
+      log(
+        table(
+          `Cold init: await import(bundle) in fresh node processes (median of ${cold.processesPerBundle}; bare Node = empty module ${cold.bareNodeMs} ms)`,
+          ['bundle', 'median ms', 'p90 ms', 'minus bare ms'],
+          [
+            ...Object.entries(cold.lambdas).map(([n, e]) => [n, e.medianMs, e.p90Ms, e.overBareMs]),
+            ...Object.entries(cold.naive).map(([n, e]) => [`naive/${n}`, e.medianMs, e.p90Ms, e.overBareMs]),
+          ],
+        ),
+      );
+      for (const name of API_LAMBDAS) {
+        const e = cold.lambdas[name]!;
+        target(`cold init ${name} <= ${TARGETS.coldMaxOverBareMs} ms over bare Node`, e.overBareMs <= TARGETS.coldMaxOverBareMs, `${e.overBareMs} ms (median ${e.medianMs} ms)`);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// 5. Memory
+if (only.has('memory')) {
+  progress(`memory: fresh process, ${SETTINGS.memoryInvocations} invocations per contract`);
+  const m: MemoryResult = benchMemory({ invocations: SETTINGS.memoryInvocations, warmup: SETTINGS.memoryWarmup, level: 'send' });
+  results.memory = m;
+  const row = (label: string, v: MemoryResult['init']) => [label, v.rssMB, v.heapUsedMB, v.heapTotalMB, v.externalMB];
+  log(
+    table(
+      `Memory (fresh process, DynamoDB ${m.stub} stub, after gc)`,
+      ['point', 'RSS MB', 'heap used MB', 'heap total MB', 'external MB'],
+      [
+        row('after init (+1 call per contract)', m.init),
+        row(`after warm-up (${m.warmupPerContract} calls per contract)`, m.warm),
+        row(`after +${m.invocationsPerContract} azure`, m.afterAzure),
+        row(`after +${m.invocationsPerContract} alibaba`, m.afterAlibaba),
+      ],
+    ),
+  );
+  log(
+    `growth from init: RSS ${m.rssGrowthMB} MB (V8 heap reservation ${m.heapTotalGrowthMB} MB, live heap ${m.heapGrowthMB} MB); ` +
+      `growth over the measured ${m.invocationsPerContract}+${m.invocationsPerContract} calls after warm-up: RSS ${m.rssSteadyGrowthMB} MB`,
+  );
+  target(
+    `memory RSS growth init -> +${m.invocationsPerContract} per contract < ${TARGETS.memoryMaxGrowthMB} MB`,
+    m.rssGrowthMB < TARGETS.memoryMaxGrowthMB,
+    `${m.rssGrowthMB} MB (includes the one-time warm-up step; live heap ${m.heapGrowthMB} MB)`,
+  );
+  target(
+    `memory RSS growth over ${m.invocationsPerContract} per contract after warm-up < ${TARGETS.memoryMaxGrowthMB} MB (leak check)`,
+    m.rssSteadyGrowthMB < TARGETS.memoryMaxGrowthMB,
+    `${m.rssSteadyGrowthMB} MB`,
+  );
+}
+
+results.targets = targets;
+log('\nTargets');
+for (const t of targets) log(formatTarget(t));
+mkdirSync(dirname(outPath), { recursive: true });
+writeFileSync(outPath, `${JSON.stringify(results, null, 2)}\n`);
+log(`\nwrote ${outPath}`);

@@ -1,0 +1,186 @@
+import { describe, expect, test } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { AwsCredentialIdentity } from '@smithy/types';
+import fc from 'fast-check';
+import { createPresigner, type PutUrlSpec } from '../../shared/presign.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const LAMBDAS = ['alibaba-apply-file-upload-lease', 'azure-start-pending-upload', 'get-lease', 'retention-sweep', 's3-upload-events'];
+
+/**
+ * `npm run bench` end to end on smoke-test counts: every section runs and every figure lands in the
+ * JSON. Speed is not checked here (the bench prints its own PASS/FAIL lines); URL identity is.
+ */
+describe('bench/run.ts --quick', () => {
+  test('runs every section and writes every field', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-test-'));
+    const out = join(dir, 'results.json');
+    try {
+      const run = spawnSync(join(ROOT, 'node_modules', '.bin', 'node'), ['--import', 'tsx', 'bench/run.ts'], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, BENCH_QUICK: '1', BENCH_RESULTS: out, NODE_OPTIONS: '' },
+        timeout: 90_000,
+      });
+      expect(run.stderr).not.toMatch(/Error|at .*\.ts:\d+/);
+      expect(run.status).toBe(0);
+      expect(run.stdout).toMatch(/^Targets$/m);
+      expect(run.stdout).toMatch(/^(PASS|FAIL) {2}presign /m);
+
+      const r = JSON.parse(readFileSync(out, 'utf8'));
+      const num = expect.any(Number);
+      expect(r.meta).toMatchObject({ quick: true, node: expect.stringMatching(/^v\d+\./) });
+
+      // 1. presign: both cases, both implementations, and byte-identical URLs.
+      for (const c of ['alibaba', 'azure']) {
+        expect(r.presign.cases[c]).toMatchObject({ ours: { usPerUrl: num }, getSignedUrl: { usPerUrl: num }, speedup: num });
+      }
+      expect(r.presign.identity.map((i: { case: string }) => i.case).sort()).toEqual(['alibaba', 'alibaba+session', 'azure', 'azure+session']);
+      expect(r.presign.identical).toBe(true);
+
+      // 2. handler CPU per contract, ours and naive.
+      const latency = { p50Ms: num, p99Ms: num, meanMs: num, samples: num };
+      for (const c of ['azure', 'alibaba']) {
+        expect(r.handler[c]).toMatchObject({ ours: latency, naive: latency, speedupP50: num });
+        expect(r.handler.sdkStackIncluded[c]).toMatchObject({ ours: latency, naive: latency });
+      }
+
+      // 3. cold init per Lambda, the naive baseline and bare Node.
+      expect(Object.keys(r.coldInit.lambdas).sort()).toEqual(LAMBDAS);
+      for (const name of LAMBDAS) {
+        expect(r.coldInit.lambdas[name]).toMatchObject({ medianMs: num, p90Ms: num, overBareMs: num, processes: 2 });
+      }
+      expect(Object.keys(r.coldInit.naive).sort()).toEqual(['alibaba-apply-file-upload-lease', 'azure-start-pending-upload']);
+      expect(r.coldInit.bareNodeMs).toEqual(num);
+
+      // 4. bundle size per Lambda with its largest inputs.
+      for (const name of LAMBDAS) {
+        const b = r.bundleSize[name];
+        expect(b).toMatchObject({ rawBytes: num, gzipBytes: num });
+        expect(b.gzipBytes).toBeLessThan(b.rawBytes);
+        expect(b.top).toHaveLength(5);
+        expect(b.top[0]).toEqual({ input: expect.any(String), bytes: num });
+      }
+
+      // 5. memory.
+      const snap = { rssMB: num, heapUsedMB: num, heapTotalMB: num, externalMB: num };
+      expect(r.memory).toMatchObject({ init: snap, warm: snap, afterAzure: snap, afterAlibaba: snap, rssGrowthMB: num, rssSteadyGrowthMB: num, heapGrowthMB: num });
+
+      expect(r.targets.length).toBeGreaterThanOrEqual(15);
+      for (const t of r.targets) expect(t).toEqual({ name: expect.any(String), pass: expect.any(Boolean), detail: expect.any(String) });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
+/**
+ * The presigner signs with node:crypto directly; this holds it to byte-identity with the SDK's
+ * getSignedUrl(PutObjectCommand) over random keys, headers, clocks, lifetimes, credentials, regions
+ * and endpoints. (Declared content types are made signable, as the broker does; without one the
+ * SDK is called without signableHeaders, as its default content type would otherwise be signed.)
+ */
+describe('presigner: byte-identical to getSignedUrl for any input', () => {
+  const clients = new Map<string, S3Client>();
+  const sdkClient = (region: string, endpoint: string | undefined, credentials: AwsCredentialIdentity) => {
+    const id = JSON.stringify([region, endpoint, credentials]);
+    let client = clients.get(id);
+    if (!client) {
+      client = new S3Client({
+        region,
+        credentials: { ...credentials },
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+        ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
+      });
+      clients.set(id, client);
+    }
+    return client;
+  };
+  const sdkUrl = (s3: S3Client, bucket: string, spec: PutUrlSpec, nowMs: number) =>
+    getSignedUrl(
+      s3,
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: spec.key,
+        ...(spec.contentType !== undefined ? { ContentType: spec.contentType } : {}),
+        ...(spec.contentMd5 !== undefined ? { ContentMD5: spec.contentMd5 } : {}),
+        ...(spec.contentLength !== undefined ? { ContentLength: spec.contentLength } : {}),
+      }),
+      {
+        expiresIn: spec.expiresInSeconds,
+        signingDate: new Date(nowMs),
+        ...(spec.contentType !== undefined ? { signableHeaders: new Set(['content-type']) } : {}),
+      },
+    );
+
+  const segment = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 24 }).filter((s) => !s.includes('/'));
+  const key = fc.array(segment, { minLength: 1, maxLength: 3 }).map((parts) => `tmp/${parts.join('/')}`);
+  const contentType = fc.constantFrom(
+    'application/pdf',
+    'text/plain',
+    'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+    'text/markdown; charset=utf-8',
+    'text/plain;  charset="utf-8"',
+    'text/plain\tx',
+  );
+  const md5 = fc.uint8Array({ minLength: 16, maxLength: 16 }).map((b) => Buffer.from(b).toString('base64'));
+  const spec = fc.record(
+    {
+      key,
+      expiresInSeconds: fc.integer({ min: 1, max: 604_800 }),
+      contentType,
+      contentMd5: md5,
+      contentLength: fc.integer({ min: 0, max: 5_000_000_000 }),
+    },
+    { requiredKeys: ['key', 'expiresInSeconds'] },
+  );
+  const clock = fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2099, 11, 31, 23, 59, 59, 999) });
+  const credentials = fc.record(
+    {
+      accessKeyId: fc.stringMatching(/^(AKIA|ASIA)[A-Z0-9]{16}$/),
+      secretAccessKey: fc.stringMatching(/^[A-Za-z0-9/+]{40}$/),
+      sessionToken: fc.stringMatching(/^[A-Za-z0-9/+=]{20,200}$/),
+    },
+    { requiredKeys: ['accessKeyId', 'secretAccessKey'] },
+  );
+  const target = fc.constantFrom(
+    { region: 'eu-west-1', bucket: 'upload-bucket', endpoint: undefined },
+    { region: 'us-east-1', bucket: 'upload-bucket', endpoint: undefined },
+    { region: 'cn-north-1', bucket: 'upload-bucket', endpoint: undefined },
+    { region: 'us-gov-west-1', bucket: 'upload-bucket', endpoint: undefined },
+    { region: 'eu-west-1', bucket: 'my.dotted.bucket', endpoint: undefined },
+    { region: 'eu-west-1', bucket: 'upload-bucket', endpoint: 'http://localhost:4566' },
+    { region: 'ap-southeast-2', bucket: 'upload-bucket', endpoint: 'https://s3.example.internal' },
+  );
+
+  test('random specs, clocks, credentials and endpoints', async () => {
+    await fc.assert(
+      fc.asyncProperty(spec, clock, credentials, target, async (s, now, creds, { region, bucket, endpoint }) => {
+        const ours = createPresigner({ region, bucket, credentials: creds, ...(endpoint ? { endpoint } : {}) });
+        expect(await ours.presignPut(s, now)).toBe(await sdkUrl(sdkClient(region, endpoint, creds), bucket, s, now));
+      }),
+      { numRuns: 300 },
+    );
+    for (const client of clients.values()) client.destroy();
+  }, 60_000);
+
+  test('a lifetime over 7 days is refused by both', async () => {
+    const creds = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
+    const s = { key: 'tmp/a/b.pdf', expiresInSeconds: 604_801 };
+    await expect(createPresigner({ region: 'eu-west-1', bucket: 'b', credentials: creds }).presignPut(s, Date.now())).rejects.toThrow(/one week/);
+    const s3 = sdkClient('eu-west-1', undefined, creds);
+    await expect(sdkUrl(s3, 'b', s, Date.now())).rejects.toThrow(/one week/);
+    s3.destroy();
+  });
+
+  test('invalid credentials are refused, as the SDK refuses them', async () => {
+    const bad = createPresigner({ region: 'eu-west-1', bucket: 'b', credentials: async () => ({}) as AwsCredentialIdentity });
+    await expect(bad.presignPut({ key: 'tmp/a/b.pdf', expiresInSeconds: 60 }, Date.now())).rejects.toThrow('Resolved credential object is not valid');
+  });
+});
