@@ -32,7 +32,7 @@ export function buildHandlers(level: StubLevel): { handlers: Record<ContractName
   let restore = () => undefined as void;
   if (level === 'send') restore = stubDocumentSend();
   else {
-    stubWire(deps.aws.ddb);
+    stubWire(deps.ddb);
     stubWire(ddb);
   }
   return {

@@ -35,7 +35,7 @@ function snapshot() {
 
 const deps = createBrokerDeps(benchConfig(), { credentials: CREDENTIALS });
 if (level === 'send') stubDocumentSend();
-else stubWire(deps.aws.ddb);
+else stubWire(deps.ddb);
 const handlers = { azure: azureStartPendingUploadHandler(deps), alibaba: alibabaApplyFileUploadLeaseHandler(deps) };
 // One call each so "init" includes what a Lambda has after its first request (lazy SDK state).
 for (const c of ['azure', 'alibaba'] as const) await handlers[c](eventFor(c), lambdaContext(c));

@@ -1,6 +1,6 @@
 /**
  * DynamoDB without a network, at two depths:
- * - 'send': DynamoDBDocumentClient#send resolves at once (what aws-sdk-client-mock on deps.aws.ddb
+ * - 'send': DynamoDBDocumentClient#send resolves at once (what aws-sdk-client-mock on deps.ddb
  *   does, without sinon's call history). Everything up to the SDK call is measured.
  * - 'wire': the DynamoDBClient's HTTP handler answers 200 `{}`, so the SDK's middleware stack
  *   (marshalling, serialisation, SigV4 signing, retries, parsing) runs as in production.

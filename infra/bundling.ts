@@ -5,6 +5,7 @@
  */
 import { LogLevel, OutputFormat, SourceMapMode, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { BuildOptions } from 'esbuild';
+import { fileURLToPath } from 'node:url';
 
 /** Matches the Lambda runtime (Runtime.NODEJS_24_X). */
 export const NODE_TARGET = 'node24';
@@ -18,6 +19,14 @@ export const MAIN_FIELDS: readonly string[] = ['module', 'main'];
 
 /** NodejsFunction writes index.mjs for ESM; Lambda loads it as an ES module. */
 export const BUNDLE_FILE = 'index.mjs';
+
+/**
+ * In Lambda the credentials are always in the environment: the SDK's full provider chain is swapped
+ * for the environment provider (shared/aws/lambda-credentials.ts), ~100 KB and ~15 ms of cold start less.
+ */
+export const ALIASES: Readonly<Record<string, string>> = Object.freeze({
+  '@aws-sdk/credential-provider-node': fileURLToPath(new URL('../shared/aws/lambda-credentials.ts', import.meta.url)),
+});
 
 export function nodejsBundlingOptions(): BundlingOptions {
   return {
@@ -33,6 +42,7 @@ export function nodejsBundlingOptions(): BundlingOptions {
     // The runtime's SDK is not what we tested against: bundle the pinned SDK, externalize nothing.
     bundleAwsSDK: true,
     externalModules: [],
+    esbuildArgs: Object.fromEntries(Object.entries(ALIASES).map(([from, to]) => [`--alias:${from}`, to])),
     // Local esbuild only: no Docker on build machines.
     forceDockerBundling: false,
     logLevel: LogLevel.WARNING,
@@ -53,6 +63,7 @@ export function esbuildBuildOptions(entry: string, outfile?: string): BuildOptio
     sourcesContent: false,
     banner: { js: ESM_REQUIRE_BANNER },
     mainFields: [...MAIN_FIELDS],
+    alias: { ...ALIASES },
     external: [],
     logLevel: 'warning',
   };

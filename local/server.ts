@@ -77,7 +77,10 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
     ...(options.deliverS3Events === false ? {} : { onObjectCreated: (event: { Records: S3EventRecord[] }) => onEvent(event as S3Event) }),
   });
   const config = loadConfig({ ...env, AWS_ENDPOINT_URL_S3: emulators.s3Endpoint, AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamoEndpoint });
-  const deps = withObjects(createBrokerDeps(config, { credentials: LOCAL_CREDENTIALS, ...(options.clock ? { clock: options.clock } : {}) }));
+  const deps = withObjects(
+    createBrokerDeps(config, { credentials: LOCAL_CREDENTIALS, ...(options.clock ? { clock: options.clock } : {}) }),
+    LOCAL_CREDENTIALS,
+  );
 
   const s3Events = s3UploadEventHandler(deps);
   onEvent = async (event) => {
@@ -162,8 +165,8 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
         });
         await sweeping?.catch(() => undefined);
         await emulators.close();
-        deps.aws.ddb.destroy();
-        deps.aws.s3.destroy();
+        deps.ddb.destroy();
+        deps.s3.destroy();
       })()),
   };
 }

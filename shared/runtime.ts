@@ -1,35 +1,46 @@
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import { createAwsClients, type AwsClients } from './aws/clients.js';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { createDynamoClient, createS3Client, type Credentials } from './aws/clients.js';
 import { systemClock, type Clock } from './clock.js';
 import type { BrokerConfig } from './config.js';
 import type { LeaseEngineDeps } from './lease/engine.js';
 import { createLeaseStore } from './lease/store.js';
-import { createObjectStore } from './storage.js';
+import { createPresigner } from './presign.js';
 import { createDynamoRateLimiter, type RateLimiter } from './rate-limit.js';
+import { createObjectStore, type ObjectStore } from './storage.js';
 
 export interface BrokerDeps extends LeaseEngineDeps {
-  readonly aws: AwsClients;
+  readonly ddb: DynamoDBDocumentClient;
   /** Per-workspace limit of the Alibaba contract. */
   readonly alibabaRateLimiter: RateLimiter;
 }
 
-/** Everything a Lambda needs, built once at cold start; tests and the local mode pass their own clock/credentials. */
-export function createBrokerDeps(
-  config: BrokerConfig,
-  options: { clock?: Clock; credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider } = {},
-): BrokerDeps {
-  const aws = createAwsClients(config, options.credentials);
+/** Everything an API Lambda needs, built once at cold start; tests and the local mode pass their own clock/credentials. */
+export function createBrokerDeps(config: BrokerConfig, options: { clock?: Clock; credentials?: Credentials } = {}): BrokerDeps {
+  const ddb = createDynamoClient(config, options.credentials);
   return {
-    aws,
+    ddb,
     config,
     clock: options.clock ?? systemClock,
-    store: createLeaseStore(aws.ddb, config.tableName),
-    presigner: aws.presigner,
-    alibabaRateLimiter: createDynamoRateLimiter(aws.ddb, config.tableName, config.alibabaRateLimitPerSecond),
+    store: createLeaseStore(ddb, config.tableName),
+    // Signed with the same (role) credentials the DynamoDB client resolves; no S3 client needed.
+    presigner: createPresigner({
+      region: config.region,
+      bucket: config.bucketName,
+      credentials: ddb.config.credentials,
+      ...(config.s3Endpoint ? { endpoint: config.s3Endpoint } : {}),
+    }),
+    alibabaRateLimiter: createDynamoRateLimiter(ddb, config.tableName, config.alibabaRateLimitPerSecond),
   };
 }
 
-/** The event Lambda and the sweep also touch objects. */
-export function withObjects(deps: BrokerDeps) {
-  return { ...deps, ddb: deps.aws.ddb, objects: createObjectStore(deps.aws.s3, deps.config.bucketName) };
+export interface ObjectDeps extends BrokerDeps {
+  readonly s3: S3Client;
+  readonly objects: ObjectStore;
+}
+
+/** The S3 event Lambda and the sweep also delete and inspect objects. */
+export function withObjects(deps: BrokerDeps, credentials?: Credentials): ObjectDeps {
+  const s3 = createS3Client(deps.config, credentials);
+  return { ...deps, s3, objects: createObjectStore(s3, deps.config.bucketName) };
 }

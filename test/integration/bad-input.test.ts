@@ -59,7 +59,7 @@ async function countLeases(): Promise<number> {
   let count = 0;
   let ExclusiveStartKey: Record<string, unknown> | undefined;
   do {
-    const out = await broker.deps.aws.ddb.send(
+    const out = await broker.deps.ddb.send(
       new ScanCommand({ TableName: broker.config.tableName, Select: 'COUNT', ConsistentRead: true, ExclusiveStartKey }),
     );
     count += out.Count ?? 0;
@@ -72,7 +72,7 @@ async function countObjects(): Promise<number> {
   let count = 0;
   let ContinuationToken: string | undefined;
   do {
-    const out = await broker.deps.aws.s3.send(new ListObjectsV2Command({ Bucket: broker.config.bucketName, ContinuationToken }));
+    const out = await broker.deps.s3.send(new ListObjectsV2Command({ Bucket: broker.config.bucketName, ContinuationToken }));
     count += out.KeyCount ?? out.Contents?.length ?? 0;
     ContinuationToken = out.IsTruncated ? out.NextContinuationToken : undefined;
   } while (ContinuationToken);

@@ -33,10 +33,15 @@ const segment = fc.oneof(
   { weight: 2, arbitrary: fc.stringMatching(/^[A-Za-z0-9_.-]{1,40}$/) },
   { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
 );
+/** UTF-8 percent-encoding that, like a client's HTTP stack, turns a lone surrogate into U+FFFD. */
+const pct = (s: string) => [...Buffer.from(s, 'utf8')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('');
 /** Raw path text: percent-escapes kept as sent, everything else encoded so Node will send it. */
-const asPath = (s: string) => (/^(%[0-9A-Fa-f]{2}|[A-Za-z0-9_.~-])*$/.test(s) || /%/.test(s) ? s.replace(/[^\x21-\x7e]/g, encodeURIComponent).replace(/[?#]/g, encodeURIComponent) : encodeURIComponent(s));
+const asPath = (s: string) => (/%/.test(s) ? s.replace(/[^\x21-\x7e]|[?#]/gu, pct) : s.replace(/[^A-Za-z0-9_.~-]/gu, pct));
 
 const json = fc.jsonValue({ maxDepth: 4 });
+/** Any generated value as a form/query value (String() throws on objects with a `toString` key). */
+const asParam = (x: unknown): string => (typeof x === 'string' ? x : (JSON.stringify(x) ?? 'undefined'));
+const asForm = (v: Record<string, unknown>) => new URLSearchParams(Object.entries(v).map(([k, x]): [string, string] => [k, asParam(x)])).toString();
 const hugeString = fc.constant('x'.repeat(1 << 20));
 const azureBody = fc.oneof(
   fc.constant(undefined),
@@ -64,12 +69,12 @@ const validAlibaba = fc.record({
   SizeInBytes: fc.oneof(fc.integer({ min: 1, max: 100_000_000 }), fc.integer({ min: 1, max: 100_000_000 }).map(String)),
 });
 const alibabaBody = fc.oneof(
-  { weight: 3, arbitrary: validAlibaba.map((v) => new URLSearchParams(Object.entries(v).map(([k, x]): [string, string] => [k, String(x)])).toString()) },
+  { weight: 3, arbitrary: validAlibaba.map(asForm) },
   fc.constant(undefined),
   fc.string(),
   validAlibaba.map((v) => JSON.stringify(v)),
   alibabaParams.map((v) => JSON.stringify(v)),
-  alibabaParams.map((v) => new URLSearchParams(Object.entries(v).map(([k, x]): [string, string] => [k, typeof x === 'string' ? x : (JSON.stringify(x) ?? '')])).toString()),
+  alibabaParams.map(asForm),
   fc.constant('FileName=a.pdf&FileName=b.pdf&Md5=19657c391f6c70bcea63c154d8606bb3&SizeInBytes=10'),
   fc.constant('{"FileName":"a.pdf","FileName":"b.exe","Md5":"19657c391f6c70bcea63c154d8606bb3","SizeInBytes":1}'),
   { weight: 1, arbitrary: hugeString.map((s) => `FileName=${s}.pdf&Md5=19657c391f6c70bcea63c154d8606bb3&SizeInBytes=1`) },
@@ -81,7 +86,7 @@ const apiVersionQuery = fc.oneof(
   fc.constantFrom('', 'api-version=2025-09-01', 'api-version=2025-09-01&api-version=2020-01-01', 'api-version=2025-09-01&api-version=2025-09-01', 'api-version=', 'api-version=abc', 'API-VERSION=2025-09-01', 'api-version=2025-09-01&x=%zz'),
   fc.string().map((s) => `api-version=${encodeURIComponent(s)}`),
 );
-const alibabaQuery = fc.oneof(fc.constant(''), alibabaParams.map((v) => new URLSearchParams(Object.entries(v).map(([k, x]): [string, string] => [k, String(x)])).toString()), fc.constant('FileName=a.pdf&FileName=b.pdf'));
+const alibabaQuery = fc.oneof(fc.constant(''), alibabaParams.map(asForm), fc.constant('FileName=a.pdf&FileName=b.pdf'));
 
 // ---------- checks ----------
 function header(res: RawResponse, name: string): string | undefined {

@@ -6,7 +6,7 @@ import type { LeaseRecord } from '../../shared/lease/model.js';
 /** Test-side views of the embedded storage (tests may scan; the product never does). */
 export async function objectExists(broker: LocalBroker, key: string): Promise<boolean> {
   try {
-    await broker.deps.aws.s3.send(new HeadObjectCommand({ Bucket: broker.config.bucketName, Key: key }));
+    await broker.deps.s3.send(new HeadObjectCommand({ Bucket: broker.config.bucketName, Key: key }));
     return true;
   } catch (error) {
     if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return false;
@@ -15,19 +15,19 @@ export async function objectExists(broker: LocalBroker, key: string): Promise<bo
 }
 
 export async function readObject(broker: LocalBroker, key: string): Promise<{ body: Buffer; contentType?: string }> {
-  const out = await broker.deps.aws.s3.send(new GetObjectCommand({ Bucket: broker.config.bucketName, Key: key }));
+  const out = await broker.deps.s3.send(new GetObjectCommand({ Bucket: broker.config.bucketName, Key: key }));
   return { body: Buffer.from(await out.Body!.transformToByteArray()), ...(out.ContentType ? { contentType: out.ContentType } : {}) };
 }
 
 /** Puts bytes straight into the bucket, as a client with stolen or expired URL semantics could not. */
 export async function putDirect(broker: LocalBroker, key: string, body: Buffer | string, contentType?: string) {
-  await broker.deps.aws.s3.send(
+  await broker.deps.s3.send(
     new PutObjectCommand({ Bucket: broker.config.bucketName, Key: key, Body: body, ...(contentType ? { ContentType: contentType } : {}) }),
   );
 }
 
 export async function allObjectKeys(broker: LocalBroker): Promise<string[]> {
-  const out = await broker.deps.aws.s3.send(new ListObjectsV2Command({ Bucket: broker.config.bucketName }));
+  const out = await broker.deps.s3.send(new ListObjectsV2Command({ Bucket: broker.config.bucketName }));
   return (out.Contents ?? []).map((o) => o.Key!);
 }
 
@@ -35,7 +35,7 @@ export async function allLeases(broker: LocalBroker): Promise<LeaseRecord[]> {
   const items: LeaseRecord[] = [];
   let start: Record<string, unknown> | undefined;
   do {
-    const page = await broker.deps.aws.ddb.send(
+    const page = await broker.deps.ddb.send(
       new ScanCommand({ TableName: broker.config.tableName, ConsistentRead: true, ...(start ? { ExclusiveStartKey: start } : {}) }),
     );
     items.push(...((page.Items ?? []) as LeaseRecord[]));

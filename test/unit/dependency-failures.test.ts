@@ -13,7 +13,7 @@ import { expectAlibabaError, expectArmError, expectBrokerError } from '../suppor
 process.env.BROKER_LOG_LEVEL = 'silent';
 const config = loadConfig({ AWS_REGION: 'eu-west-1', LEASE_TABLE_NAME: 't', UPLOAD_BUCKET_NAME: 'b' });
 const deps = createBrokerDeps(config, { credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' } });
-const ddb = mockClient(deps.aws.ddb);
+const ddb = mockClient(deps.ddb);
 
 const sdkError = (name: string, status: number) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
 

@@ -1,0 +1,99 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { build } from 'esbuild';
+import { esbuildBuildOptions } from '../../infra/bundling.js';
+import { getLease, startTestBroker, type TestBroker } from '../support/local-broker.js';
+import { httpEvent } from '../support/events.js';
+import { ROUTES, routeKey } from '../../shared/http/routes.js';
+
+/**
+ * The deployable bundles themselves (built with the construct's esbuild options, env-only credential
+ * provider included) run in a fresh Node process with only Lambda's environment, against the embedded
+ * DynamoDB and S3.
+ */
+const run = promisify(execFile);
+const outDir = mkdtempSync(join(tmpdir(), 'ulb-bundles-'));
+let broker: TestBroker;
+
+beforeAll(async () => {
+  broker = await startTestBroker();
+  await Promise.all(
+    ['azure-start-pending-upload', 'alibaba-apply-file-upload-lease', 'get-lease'].map((name) =>
+      build({ ...esbuildBuildOptions(`lambdas/${name}/index.ts`, join(outDir, name, 'index.mjs')), logLevel: 'error' }),
+    ),
+  );
+}, 60_000);
+afterAll(async () => {
+  await broker.dispose();
+  rmSync(outDir, { recursive: true, force: true });
+});
+
+async function invoke(name: string, event: unknown) {
+  const script = `const { handler } = await import(${JSON.stringify(join(outDir, name, 'index.mjs'))});
+const ctx = { getRemainingTimeInMillis: () => 10000, awsRequestId: 'r', functionName: '${name}' };
+process.stdout.write(JSON.stringify(await handler(JSON.parse(process.argv[1]), ctx)));`;
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(event)], {
+    // Only what Lambda provides, plus the emulator endpoints; no AWS profile or config files.
+    env: {
+      PATH: process.env.PATH,
+      AWS_REGION: broker.config.region,
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+      AWS_SESSION_TOKEN: 'session-token',
+      LEASE_TABLE_NAME: broker.config.tableName,
+      UPLOAD_BUCKET_NAME: broker.config.bucketName,
+      AWS_ENDPOINT_URL_DYNAMODB: broker.dynamoEndpoint,
+      AWS_ENDPOINT_URL_S3: broker.s3Endpoint,
+      BROKER_LOG_LEVEL: 'silent',
+      HOME: '/nonexistent',
+    },
+  });
+  return JSON.parse(stdout) as { statusCode: number; headers: Record<string, string>; body: string };
+}
+
+describe('bundled Lambdas', () => {
+  test('Alibaba bundle issues a lease signed with the environment credentials; get-lease bundle reads it', async () => {
+    const res = await invoke(
+      'alibaba-apply-file-upload-lease',
+      httpEvent({
+        routeKey: routeKey(ROUTES[2]!),
+        rawPath: '/ws_bundle/datacenter/category/default',
+        pathParameters: { WorkspaceId: 'ws_bundle', CategoryId: 'default' },
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'FileName=bundle.txt&Md5=5d41402abc4b2a76b9719d911017c592&SizeInBytes=5',
+      }),
+    );
+    expect(res.statusCode).toBe(200);
+    const { Data } = JSON.parse(res.body);
+    const url = new URL(Data.Param.Url);
+    expect(url.searchParams.get('X-Amz-Credential')).toMatch(/^S3RVER\//);
+    expect(url.searchParams.get('X-Amz-Security-Token')).toBe('session-token');
+    expect((await getLease(broker.url, Data.FileUploadLeaseId)).json.status).toBe('PENDING');
+
+    const read = await invoke('get-lease', httpEvent({ routeKey: 'GET /leases/{leaseId}', rawPath: '/leases/x', pathParameters: { leaseId: Data.FileUploadLeaseId } }));
+    expect(read.statusCode).toBe(200);
+    expect(JSON.parse(read.body)).toMatchObject({ leaseId: Data.FileUploadLeaseId, status: 'PENDING' });
+  }, 30_000);
+
+  test('Azure bundle answers create-or-get and ARM errors', async () => {
+    const event = (query: string) =>
+      httpEvent({
+        routeKey: routeKey(ROUTES[0]!),
+        rawPath: '/x',
+        pathParameters: { subscriptionId: 's', resourceGroupName: 'rg', workspaceName: 'ws-bundle', name: 'c', version: '1' },
+        rawQueryString: query,
+        headers: { 'content-type': 'application/json' },
+        body: '{"pendingUploadId":"bundled"}',
+      });
+    const ok = await invoke('azure-start-pending-upload', event('api-version=2025-09-01'));
+    expect(ok.statusCode).toBe(200);
+    expect(JSON.parse(ok.body).pendingUploadId).toBe('bundled');
+    const bad = await invoke('azure-start-pending-upload', event(''));
+    expect(bad.statusCode).toBe(400);
+    expect(JSON.parse(bad.body).error.code).toBe('MissingApiVersionParameter');
+  }, 30_000);
+});
