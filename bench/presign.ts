@@ -4,13 +4,13 @@
  * alternating rounds, and an identity check: for the same clock and credentials both must produce
  * byte-identical URLs (so no speed can come from signing less).
  */
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { S3Client } from '@aws-sdk/client-s3';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { Bench } from 'tinybench';
 import { md5HexToBase64 } from '../shared/md5.js';
 import { createPresigner, type PutUrlSpec } from '../shared/presign.js';
 import { BUCKET, CREDENTIALS, REGION } from './fixtures.js';
+import { sdkPresign } from './sdk-presign.js';
 import { median, round } from './stats.js';
 
 export type PresignCase = 'alibaba' | 'azure';
@@ -26,24 +26,6 @@ export function sdkClient(credentials: AwsCredentialIdentity = CREDENTIALS, regi
   return new S3Client({ region, credentials, requestChecksumCalculation: 'WHEN_REQUIRED' });
 }
 
-/** The usual way: one client, a command per URL, content-type made signable when it is declared. */
-export function sdkPresign(s3: S3Client, bucket: string, spec: PutUrlSpec, nowMs: number): Promise<string> {
-  return getSignedUrl(
-    s3,
-    new PutObjectCommand({
-      Bucket: bucket,
-      Key: spec.key,
-      ...(spec.contentType !== undefined ? { ContentType: spec.contentType } : {}),
-      ...(spec.contentMd5 !== undefined ? { ContentMD5: spec.contentMd5 } : {}),
-      ...(spec.contentLength !== undefined ? { ContentLength: spec.contentLength } : {}),
-    }),
-    {
-      expiresIn: spec.expiresInSeconds,
-      signingDate: new Date(nowMs),
-      ...(spec.contentType !== undefined ? { signableHeaders: new Set(['content-type']) } : {}),
-    },
-  );
-}
 
 const leaseKey = (i: number, name: string) => `tmp/${(0x1e6a1591 + i).toString(16).padStart(8, '0')}07384782be5e45ac4759b247.1719325231035/${name}`;
 

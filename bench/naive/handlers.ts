@@ -18,6 +18,7 @@ import httpSecurityHeaders from '@middy/http-security-headers';
 import AjvModule from 'ajv';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { alibabaParamsSchema, alibabaPathSchema, AZURE_API_VERSIONS, azurePathSchema, azureRequestSchema } from '../../shared/schemas/index.js';
+import { contentTypeForFileName } from '../../shared/content-types.js';
 
 export interface NaiveDeps {
   readonly region: string;
@@ -40,15 +41,6 @@ class HttpProblem extends Error {
   }
 }
 
-const CONTENT_TYPES: Record<string, string> = {
-  pdf: 'application/pdf',
-  doc: 'application/msword',
-  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
-  md: 'text/markdown',
-  txt: 'text/plain',
-  ppt: 'application/vnd.ms-powerpoint',
-  pptx: 'application/vnd.openxmlformats-officedocument.presentationml.presentation',
-};
 
 const safeName = (name: string) => name.normalize('NFC').replace(/[^\p{L}\p{N}._-]+/gu, '_').replace(/^[._]+/, '') || 'upload';
 
@@ -168,7 +160,7 @@ export function naiveAlibabaHandler(deps: NaiveDeps) {
     const md5 = String(params.Md5).toLowerCase();
     const size = Number(params.SizeInBytes);
     if (size > 100_000_000) throw new HttpProblem(400, 'DataCenter.FileTooLarge', 'too large');
-    const contentType = CONTENT_TYPES[fileName.slice(fileName.lastIndexOf('.') + 1).toLowerCase()]!;
+    const contentType = contentTypeForFileName(fileName)!;
     const now = Date.now();
     const leaseId = `${randomBytes(16).toString('hex')}.${now}`;
     const objectKey = `tmp/${leaseId}/${safeName(fileName)}`;

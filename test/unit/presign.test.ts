@@ -1,6 +1,6 @@
 import { describe, expect, it, test } from '@jest/globals';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { S3Client } from '@aws-sdk/client-s3';
+import { sdkPresign } from '../../bench/sdk-presign.js';
 import { md5HexToBase64 } from '../../shared/md5.js';
 import { createPresigner, encodeKeyPath, type PresignerOptions, type PutUrlSpec } from '../../shared/presign.js';
 
@@ -32,17 +32,7 @@ async function sdkUrl(
     ...(opts.endpoint ? { endpoint: opts.endpoint, forcePathStyle: true } : {}),
   });
   try {
-    return await getSignedUrl(
-      s3,
-      new PutObjectCommand({
-        Bucket: opts.bucket ?? BUCKET,
-        Key: spec.key,
-        ...(spec.contentType !== undefined ? { ContentType: spec.contentType } : {}),
-        ...(spec.contentMd5 !== undefined ? { ContentMD5: spec.contentMd5 } : {}),
-        ...(spec.contentLength !== undefined ? { ContentLength: spec.contentLength } : {}),
-      }),
-      { expiresIn: spec.expiresInSeconds, signingDate: new Date(nowMs), signableHeaders: new Set(['content-type']) },
-    );
+    return await sdkPresign(s3, opts.bucket ?? BUCKET, spec, nowMs);
   } finally {
     s3.destroy();
   }
