@@ -5,9 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it, test } from '@jest/globals';
 import { createHash } from 'node:crypto';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { AZURE_PATH, API_VERSION, startTestBroker, type TestBroker } from '../support/local-broker.js';
+import { AZURE_PATH, API_VERSION, readResponse, startTestBroker, type TestBroker } from '../support/local-broker.js';
+import { allLeases, allObjectKeys } from '../support/storage.js';
 import { expectAlibabaError, expectAlibabaResponse, expectArmError, expectAzureResponse, expectBrokerError } from '../support/schemas.js';
 
 let broker: TestBroker;
@@ -24,12 +23,7 @@ afterAll(async () => {
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
-interface Sent {
-  status: number;
-  headers: Headers;
-  text: string;
-  json: any;
-}
+type Sent = Awaited<ReturnType<typeof readResponse>>;
 
 async function send(
   method: string,
@@ -45,39 +39,11 @@ async function send(
     // A Uint8Array body gets no default content type from fetch (a string would be text/plain).
     ...(o.body !== undefined ? { body: o.contentType === null ? Buffer.from(o.body) : o.body } : {}),
   });
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, text, json };
+  return readResponse(res);
 }
 
-async function countLeases(): Promise<number> {
-  let count = 0;
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const out = await broker.deps.ddb.send(
-      new ScanCommand({ TableName: broker.config.tableName, Select: 'COUNT', ConsistentRead: true, ExclusiveStartKey }),
-    );
-    count += out.Count ?? 0;
-    ExclusiveStartKey = out.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return count;
-}
-
-async function countObjects(): Promise<number> {
-  let count = 0;
-  let ContinuationToken: string | undefined;
-  do {
-    const out = await broker.deps.s3.send(new ListObjectsV2Command({ Bucket: broker.config.bucketName, ContinuationToken }));
-    count += out.KeyCount ?? out.Contents?.length ?? 0;
-    ContinuationToken = out.IsTruncated ? out.NextContinuationToken : undefined;
-  } while (ContinuationToken);
-  return count;
-}
+const countLeases = async () => (await allLeases(broker)).length;
+const countObjects = async () => (await allObjectKeys(broker)).length;
 
 /** Runs `fn` and checks that no lease record and no object appeared meanwhile. */
 async function expectNothingCreated<T>(fn: () => Promise<T>): Promise<T> {

@@ -40,6 +40,11 @@ export async function postJson(base: string, path: string, body?: unknown, heade
     headers: { 'content-type': 'application/json', ...headers },
     ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
   });
+  return readResponse(res);
+}
+
+/** Status, headers, raw text and, when the body is JSON, the parsed body. */
+export async function readResponse(res: Response): Promise<{ status: number; headers: Headers; text: string; json: any }> {
   const text = await res.text();
   let json: unknown;
   try {
@@ -47,7 +52,7 @@ export async function postJson(base: string, path: string, body?: unknown, heade
   } catch {
     json = undefined;
   }
-  return { status: res.status, headers: res.headers, json: json as any, text };
+  return { status: res.status, headers: res.headers, text, json };
 }
 
 export async function postForm(base: string, path: string, form: Record<string, string> | string, headers: Record<string, string> = {}) {

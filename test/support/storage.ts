@@ -27,8 +27,14 @@ export async function putDirect(broker: LocalBroker, key: string, body: Buffer |
 }
 
 export async function allObjectKeys(broker: LocalBroker): Promise<string[]> {
-  const out = await broker.deps.s3.send(new ListObjectsV2Command({ Bucket: broker.config.bucketName }));
-  return (out.Contents ?? []).map((o) => o.Key!);
+  const keys: string[] = [];
+  let ContinuationToken: string | undefined;
+  do {
+    const out = await broker.deps.s3.send(new ListObjectsV2Command({ Bucket: broker.config.bucketName, ContinuationToken }));
+    keys.push(...(out.Contents ?? []).map((o) => o.Key!));
+    ContinuationToken = out.IsTruncated ? out.NextContinuationToken : undefined;
+  } while (ContinuationToken);
+  return keys;
 }
 
 export async function allLeases(broker: LocalBroker): Promise<LeaseRecord[]> {
