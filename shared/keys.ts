@@ -26,11 +26,11 @@ export function sanitiseFileName(name: string): string {
     .replace(/[^\p{L}\p{M}\p{N}._-]+/gu, '_')
     .replace(/\.{2,}/g, '.')
     .replace(/^[\p{M}._]+/u, '');
-  const dot = cleaned.lastIndexOf('.');
-  const ext = dot > 0 && cleaned.length - dot <= 16 ? cleaned.slice(dot) : '';
-  const stem = ext ? cleaned.slice(0, dot) : cleaned;
-  const out = truncateBytes(stem, MAX_NAME_BYTES - Buffer.byteLength(ext)) + ext;
-  return out.replace(/^[\p{M}._]+/u, '') || FALLBACK_NAME;
+  // An extension is the last dot and at most 15 characters after it (cleaned never starts with a dot).
+  const ext = /\.[^.]{0,15}$/.exec(cleaned)?.[0] ?? '';
+  const stem = cleaned.slice(0, cleaned.length - ext.length);
+  // The stem starts with a letter or digit (or '-') and keeps at least 152 bytes, so the result does too.
+  return truncateBytes(stem, MAX_NAME_BYTES - Buffer.byteLength(ext)) + ext || FALLBACK_NAME;
 }
 
 export function objectKeyFor(leaseId: string, fileName: string): string {
@@ -42,7 +42,7 @@ export function leaseIdFromKey(key: string): string | undefined {
   if (!key.startsWith(TEMP_PREFIX)) return undefined;
   const rest = key.slice(TEMP_PREFIX.length);
   const slash = rest.indexOf('/');
-  if (slash <= 0) return undefined;
+  if (slash === -1) return undefined;
   const leaseId = rest.slice(0, slash);
   return LEASE_ID.test(leaseId) ? leaseId : undefined;
 }

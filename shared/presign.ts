@@ -1,13 +1,14 @@
 import { createHmac, createSecretKey, hash, type KeyObject } from 'node:crypto';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 
+/** A header left undefined is neither signed nor required. */
 export interface PutUrlSpec {
   readonly key: string;
   readonly expiresInSeconds: number;
-  readonly contentType?: string;
+  readonly contentType?: string | undefined;
   /** base64 of the raw MD5 digest, as S3 wants it in Content-MD5. */
-  readonly contentMd5?: string;
-  readonly contentLength?: number;
+  readonly contentMd5?: string | undefined;
+  readonly contentLength?: number | undefined;
 }
 
 export interface UploadPresigner {
@@ -50,11 +51,12 @@ interface SigningKeyCache {
   key: KeyObject;
 }
 
-const hmac = (key: string | Buffer, data: string): Buffer => createHmac('sha256', key).update(data, 'utf8').digest();
+/** Strings are hashed as UTF-8 (node:crypto's default). */
+const hmac = (key: string | Buffer, data: string): Buffer => createHmac('sha256', key).update(data).digest();
 
 /** `YYYYMMDDTHHMMSSZ` from epoch ms, whole seconds, as the SDK's formatDate builds it from toISOString. */
 function amzDate(nowMs: number): string {
-  return new Date(nowMs).toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+  return `${new Date(nowMs).toISOString().slice(0, 19).replace(/[-:]/g, '')}Z`;
 }
 
 /** Canonical header value: the SDK's whitespace normalisation (getCanonicalHeaders). */
@@ -99,7 +101,7 @@ export function createPresigner(options: PresignerOptions): UploadPresigner {
     async presignPut(spec, nowMs) {
       const identity = isProvider(credentials) ? await credentials() : credentials;
       // The SDK's validateResolvedCredentials.
-      if (typeof identity !== 'object' || typeof identity?.accessKeyId !== 'string' || typeof identity.secretAccessKey !== 'string') {
+      if (typeof identity?.accessKeyId !== 'string' || typeof identity.secretAccessKey !== 'string') {
         throw new Error('Resolved credential object is not valid');
       }
       const expiresIn = spec.expiresInSeconds;
@@ -142,7 +144,7 @@ export function createPresigner(options: PresignerOptions): UploadPresigner {
 
       const canonicalRequest = `PUT\n${path}\n${head}&${tail}\n${headers}\n${signedHeaders}\n${UNSIGNED_PAYLOAD}`;
       const stringToSign = `${ALGORITHM}\n${longDate}\n${shortDate}${scopeSuffix}\n${hash('sha256', canonicalRequest, 'hex')}`;
-      const signature = createHmac('sha256', signingKey(shortDate, identity.secretAccessKey)).update(stringToSign, 'utf8').digest('hex');
+      const signature = createHmac('sha256', signingKey(shortDate, identity.secretAccessKey)).update(stringToSign).digest('hex');
       return `${base}${path}?${head}&X-Amz-Signature=${signature}&${tail}`;
     },
   };

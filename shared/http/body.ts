@@ -14,7 +14,7 @@ export function bodyText(event: HttpEvent): string {
 }
 
 export function mediaKind(event: HttpEvent): MediaKind {
-  const type = header(event, 'content-type')?.split(';')[0]?.trim().toLowerCase();
+  const type = (header(event, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   if (!type) return 'none';
   if (type === 'application/json' || /^application\/[\w.+-]+\+json$/.test(type)) return 'json';
   if (type === 'application/x-www-form-urlencoded') return 'form';
@@ -29,11 +29,11 @@ export function parseJsonObject(text: string, what: string): Record<string, unkn
   } catch {
     throw new MalformedBodyError(`The ${what} is not valid JSON.`);
   }
-  if (value === null) return null;
+  // typeof null is 'object': a JSON null passes through as null.
   if (typeof value !== 'object' || Array.isArray(value)) {
     throw new MalformedBodyError(`The ${what} must be a JSON object.`);
   }
-  return value as Record<string, unknown>;
+  return value as Record<string, unknown> | null;
 }
 
 /** Query or form parameters; a name given more than once with different values is refused. */

@@ -39,9 +39,10 @@ async function presign(deps: LeaseEngineDeps, lease: LeaseRecord, now: number): 
   const spec: PutUrlSpec = {
     key: lease.objectKey,
     expiresInSeconds: Math.max(1, Math.round((lease.urlExpiresAt - now) / 1000)),
-    ...(lease.contentType !== undefined ? { contentType: lease.contentType } : {}),
-    ...(lease.declaredMd5 !== undefined ? { contentMd5: md5HexToBase64(lease.declaredMd5) } : {}),
-    ...(lease.declaredSize !== undefined ? { contentLength: lease.declaredSize } : {}),
+    // Undeclared headers stay undefined, and the presigner signs only what is defined.
+    contentType: lease.contentType,
+    contentMd5: lease.declaredMd5 === undefined ? undefined : md5HexToBase64(lease.declaredMd5),
+    contentLength: lease.declaredSize,
   };
   try {
     return await deps.presigner.presignPut(spec, now);
@@ -112,7 +113,7 @@ async function renewLease(deps: LeaseEngineDeps, leaseId: string, now: number): 
       const dueAt = pendingDueAt(urlExpiresAt, config);
       next = { ...current, status: 'PENDING', urlExpiresAt, dueShard: dueShardOf(leaseId), dueAt, expiresAt: ttlFor(dueAt, config) };
       for (const field of UPLOAD_FIELDS) delete next[field];
-      removed = UPLOAD_FIELDS.filter((f) => current[f] !== undefined);
+      removed = UPLOAD_FIELDS; // removing an absent attribute is a no-op
     }
     const uploadUrl = await presign(deps, next, now);
     const { status, urlExpiresAt: u, dueShard, dueAt, expiresAt } = next;

@@ -63,7 +63,7 @@ export const ttlFor = (lastDueAt: number, config: BrokerConfig): number =>
  * time reads as EXPIRED even if the sweep has not reached it yet.
  */
 export function effectiveStatus(record: LeaseRecord, now: number): LeaseStatus {
-  if ((record.status === 'PENDING' || record.status === 'UPLOADED') && record.dueAt !== undefined && now >= record.dueAt) {
+  if ((record.status === 'PENDING' || record.status === 'UPLOADED') && now >= (record.dueAt ?? Number.POSITIVE_INFINITY)) {
     return 'EXPIRED';
   }
   return record.status;
@@ -85,7 +85,7 @@ export interface LeaseView {
   expiredAt?: string;
 }
 
-const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
+const iso = (ms: number): string => new Date(ms).toISOString();
 
 export function toLeaseView(record: LeaseRecord, now: number): LeaseView {
   const status = effectiveStatus(record, now);
@@ -93,17 +93,17 @@ export function toLeaseView(record: LeaseRecord, now: number): LeaseView {
     leaseId: record.leaseId,
     contract: record.contract,
     status,
-    createdAt: iso(record.createdAt)!,
-    urlExpiresAt: iso(record.urlExpiresAt)!,
+    createdAt: iso(record.createdAt),
+    urlExpiresAt: iso(record.urlExpiresAt),
   };
   if (record.fileName !== undefined) view.fileName = record.fileName;
   if (record.declaredSize !== undefined) view.declaredSize = record.declaredSize;
   if (record.contentType !== undefined) view.contentType = record.contentType;
-  if (record.uploadedAt !== undefined) view.uploadedAt = iso(record.uploadedAt)!;
+  if (record.uploadedAt !== undefined) view.uploadedAt = iso(record.uploadedAt);
   if (record.size !== undefined) view.size = record.size;
-  if (record.retainUntil !== undefined) view.retainUntil = iso(record.retainUntil)!;
+  if (record.retainUntil !== undefined) view.retainUntil = iso(record.retainUntil);
   if (record.rejectReason !== undefined) view.rejectReason = record.rejectReason;
   const expiredAt = record.expiredAt ?? (status === 'EXPIRED' ? record.dueAt : undefined);
-  if (expiredAt !== undefined) view.expiredAt = iso(expiredAt)!;
+  if (expiredAt !== undefined) view.expiredAt = iso(expiredAt);
   return view;
 }

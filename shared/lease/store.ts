@@ -1,6 +1,7 @@
-import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { toDependencyError } from '../aws/dependency-errors.js';
 import type { LeaseRecord } from './model.js';
+import { LEASE_TABLE } from './table.js';
 
 /** DynamoDB persistence of lease records. Every write is conditional; nothing here scans. */
 export interface LeaseStore {
@@ -17,6 +18,8 @@ export interface LeaseStore {
     changes: Partial<LeaseRecord>,
     remove?: readonly (keyof LeaseRecord)[],
   ): Promise<boolean>;
+  /** Ids of leases whose `dueAt` is at or before `now`, from the sparse due index of every shard: never a scan. */
+  dueLeaseIds(now: number): AsyncIterable<string>;
 }
 
 export const isConditionFailure = (error: unknown): boolean =>
@@ -95,6 +98,32 @@ export function createLeaseStore(ddb: DynamoDBDocumentClient, tableName: string)
       } catch (error) {
         if (isConditionFailure(error)) return false;
         throw toDependencyError('dynamodb', error);
+      }
+    },
+
+    async *dueLeaseIds(now) {
+      const { dueIndex, dueShards } = LEASE_TABLE;
+      for (let shard = 0; shard < dueShards; shard++) {
+        let startKey: Record<string, unknown> | undefined;
+        do {
+          let page;
+          try {
+            page = await ddb.send(
+              new QueryCommand({
+                TableName: tableName,
+                IndexName: dueIndex.name,
+                KeyConditionExpression: '#shard = :shard AND #due <= :now',
+                ExpressionAttributeNames: { '#shard': dueIndex.partitionKey, '#due': dueIndex.sortKey },
+                ExpressionAttributeValues: { ':shard': `DUE#${shard}`, ':now': now },
+                ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+              }),
+            );
+          } catch (error) {
+            throw toDependencyError('dynamodb', error);
+          }
+          for (const item of page.Items ?? []) yield item.leaseId as string;
+          startKey = page.LastEvaluatedKey;
+        } while (startKey);
       }
     },
   };

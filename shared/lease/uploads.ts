@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import { DependencyError } from '../errors.js';
 import type { BrokerConfig } from '../config.js';
 import { leaseIdFromKey, TEMP_PREFIX } from '../keys.js';
 import { log } from '../log.js';
@@ -43,13 +44,15 @@ const MAX_ATTEMPTS = 5;
 export function verify(lease: LeaseRecord, object: ObjectCreated, stored?: StoredObject): RejectReason | undefined {
   if (lease.declaredSize !== undefined && object.size !== lease.declaredSize) return 'SIZE_MISMATCH';
   if (lease.declaredMd5 !== undefined && etagToMd5Hex(object.eTag) !== lease.declaredMd5.toLowerCase()) return 'MD5_MISMATCH';
-  if (lease.contentType !== undefined && stored && normaliseType(stored.contentType) !== normaliseType(lease.contentType)) {
+  if (lease.contentType !== undefined && stored && !sameMediaType(stored.contentType, lease.contentType)) {
     return 'CONTENT_TYPE_MISMATCH';
   }
   return undefined;
 }
 
-const normaliseType = (t: string | undefined) => (t ?? '').split(';')[0]!.trim().toLowerCase();
+/** Media types compare without parameters and case-insensitively (RFC 9110). */
+const mediaType = (t: string) => t.split(';')[0]!.trim().toLowerCase();
+const sameMediaType = (stored: string | undefined, declared: string) => stored !== undefined && mediaType(stored) === mediaType(declared);
 
 /**
  * Moves a lease PENDING -> UPLOADED (or REJECTED) for one S3 event, exactly once under duplicate and
@@ -72,18 +75,19 @@ async function decide(deps: UploadDeps, lease: LeaseRecord, object: ObjectCreate
   if (lease.status === 'EXPIRED') return orphan(deps, object, 'orphan-expired');
   if (lease.sequencer !== undefined) {
     const order = compareSequencers(object.sequencer, lease.sequencer);
-    if (order === 0) return 'duplicate';
-    if (order < 0) return 'stale';
+    if (order <= 0) return order === 0 ? 'duplicate' : 'stale';
   }
   const expected = { status: lease.status, sequencer: lease.sequencer ?? null };
   const now = deps.clock.now();
 
   if (object.eventTime > lease.urlExpiresAt + config.pendingGraceSeconds * 1000) {
     // S3 refuses expired URLs; an object landing this late was not put through this lease's URL.
+    // The lease ended when it fell due (or now, if an uploaded lease is cut short by this object).
+    const expiredAt = Math.min(lease.dueAt ?? now, now);
     const expired = await store.transition(
       lease.leaseId,
       expected,
-      { status: 'EXPIRED', expiredAt: now, sequencer: object.sequencer, expiresAt: ttlFor(now, config) },
+      { status: 'EXPIRED', expiredAt, sequencer: object.sequencer, expiresAt: ttlFor(now, config) },
       ['dueShard', 'dueAt'],
     );
     if (!expired) return retry(deps, lease, object, attempt);
@@ -128,7 +132,9 @@ async function decide(deps: UploadDeps, lease: LeaseRecord, object: ObjectCreate
 
 /** The lease changed under us (a concurrent event or sweep): decide again on what is stored now. */
 async function retry(deps: UploadDeps, lease: LeaseRecord, object: ObjectCreated, attempt: number): Promise<UploadOutcome> {
-  if (attempt + 1 >= MAX_ATTEMPTS) throw new Error(`lease ${lease.leaseId} kept changing while recording an upload`);
+  // Contention heals by itself: a retryable error makes Lambda deliver the event again (and, after its
+  // retries, park it in the failed-events queue) instead of dropping a valid upload.
+  if (attempt + 1 >= MAX_ATTEMPTS) throw new DependencyError('dynamodb', true, { cause: new Error(`lease ${lease.leaseId} kept changing`) });
   const fresh = await deps.store.get(lease.leaseId);
   if (!fresh) return orphan(deps, object, 'orphan-no-lease');
   return decide(deps, fresh, object, attempt + 1);

@@ -45,7 +45,7 @@ export async function openTarget(): Promise<Target> {
     return {
       baseUrl: broker.url,
       kind: 'in-process',
-      eventTimeoutMs: 5_000,
+      eventTimeoutMs: 20_000,
       fetch: (path, init = {}) => fetch(broker.url + path, init),
       track: () => undefined, // the broker's data directory is removed whole
       close: () => broker.dispose(),

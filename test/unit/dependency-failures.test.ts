@@ -101,3 +101,27 @@ describe('a failing DynamoDB never yields a URL', () => {
     expect(put.Item!.expiresAt).toBeGreaterThan(put.Item!.dueAt / 1000);
   });
 });
+
+describe('a signing failure (no usable credentials) is the contract\'s dependency error', () => {
+  const unsigned = { ...deps, presigner: { ...deps.presigner, presignPut: async () => Promise.reject(new Error('Could not load credentials from any providers')) } };
+
+  test('Alibaba: a 500 in the Alibaba envelope, nothing written, no URL, no raw error text', async () => {
+    const res = await alibabaApplyFileUploadLeaseHandler(unsigned)(alibabaEvent(), context());
+    expect(res.statusCode).toBe(500);
+    const body = JSON.parse(res.body!);
+    expectAlibabaError(body);
+    expect(body).toMatchObject({ Code: 'InternalError', Status: '500', Success: false });
+    expect(res.body).not.toMatch(/Could not load|providers|Url|stack/);
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
+  test('Azure: a 500 in ARM format, nothing written', async () => {
+    const res = await azureStartPendingUploadHandler(unsigned)(azureEvent(), context());
+    expect(res.statusCode).toBe(500);
+    const body = JSON.parse(res.body!);
+    expectArmError(body);
+    expect(body.error.code).toBe('InternalServerError');
+    expect(res.body).not.toMatch(/Could not load|providers|sasUri/);
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+  });
+});

@@ -52,6 +52,9 @@ describe('sanitiseFileName', () => {
     ['my-file_v2.PDF', 'my-file_v2.PDF'],
     ['.hidden.pdf', 'hidden.pdf'],
     ['_under.pdf', 'under.pdf'],
+    ['__..x.txt', 'x.txt'],
+    ['\u0301\u0301_.-x.txt', '-x.txt'],
+    ['file.', 'file.'],
     ['\u202Efdp.exe', 'fdp.exe'],
   ])('%j -> %j', (input, expected) => {
     expect(sanitiseFileName(input)).toBe(expected);
@@ -134,6 +137,47 @@ describe('sanitiseFileName', () => {
   });
 });
 
+describe('sanitiseFileName: long names', () => {
+  const bytes = (s: string) => Buffer.byteLength(s);
+
+  test('a name that fits (exactly 200 bytes) is kept whole', () => {
+    const name = 'a'.repeat(196) + '.pdf';
+    expect(sanitiseFileName(name)).toBe(name);
+  });
+
+  test('a longer name is cut to 200 bytes and keeps its extension', () => {
+    const out = sanitiseFileName('b'.repeat(300) + '.pdf');
+    expect(out).toBe('b'.repeat(196) + '.pdf');
+  });
+
+  test('an extension of up to 15 characters after the dot is kept; a longer one is just part of the name', () => {
+    const ext15 = '.' + 'e'.repeat(15);
+    expect(sanitiseFileName('c'.repeat(300) + ext15)).toBe('c'.repeat(200 - 16) + ext15);
+    const ext16 = '.' + 'e'.repeat(16);
+    expect(sanitiseFileName('c'.repeat(300) + ext16)).toBe('c'.repeat(200));
+  });
+
+  test('a long name without a dot is simply cut', () => {
+    expect(sanitiseFileName('e'.repeat(300))).toBe('e'.repeat(200));
+  });
+
+  test('only the last dot starts the extension', () => {
+    expect(sanitiseFileName('d'.repeat(300) + '.tar.gz')).toBe('d'.repeat(197) + '.gz');
+  });
+
+  test('a cut never splits a character: no replacement character, never over 200 bytes', () => {
+    for (const ch of ['ü', '报', '\u{20000}']) {
+      for (let pad = 0; pad < 4; pad++) {
+        const out = sanitiseFileName('x'.repeat(pad) + ch.repeat(120) + '.pdf');
+        expect(out).not.toContain('\uFFFD');
+        expect(bytes(out)).toBeLessThanOrEqual(200);
+        expect(bytes(out)).toBeGreaterThan(200 - 4);
+        expect(out.endsWith('.pdf')).toBe(true);
+      }
+    }
+  });
+});
+
 describe('objectKeyFor', () => {
   const nasty = [
     '..',
@@ -212,6 +256,7 @@ describe('leaseIdFromKey', () => {
     ['dot without timestamp', `tmp/${id32}./x.pdf`],
     ['path traversal as id', 'tmp/../x.pdf'],
     ['id with suffix', `tmp/${id32}x/x.pdf`],
+    ['a valid id and one more character, no slash', `tmp/${id32}x`],
   ])('rejects a key %s', (_label, key) => {
     expect(leaseIdFromKey(key)).toBeUndefined();
   });

@@ -1,4 +1,4 @@
-import { describe, expect, it, test } from '@jest/globals';
+import { afterAll, describe, expect, it, test } from '@jest/globals';
 import { S3Client } from '@aws-sdk/client-s3';
 import { sdkPresign } from '../../bench/sdk-presign.js';
 import { md5HexToBase64 } from '../../shared/md5.js';
@@ -18,24 +18,28 @@ const FULL: PutUrlSpec = {
   contentLength: 1000,
 };
 
-/** What the AWS SDK itself produces for the same PUT. */
+/** What the AWS SDK itself produces for the same PUT (one client per configuration, as an app would keep). */
+const sdkClients = new Map<string, S3Client>();
+afterAll(() => sdkClients.forEach((c) => c.destroy()));
 async function sdkUrl(
-  opts: { region?: string; bucket?: string; endpoint?: string },
+  opts: { region?: string; bucket?: string; endpoint?: string; credentials?: PresignerOptions['credentials'] },
   spec: PutUrlSpec,
   nowMs = NOW,
 ): Promise<string> {
   const region = opts.region ?? REGION;
-  const s3 = new S3Client({
-    region,
-    credentials,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    ...(opts.endpoint ? { endpoint: opts.endpoint, forcePathStyle: true } : {}),
-  });
-  try {
-    return await sdkPresign(s3, opts.bucket ?? BUCKET, spec, nowMs);
-  } finally {
-    s3.destroy();
+  const creds = opts.credentials ?? credentials;
+  const id = JSON.stringify([region, opts.endpoint, creds]);
+  let s3 = sdkClients.get(id);
+  if (!s3) {
+    s3 = new S3Client({
+      region,
+      credentials: creds,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      ...(opts.endpoint ? { endpoint: opts.endpoint, forcePathStyle: true } : {}),
+    });
+    sdkClients.set(id, s3);
   }
+  return sdkPresign(s3, opts.bucket ?? BUCKET, spec, nowMs);
 }
 
 const presigner = (opts: Partial<PresignerOptions> = {}) => createPresigner({ region: REGION, bucket: BUCKET, credentials, ...opts });
@@ -153,6 +157,7 @@ describe('createPresigner: byte-identical to getSignedUrl(PutObjectCommand)', ()
     ['cn-northwest-1', BUCKET, undefined],
     // Bucket names with dots cannot be virtual-hosted over HTTPS (the wildcard certificate does not match).
     ['eu-west-1', 'my.dotted.bucket', undefined],
+    ['eu-west-1', 'bucket.with.dots', undefined],
   ] as const)('region %s, bucket %s, endpoint %s', async (region, bucket, endpoint) => {
     const p = createPresigner({ region, bucket, credentials, ...(endpoint ? { endpoint } : {}) });
     expect(await p.presignPut(FULL, NOW)).toBe(await sdkUrl({ region, bucket, ...(endpoint ? { endpoint } : {}) }, FULL));
@@ -178,5 +183,57 @@ describe('createPresigner: objectUrl', () => {
     expect(p.objectUrl('tmp/a b/c+d.pdf')).toBe(`https://${BUCKET}.s3.${REGION}.amazonaws.com/tmp/a%20b/c%2Bd.pdf`);
     expect(p.objectUrl('tmp/x/报.pdf')).toBe(`https://${BUCKET}.s3.${REGION}.amazonaws.com/tmp/x/%E6%8A%A5.pdf`);
     expect(encodeKeyPath("a/!'()*~-_./%#?&=")).toBe('a/%21%27%28%29%2A~-_./%25%23%3F%26%3D');
+  });
+});
+
+describe('createPresigner: credentials and the signing key cache', () => {
+  const session = { ...credentials, sessionToken: 'IQoJb3JpZ2luX2VjEJr//////////wEaCWV1LXdlc3QtMSJHMEUCIQD+token/with=chars' };
+
+  it('with a session token (what Lambda always has) the URL is byte-identical to getSignedUrl', async () => {
+    const url = await presigner({ credentials: session }).presignPut(FULL, NOW);
+    expect(params(url).get('X-Amz-Security-Token')).toBe(session.sessionToken);
+    expect(url).toBe(await sdkUrl({ credentials: session }, FULL));
+    const endpoint = 'http://127.0.0.1:4569';
+    expect(await presigner({ credentials: session, endpoint }).presignPut(FULL, NOW)).toBe(await sdkUrl({ credentials: session, endpoint }, FULL));
+  });
+
+  it('renews the cached signing key when the secret rotates', async () => {
+    const rotated = { ...credentials, secretAccessKey: 'another/secret+key' };
+    let current: typeof credentials = credentials;
+    const p = createPresigner({ region: REGION, bucket: BUCKET, credentials: async () => current });
+    expect(await p.presignPut(FULL, NOW)).toBe(await sdkUrl({}, FULL));
+    current = rotated;
+    const after = await p.presignPut(FULL, NOW);
+    expect(after).toBe(await sdkUrl({ credentials: rotated }, FULL));
+    expect(after).not.toBe(await sdkUrl({}, FULL));
+  });
+
+  it('renews the cached signing key when the UTC day changes, and not before', async () => {
+    const p = presigner();
+    const endOfDay = Date.UTC(2025, 0, 2, 23, 59, 59);
+    const nextDay = Date.UTC(2025, 0, 3, 0, 0, 0);
+    expect(await p.presignPut(FULL, NOW)).toBe(await sdkUrl({}, FULL, NOW));
+    expect(await p.presignPut(FULL, endOfDay)).toBe(await sdkUrl({}, FULL, endOfDay));
+    expect(await p.presignPut(FULL, nextDay)).toBe(await sdkUrl({}, FULL, nextDay));
+    expect(await p.presignPut(FULL, NOW)).toBe(await sdkUrl({}, FULL, NOW));
+  });
+
+  it('canonicalises header values as the SDK does: runs of spaces, tabs and line breaks folded, ends trimmed', async () => {
+    for (const contentType of ['text/plain;  charset=utf-8', ' text/plain', 'text/plain ', 'text/plain;\tcharset=a', 'a\r\nb', '  a \t b  ']) {
+      const spec = { ...FULL, contentType };
+      expect(await presigner().presignPut(spec, NOW)).toBe(await sdkUrl({}, spec));
+    }
+  });
+
+  it('allows exactly one week and not a second more', async () => {
+    await expect(presigner().presignPut({ ...FULL, expiresInSeconds: 604_800 }, NOW)).resolves.toContain('X-Amz-Expires=604800&');
+    await expect(presigner().presignPut({ ...FULL, expiresInSeconds: 604_801 }, NOW)).rejects.toThrow(/less than one week/);
+  });
+
+  it('refuses credentials that are not credentials', async () => {
+    for (const bad of [undefined, null, 'AKID', { accessKeyId: 'AKID' }, { secretAccessKey: 's' }, { accessKeyId: 1, secretAccessKey: 's' }]) {
+      const p = createPresigner({ region: REGION, bucket: BUCKET, credentials: async () => bad as never });
+      await expect(p.presignPut(FULL, NOW)).rejects.toThrow('Resolved credential object is not valid');
+    }
   });
 });

@@ -28,7 +28,7 @@ function bodyParams(event: HttpEvent): Record<string, unknown> {
 
 /** Query and body together; the same parameter in both must agree. */
 function mergedParams(event: HttpEvent): Record<string, unknown> {
-  const query = singleValued(new URLSearchParams(event.rawQueryString ?? ''), PARAMS, 'query');
+  const query = singleValued(new URLSearchParams(event.rawQueryString), PARAMS, 'query');
   const body = bodyParams(event);
   const merged: Record<string, unknown> = { ...query };
   for (const name of PARAMS) {
@@ -45,7 +45,7 @@ function mergedParams(event: HttpEvent): Record<string, unknown> {
 export function parseAlibabaRequest(event: HttpEvent): AlibabaRequest {
   const path = validated<typeof alibabaPathSchema>(validateAlibabaPath, event.pathParameters ?? {}, 'path');
   const params = validated<typeof alibabaParamsSchema>(validateAlibabaParams, mergedParams(event), 'body');
-  const size = typeof params.SizeInBytes === 'number' ? params.SizeInBytes : Number(params.SizeInBytes);
+  const size = Number(params.SizeInBytes); // a number in JSON, a numeric string in a form or query
   if (size < 1) throw new ValidationError('The value of SizeInBytes must be between 1 and 100000000.', 'SizeInBytes', 'body');
   if (size > ALIBABA_MAX_FILE_BYTES) throw new FileTooLargeError(size, ALIBABA_MAX_FILE_BYTES);
   return {

@@ -16,14 +16,14 @@ export interface AzureRequest {
   readonly parentName: string;
   readonly name: string;
   readonly version: string;
-  /** Absent when the client sent none (or null): a new GUID is used. */
-  readonly pendingUploadId?: string;
+  /** Undefined when the client sent none (or null or ""): a new GUID is used. */
+  readonly pendingUploadId: string | undefined;
 }
 
 const API_VERSION_SHAPE = /^\d{4}-\d{2}-\d{2}(?:-preview)?$/;
 
 function checkApiVersion(event: HttpEvent): void {
-  const { 'api-version': apiVersion } = singleValued(new URLSearchParams(event.rawQueryString ?? ''), ['api-version'], 'query');
+  const { 'api-version': apiVersion } = singleValued(new URLSearchParams(event.rawQueryString), ['api-version'], 'query');
   if (apiVersion === undefined || apiVersion === '') throw new MissingApiVersionError();
   if (!(AZURE_API_VERSIONS as readonly string[]).includes(apiVersion)) {
     throw new UnsupportedApiVersionError(apiVersion, AZURE_API_VERSIONS, !API_VERSION_SHAPE.test(apiVersion));
@@ -45,8 +45,8 @@ export function parseAzureRequest(event: HttpEvent): AzureRequest {
   const body = readBody(event);
   const parentKind = path.registryName !== undefined ? 'registries' : 'workspaces';
   const parentName = path.registryName ?? path.workspaceName;
+  // Every Azure route has one of the two in its path; a route without is a wiring mistake (500).
   if (parentName === undefined) throw new Error('route without workspaceName or registryName');
-  const pendingUploadId = body.pendingUploadId || undefined;
   return {
     subscriptionId: path.subscriptionId,
     resourceGroupName: path.resourceGroupName,
@@ -54,6 +54,6 @@ export function parseAzureRequest(event: HttpEvent): AzureRequest {
     parentName,
     name: path.name,
     version: path.version,
-    ...(pendingUploadId !== undefined ? { pendingUploadId } : {}),
+    pendingUploadId: body.pendingUploadId || undefined,
   };
 }

@@ -1,0 +1,30 @@
+// Mutation testing of the lease engine's core against the fast unit tier (jest.unit.config.js).
+// `npm run test:mutation`; the report is committed as reports/mutation/mutation.json and the
+// surviving mutants are explained in docs/mutation.md.
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'jest',
+  jest: { configFile: 'jest.unit.config.js', enableFindRelatedTests: true },
+  // Jest runs the sources as native ESM.
+  testRunnerNodeArgs: ['--experimental-vm-modules', '--no-warnings=ExperimentalWarning'],
+  coverageAnalysis: 'perTest',
+  mutate: [
+    'shared/lease/**/*.ts',
+    'shared/presign.ts',
+    'shared/keys.ts',
+    'shared/contracts/*/request.ts',
+    'shared/http/body.ts',
+    'shared/validation.ts',
+  ],
+  // The sandbox needs the generated validators, which are git-ignored.
+  ignorePatterns: ['cdk.out', '.data', 'reports', 'coverage', 'bench/results.json'],
+  concurrency: 2,
+  // Mutants that loop forever are killed by this timeout; the unit tier's tests take milliseconds.
+  timeoutMS: 3000,
+  reporters: ['clear-text', 'progress', 'json', 'html'],
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  htmlReporter: { fileName: 'reports/mutation/mutation.html' },
+  thresholds: { high: 90, low: 85, break: 85 },
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: 'always',
+};

@@ -1,0 +1,103 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { dueShardOf, type LeaseRecord } from '../../shared/lease/model.js';
+import type { LeaseStore } from '../../shared/lease/store.js';
+import { startTestBroker, type TestBroker } from '../support/local-broker.js';
+import { createMemoryLeaseStore } from '../support/memory-store.js';
+
+/**
+ * The unit tier trusts the in-memory store to behave as the DynamoDB store does. This holds it to
+ * that: the same assertions against both, the DynamoDB one on the embedded engine (dynalite).
+ */
+let broker: TestBroker;
+beforeAll(async () => {
+  broker = await startTestBroker();
+});
+afterAll(() => broker.dispose());
+
+const memory = createMemoryLeaseStore();
+const stores: [string, () => LeaseStore][] = [
+  ['in-memory', () => memory],
+  ['DynamoDB', () => broker.deps.store],
+];
+
+const NOW = 1_800_000_000_000;
+function lease(overrides: Partial<LeaseRecord> = {}): LeaseRecord {
+  const leaseId = randomBytes(16).toString('hex');
+  return {
+    leaseId,
+    contract: 'azure-ml',
+    scope: 's',
+    objectKey: `tmp/${leaseId}/c`,
+    status: 'PENDING',
+    createdAt: NOW,
+    urlExpiresAt: NOW + 1,
+    dueShard: dueShardOf(leaseId),
+    dueAt: NOW + 2,
+    expiresAt: 2_000_000_000,
+    ...overrides,
+  };
+}
+
+describe.each(stores)('%s lease store', (_name, storeOf) => {
+  test('putNew writes once; get returns exactly what was written', async () => {
+    const store = storeOf();
+    const record = lease({ fileName: 'ü.pdf', declaredSize: 5 });
+    expect(await store.putNew(record)).toBe(true);
+    expect(await store.putNew({ ...record, scope: 'other' })).toBe(false);
+    expect(await store.get(record.leaseId)).toEqual(record);
+    expect(await store.get(randomBytes(16).toString('hex'))).toBeUndefined();
+  });
+
+  test('transition applies SET and REMOVE only while the expected status holds', async () => {
+    const store = storeOf();
+    const record = lease();
+    await store.putNew(record);
+    expect(await store.transition(record.leaseId, { status: 'UPLOADED' }, { status: 'EXPIRED' })).toBe(false);
+    expect(await store.get(record.leaseId)).toEqual(record);
+    expect(await store.transition(record.leaseId, { status: 'PENDING' }, { status: 'EXPIRED', expiredAt: 7, size: undefined }, ['dueShard', 'dueAt'])).toBe(true);
+    const { dueShard: _s, dueAt: _d, ...rest } = record;
+    expect(await store.get(record.leaseId)).toEqual({ ...rest, status: 'EXPIRED', expiredAt: 7 });
+  });
+
+  test('the sequencer condition: null means absent, a string means equal', async () => {
+    const store = storeOf();
+    const record = lease();
+    await store.putNew(record);
+    expect(await store.transition(record.leaseId, { status: 'PENDING', sequencer: '0A' }, { size: 1 })).toBe(false);
+    expect(await store.transition(record.leaseId, { status: 'PENDING', sequencer: null }, { sequencer: '0A' })).toBe(true);
+    expect(await store.transition(record.leaseId, { status: 'PENDING', sequencer: null }, { size: 2 })).toBe(false);
+    expect(await store.transition(record.leaseId, { status: 'PENDING', sequencer: '0B' }, { size: 3 })).toBe(false);
+    expect(await store.transition(record.leaseId, { status: 'PENDING', sequencer: '0A' }, { size: 4 })).toBe(true);
+    expect(await store.get(record.leaseId)).toMatchObject({ sequencer: '0A', size: 4 });
+  });
+
+  test('the due-time condition, and a missing lease, fail the write', async () => {
+    const store = storeOf();
+    const record = lease();
+    await store.putNew(record);
+    expect(await store.transition(record.leaseId, { status: 'PENDING', dueAt: record.dueAt! + 1 }, { size: 1 })).toBe(false);
+    expect(await store.transition(record.leaseId, { status: 'PENDING', dueAt: record.dueAt! }, { size: 1 })).toBe(true);
+    expect(await store.transition(randomBytes(16).toString('hex'), { status: 'PENDING' }, { size: 1 })).toBe(false);
+  });
+
+  test('dueLeaseIds lists due leases of every shard, and nothing out of the index or not yet due', async () => {
+    const store = storeOf();
+    const mine = new Set<string>();
+    const due: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      const record = lease({ dueAt: NOW + (i % 2 === 0 ? -1000 - i : 1000) });
+      await store.putNew(record);
+      mine.add(record.leaseId);
+      if (i % 2 === 0) due.push(record.leaseId);
+    }
+    const out = lease({ dueAt: NOW - 5 });
+    await store.putNew(out);
+    mine.add(out.leaseId);
+    await store.transition(out.leaseId, { status: 'PENDING' }, { status: 'EXPIRED' }, ['dueShard', 'dueAt']);
+    const listed: string[] = [];
+    for await (const id of store.dueLeaseIds(NOW)) if (mine.has(id)) listed.push(id);
+    expect(listed.sort()).toEqual(due.sort());
+    expect(new Set(due.map(dueShardOf)).size).toBeGreaterThan(2);
+  });
+});

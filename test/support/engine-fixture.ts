@@ -1,0 +1,42 @@
+import { fixedClock } from '../../shared/clock.js';
+import { loadConfig, type BrokerConfig } from '../../shared/config.js';
+import type { LeaseEngineDeps } from '../../shared/lease/engine.js';
+import type { UploadDeps } from '../../shared/lease/uploads.js';
+import { createPresigner, type UploadPresigner } from '../../shared/presign.js';
+import { createMemoryLeaseStore, createMemoryObjectStore, type MemoryLeaseStore, type MemoryObjectStore } from './memory-store.js';
+
+process.env.BROKER_LOG_LEVEL = 'silent';
+
+/** Numbers chosen so that no two configured durations coincide: a swapped setting shows. */
+export const TEST_ENV = {
+  AWS_REGION: 'eu-west-1',
+  LEASE_TABLE_NAME: 'leases',
+  UPLOAD_BUCKET_NAME: 'uploads',
+  LEASE_URL_TTL_SECONDS: '600',
+  RETENTION_SECONDS: '43200',
+  RECORD_RETENTION_SECONDS: '86400',
+  PENDING_GRACE_SECONDS: '300',
+} as const;
+
+export const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
+export const T0 = Date.UTC(2026, 0, 15, 10, 0, 0, 0);
+
+export interface EngineFixture extends LeaseEngineDeps, UploadDeps {
+  readonly store: MemoryLeaseStore;
+  readonly objects: MemoryObjectStore;
+  readonly clock: ReturnType<typeof fixedClock>;
+  readonly config: BrokerConfig;
+  readonly presigner: UploadPresigner;
+}
+
+/** The engine's ports, all in memory, with a clock that moves only when a test moves it. */
+export function engineFixture(env: Record<string, string> = {}): EngineFixture {
+  const config = loadConfig({ ...TEST_ENV, ...env });
+  return {
+    config,
+    clock: fixedClock(T0),
+    store: createMemoryLeaseStore(),
+    objects: createMemoryObjectStore(),
+    presigner: createPresigner({ region: config.region, bucket: config.bucketName, credentials: CREDENTIALS }),
+  };
+}

@@ -1,0 +1,125 @@
+import type { LeaseRecord } from '../../shared/lease/model.js';
+import type { LeaseStore } from '../../shared/lease/store.js';
+import { LEASE_TABLE } from '../../shared/lease/table.js';
+import type { ObjectStore, StoredObject } from '../../shared/storage.js';
+
+/**
+ * In-memory stand-ins for the engine's ports, so the lease state machine is tested in microseconds.
+ * They keep the DynamoDB store's semantics (conditional writes, REMOVE, the sparse due index, paging);
+ * test/integration/store-contract.test.ts runs the same assertions against both stores.
+ */
+export interface MemoryLeaseStore extends LeaseStore {
+  /** The stored item as DynamoDB would hold it (a copy). */
+  item(leaseId: string): LeaseRecord | undefined;
+  /** Runs once before the next `transition` is applied: lets a test change the record under the engine. */
+  beforeNextTransition(hook: () => void | Promise<void>): void;
+  /** Overwrites or deletes a record directly, as another writer would. */
+  set(record: LeaseRecord): void;
+  remove(leaseId: string): void;
+  readonly calls: { putNew: number; get: number; transition: number; duePages: number };
+  /** Due-index page size, to exercise paging. */
+  pageSize: number;
+}
+
+const copy = <T>(value: T): T => structuredClone(value);
+
+/** Every attribute a lease item may have; the type checker keeps it complete. */
+const LEASE_FIELDS = {
+  leaseId: true, contract: true, scope: true, objectKey: true, fileName: true, declaredSize: true, declaredMd5: true,
+  contentType: true, pendingUploadId: true, status: true, createdAt: true, urlExpiresAt: true, uploadedAt: true, size: true,
+  eTag: true, sequencer: true, retainUntil: true, rejectReason: true, expiredAt: true, dueShard: true, dueAt: true, expiresAt: true,
+} satisfies Record<keyof LeaseRecord, true>;
+
+/** DynamoDB refuses an update naming an attribute it cannot express; so does this store for unknown names. */
+function checkFields(fields: readonly string[]): void {
+  for (const field of fields) if (!Object.hasOwn(LEASE_FIELDS, field)) throw new Error(`unknown lease attribute ${JSON.stringify(field)}`);
+}
+
+export function createMemoryLeaseStore(): MemoryLeaseStore {
+  const items = new Map<string, LeaseRecord>();
+  const hooks: (() => void | Promise<void>)[] = [];
+  const calls = { putNew: 0, get: 0, transition: 0, duePages: 0 };
+  const store: MemoryLeaseStore = {
+    calls,
+    pageSize: 100,
+    item: (leaseId) => (items.has(leaseId) ? copy(items.get(leaseId)!) : undefined),
+    beforeNextTransition: (hook) => void hooks.push(hook),
+    set: (record) => void items.set(record.leaseId, copy(record)),
+    remove: (leaseId) => void items.delete(leaseId),
+
+    async putNew(record) {
+      calls.putNew++;
+      if (items.has(record.leaseId)) return false;
+      items.set(record.leaseId, copy(record));
+      return true;
+    },
+
+    async get(leaseId) {
+      calls.get++;
+      return store.item(leaseId);
+    },
+
+    async transition(leaseId, expected, changes, remove = []) {
+      calls.transition++;
+      checkFields([...Object.keys(changes), ...remove]);
+      const hook = hooks.shift();
+      if (hook) await hook();
+      const current = items.get(leaseId);
+      if (!current || current.status !== expected.status) return false;
+      if (expected.sequencer === null && current.sequencer !== undefined) return false;
+      if (typeof expected.sequencer === 'string' && current.sequencer !== expected.sequencer) return false;
+      if (expected.dueAt !== undefined && current.dueAt !== expected.dueAt) return false;
+      const next: Record<string, unknown> = { ...current };
+      for (const [field, value] of Object.entries(changes)) if (value !== undefined) next[field] = value;
+      for (const field of remove) delete next[field];
+      items.set(leaseId, copy(next as unknown as LeaseRecord));
+      return true;
+    },
+
+    async *dueLeaseIds(now) {
+      for (let shard = 0; shard < LEASE_TABLE.dueShards; shard++) {
+        const due = [...items.values()]
+          .filter((r) => r.dueShard === `DUE#${shard}` && r.dueAt !== undefined && r.dueAt <= now)
+          .sort((a, b) => a.dueAt! - b.dueAt!)
+          .map((r) => r.leaseId);
+        for (let i = 0; i === 0 || i < due.length; i += store.pageSize) {
+          calls.duePages++;
+          for (const id of due.slice(i, i + store.pageSize)) yield id;
+        }
+      }
+    },
+  };
+  return store;
+}
+
+export interface MemoryObjectStore extends ObjectStore {
+  put(key: string, object: StoredObject): void;
+  has(key: string): boolean;
+  readonly deleted: string[];
+  /** Makes the next `delete` calls fail with this error. */
+  failDeletes(error: unknown, times?: number): void;
+}
+
+export function createMemoryObjectStore(): MemoryObjectStore {
+  const objects = new Map<string, StoredObject>();
+  const deleted: string[] = [];
+  let failure: { error: unknown; times: number } | undefined;
+  return {
+    deleted,
+    put: (key, object) => void objects.set(key, { ...object }),
+    has: (key) => objects.has(key),
+    failDeletes: (error, times = Infinity) => void (failure = { error, times }),
+    async head(key) {
+      const o = objects.get(key);
+      return o ? { ...o } : undefined;
+    },
+    async delete(key) {
+      if (failure && failure.times > 0) {
+        failure.times--;
+        throw failure.error;
+      }
+      deleted.push(key);
+      objects.delete(key);
+    },
+  };
+}

@@ -1,0 +1,137 @@
+import { describe, expect, test } from '@jest/globals';
+import { loadConfig } from '../../../shared/config.js';
+import { dueShardOf, effectiveStatus, pendingDueAt, toLeaseView, ttlFor, type LeaseRecord } from '../../../shared/lease/model.js';
+import { LEASE_TABLE } from '../../../shared/lease/table.js';
+import { compareSequencers } from '../../../shared/lease/sequencer.js';
+import { T0, TEST_ENV } from '../../support/engine-fixture.js';
+
+const config = loadConfig({ ...TEST_ENV });
+
+const base: LeaseRecord = {
+  leaseId: 'a'.repeat(32),
+  contract: 'azure-ml',
+  scope: 's',
+  objectKey: `tmp/${'a'.repeat(32)}/c`,
+  status: 'PENDING',
+  createdAt: T0,
+  urlExpiresAt: T0 + 600_000,
+  dueShard: 'DUE#0',
+  dueAt: T0 + 900_000,
+  expiresAt: 2_000_000_000,
+};
+
+describe('due shards', () => {
+  test('are stable per lease id, one of the configured shards, and all of them get used', () => {
+    const seen = new Map<string, number>();
+    for (let i = 0; i < 2000; i++) {
+      const id = i.toString(16).padStart(32, '0');
+      const shard = dueShardOf(id);
+      expect(dueShardOf(id)).toBe(shard);
+      expect(shard).toMatch(/^DUE#\d+$/);
+      seen.set(shard, (seen.get(shard) ?? 0) + 1);
+    }
+    expect([...seen.keys()].sort()).toEqual(Array.from({ length: LEASE_TABLE.dueShards }, (_, i) => `DUE#${i}`));
+    // Roughly even: no shard holds more than twice its share.
+    for (const count of seen.values()) expect(count).toBeLessThan((2 * 2000) / LEASE_TABLE.dueShards);
+  });
+
+  test('known ids land where they always have (changing the hash would strand indexed leases)', () => {
+    expect(['', 'a', 'ab', 'a'.repeat(32), '0123456789abcdef0123456789abcdef.1736935200000'].map(dueShardOf)).toEqual(
+      // 31-based string hash of the UTF-16 code units, unsigned 32-bit, modulo 4
+      ['DUE#0', 'DUE#1', 'DUE#1', 'DUE#0', 'DUE#2'],
+    );
+  });
+});
+
+describe('times', () => {
+  test('an unused lease is due its grace after the URL expires', () => {
+    expect(pendingDueAt(T0, config)).toBe(T0 + 300_000);
+  });
+
+  test('the record TTL is the last due time rounded up to a second, plus the record retention', () => {
+    expect(ttlFor(T0, config)).toBe(T0 / 1000 + 86_400);
+    expect(ttlFor(T0 + 1, config)).toBe(T0 / 1000 + 1 + 86_400);
+    expect(ttlFor(T0 + 999, config)).toBe(T0 / 1000 + 1 + 86_400);
+  });
+});
+
+describe('effectiveStatus', () => {
+  test.each(['PENDING', 'UPLOADED'] as const)('%s reads EXPIRED from its due time on, before the sweep gets there', (status) => {
+    const lease = { ...base, status };
+    expect(effectiveStatus(lease, lease.dueAt! - 1)).toBe(status);
+    expect(effectiveStatus(lease, lease.dueAt!)).toBe('EXPIRED');
+  });
+
+  test('finished leases read as stored, and a lease without a due time never expires on read', () => {
+    const { dueAt: _d, ...noDue } = base;
+    expect(effectiveStatus({ ...noDue, status: 'REJECTED' }, T0 + 1e12)).toBe('REJECTED');
+    expect(effectiveStatus({ ...base, status: 'REJECTED' }, T0 + 1e12)).toBe('REJECTED');
+    expect(effectiveStatus({ ...noDue, status: 'EXPIRED' }, T0)).toBe('EXPIRED');
+    expect(effectiveStatus(noDue, T0 + 1e12)).toBe('PENDING');
+  });
+});
+
+describe('toLeaseView', () => {
+  test('a pending lease shows only what it has, times as ISO strings', () => {
+    expect(toLeaseView(base, T0)).toStrictEqual({
+      leaseId: base.leaseId,
+      contract: 'azure-ml',
+      status: 'PENDING',
+      createdAt: new Date(T0).toISOString(),
+      urlExpiresAt: new Date(T0 + 600_000).toISOString(),
+    });
+  });
+
+  test('an uploaded lease shows its upload; internal fields never appear', () => {
+    const lease: LeaseRecord = {
+      ...base,
+      fileName: 'a.pdf',
+      declaredSize: 5,
+      declaredMd5: 'f'.repeat(32),
+      contentType: 'application/pdf',
+      status: 'UPLOADED',
+      uploadedAt: T0 + 1,
+      size: 5,
+      eTag: 'e',
+      sequencer: '0A',
+      retainUntil: T0 + 2,
+      dueAt: T0 + 2,
+    };
+    expect(toLeaseView(lease, T0 + 1)).toStrictEqual({
+      leaseId: base.leaseId,
+      contract: 'azure-ml',
+      status: 'UPLOADED',
+      createdAt: new Date(T0).toISOString(),
+      urlExpiresAt: new Date(T0 + 600_000).toISOString(),
+      fileName: 'a.pdf',
+      declaredSize: 5,
+      contentType: 'application/pdf',
+      uploadedAt: new Date(T0 + 1).toISOString(),
+      size: 5,
+      retainUntil: new Date(T0 + 2).toISOString(),
+    });
+  });
+
+  test('a lease past its due time reads EXPIRED with expiredAt = when it ended; a swept one keeps its recorded time', () => {
+    expect(toLeaseView(base, base.dueAt!)).toMatchObject({ status: 'EXPIRED', expiredAt: new Date(base.dueAt!).toISOString() });
+    expect(toLeaseView(base, base.dueAt! - 1)).not.toHaveProperty('expiredAt');
+    const { dueAt: _d, dueShard: _s, ...swept } = base;
+    expect(toLeaseView({ ...swept, status: 'EXPIRED', expiredAt: T0 + 5 }, T0 + 1e9)).toMatchObject({ status: 'EXPIRED', expiredAt: new Date(T0 + 5).toISOString() });
+    expect(toLeaseView({ ...swept, status: 'REJECTED', rejectReason: 'MD5_MISMATCH' }, T0)).toMatchObject({ status: 'REJECTED', rejectReason: 'MD5_MISMATCH' });
+    expect(toLeaseView({ ...swept, status: 'REJECTED', rejectReason: 'MD5_MISMATCH' }, T0)).not.toHaveProperty('expiredAt');
+  });
+});
+
+describe('compareSequencers', () => {
+  test.each([
+    ['0A', '0B', -1],
+    ['0B', '0A', 1],
+    ['0a', '0A', 0],
+    ['A', '0000A', 0],
+    ['FF', '0100', -1],
+    ['0100', 'FF', 1],
+    ['0062E8C5D2C39D4B3C', '0062E8C5D2C39D4B3D', -1],
+  ])('%s vs %s: %i', (a, b, order) => {
+    expect(Math.sign(compareSequencers(a, b))).toBe(order);
+  });
+});

@@ -1,0 +1,183 @@
+import { beforeEach, describe, expect, test } from '@jest/globals';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { DependencyError } from '../../../shared/errors.js';
+import type { LeaseRecord } from '../../../shared/lease/model.js';
+import { createLeaseStore, isConditionFailure } from '../../../shared/lease/store.js';
+import { createTableInput, LEASE_TABLE } from '../../../shared/lease/table.js';
+
+/**
+ * The DynamoDB store's requests, as sent. That they do what they say against a real engine is
+ * test/integration/store-contract.test.ts (dynalite); here a change to an expression shows at once.
+ */
+const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } }));
+const mock = mockClient(ddb);
+const store = createLeaseStore(ddb, 'leases');
+
+const record: LeaseRecord = {
+  leaseId: 'a'.repeat(32),
+  contract: 'azure-ml',
+  scope: 's',
+  objectKey: `tmp/${'a'.repeat(32)}/c`,
+  status: 'PENDING',
+  createdAt: 1,
+  urlExpiresAt: 2,
+  dueShard: 'DUE#0',
+  dueAt: 3,
+  expiresAt: 4,
+};
+
+const conditionFailed = () => Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException' });
+const throttled = () => Object.assign(new Error('slow down'), { name: 'ProvisionedThroughputExceededException', $metadata: { httpStatusCode: 400 } });
+const broken = () => Object.assign(new Error('boom'), { name: 'InternalServerError', $metadata: { httpStatusCode: 500 } });
+
+beforeEach(() => {
+  mock.reset();
+});
+
+describe('putNew', () => {
+  test('writes the whole record only where none exists', async () => {
+    mock.on(PutCommand).resolves({});
+    expect(await store.putNew(record)).toBe(true);
+    expect(mock.commandCalls(PutCommand)[0]!.args[0].input).toEqual({
+      TableName: 'leases',
+      Item: record,
+      ConditionExpression: 'attribute_not_exists(leaseId)',
+    });
+  });
+
+  test('an existing record is false; throttling a 503-type dependency error; anything else a plain one', async () => {
+    mock.on(PutCommand).rejectsOnce(conditionFailed()).rejectsOnce(throttled()).rejectsOnce(broken());
+    expect(await store.putNew(record)).toBe(false);
+    await expect(store.putNew(record)).rejects.toMatchObject({ dependency: 'dynamodb', throttled: true });
+    const error = await store.putNew(record).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DependencyError);
+    expect(error).toMatchObject({ dependency: 'dynamodb', throttled: false });
+  });
+});
+
+describe('get', () => {
+  test('is a strongly consistent read by lease id', async () => {
+    mock.on(GetCommand).resolves({ Item: record });
+    expect(await store.get(record.leaseId)).toEqual(record);
+    expect(mock.commandCalls(GetCommand)[0]!.args[0].input).toEqual({ TableName: 'leases', Key: { leaseId: record.leaseId }, ConsistentRead: true });
+  });
+
+  test('absent is undefined; a failure a dependency error', async () => {
+    mock.on(GetCommand).resolvesOnce({}).rejectsOnce(throttled());
+    expect(await store.get('x')).toBeUndefined();
+    await expect(store.get('x')).rejects.toMatchObject({ dependency: 'dynamodb', throttled: true });
+  });
+});
+
+describe('transition', () => {
+  test('sets the changes and removes the fields, conditional on status and an absent sequencer', async () => {
+    mock.on(UpdateCommand).resolves({});
+    const ok = await store.transition(record.leaseId, { status: 'PENDING', sequencer: null }, { status: 'UPLOADED', size: 5, eTag: undefined }, ['dueShard', 'dueAt']);
+    expect(ok).toBe(true);
+    expect(mock.commandCalls(UpdateCommand)[0]!.args[0].input).toEqual({
+      TableName: 'leases',
+      Key: { leaseId: record.leaseId },
+      UpdateExpression: 'SET #status = :status, #size = :size REMOVE #dueShard, #dueAt',
+      ConditionExpression: 'attribute_exists(leaseId) AND #status = :expectedStatus AND attribute_not_exists(#seqExpected)',
+      ExpressionAttributeNames: { '#status': 'status', '#size': 'size', '#dueShard': 'dueShard', '#dueAt': 'dueAt', '#seqExpected': 'sequencer' },
+      ExpressionAttributeValues: { ':expectedStatus': 'PENDING', ':status': 'UPLOADED', ':size': 5 },
+    });
+  });
+
+  test('conditional on a given sequencer and due time; no REMOVE clause when nothing is removed', async () => {
+    mock.on(UpdateCommand).resolves({});
+    await store.transition(record.leaseId, { status: 'UPLOADED', sequencer: '0A', dueAt: 3 }, { status: 'EXPIRED' });
+    expect(mock.commandCalls(UpdateCommand)[0]!.args[0].input).toEqual({
+      TableName: 'leases',
+      Key: { leaseId: record.leaseId },
+      UpdateExpression: 'SET #status = :status',
+      ConditionExpression: 'attribute_exists(leaseId) AND #status = :expectedStatus AND #seqExpected = :seqExpected AND #dueExpected = :dueExpected',
+      ExpressionAttributeNames: { '#status': 'status', '#seqExpected': 'sequencer', '#dueExpected': 'dueAt' },
+      ExpressionAttributeValues: { ':expectedStatus': 'UPLOADED', ':status': 'EXPIRED', ':seqExpected': '0A', ':dueExpected': 3 },
+    });
+  });
+
+  test('only REMOVE when nothing is set; without a sequencer condition when none is given', async () => {
+    mock.on(UpdateCommand).resolves({});
+    await store.transition(record.leaseId, { status: 'PENDING' }, {}, ['size']);
+    const input = mock.commandCalls(UpdateCommand)[0]!.args[0].input;
+    expect(input.UpdateExpression).toBe('REMOVE #size');
+    expect(input.ConditionExpression).toBe('attribute_exists(leaseId) AND #status = :expectedStatus');
+    expect(input.ExpressionAttributeNames).toEqual({ '#status': 'status', '#size': 'size' });
+    expect(input.ExpressionAttributeValues).toEqual({ ':expectedStatus': 'PENDING' });
+  });
+
+  test('a failed condition is false; other failures are dependency errors', async () => {
+    mock.on(UpdateCommand).rejectsOnce(conditionFailed()).rejectsOnce(broken());
+    expect(await store.transition('x', { status: 'PENDING' }, { status: 'EXPIRED' })).toBe(false);
+    await expect(store.transition('x', { status: 'PENDING' }, { status: 'EXPIRED' })).rejects.toMatchObject({ dependency: 'dynamodb', throttled: false });
+  });
+});
+
+describe('dueLeaseIds', () => {
+  test('queries every shard of the due index up to now, following each shard to its last page', async () => {
+    mock.on(QueryCommand).callsFake((input: { ExpressionAttributeValues: { ':shard': string }; ExclusiveStartKey?: unknown }) => {
+      const shard = input.ExpressionAttributeValues[':shard'];
+      if (shard === 'DUE#1' && !input.ExclusiveStartKey) return { Items: [{ leaseId: 'one' }], LastEvaluatedKey: { leaseId: 'one' } };
+      if (shard === 'DUE#1') return { Items: [{ leaseId: 'two' }] };
+      if (shard === 'DUE#3') return { Items: [{ leaseId: 'three' }] };
+      return {};
+    });
+    const ids = [];
+    for await (const id of store.dueLeaseIds(1234)) ids.push(id);
+    expect(ids).toEqual(['one', 'two', 'three']);
+    const inputs = mock.commandCalls(QueryCommand).map((c) => c.args[0].input);
+    expect(inputs.map((i) => i.ExpressionAttributeValues![':shard'])).toEqual(['DUE#0', 'DUE#1', 'DUE#1', 'DUE#2', 'DUE#3']);
+    expect(inputs[0]).toEqual({
+      TableName: 'leases',
+      IndexName: 'byDue',
+      KeyConditionExpression: '#shard = :shard AND #due <= :now',
+      ExpressionAttributeNames: { '#shard': 'dueShard', '#due': 'dueAt' },
+      ExpressionAttributeValues: { ':shard': 'DUE#0', ':now': 1234 },
+    });
+    expect(inputs[2]!.ExclusiveStartKey).toEqual({ leaseId: 'one' });
+  });
+
+  test('a failed query is a dependency error', async () => {
+    mock.on(QueryCommand).rejects(throttled());
+    const iterate = async () => {
+      for await (const _ of store.dueLeaseIds(1)) void _;
+    };
+    await expect(iterate()).rejects.toMatchObject({ dependency: 'dynamodb', throttled: true });
+  });
+});
+
+describe('the table shape', () => {
+  test('isConditionFailure recognises only a failed condition', () => {
+    expect(isConditionFailure(conditionFailed())).toBe(true);
+    expect(isConditionFailure(broken())).toBe(false);
+    expect(isConditionFailure(undefined)).toBe(false);
+  });
+
+  test('emulators create the table the stack declares: lease id key, sparse due index with keys only', () => {
+    expect(createTableInput('t')).toEqual({
+      TableName: 't',
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'leaseId', AttributeType: 'S' },
+        { AttributeName: 'dueShard', AttributeType: 'S' },
+        { AttributeName: 'dueAt', AttributeType: 'N' },
+      ],
+      KeySchema: [{ AttributeName: 'leaseId', KeyType: 'HASH' }],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'byDue',
+          KeySchema: [
+            { AttributeName: 'dueShard', KeyType: 'HASH' },
+            { AttributeName: 'dueAt', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+      ],
+    });
+    expect(LEASE_TABLE).toMatchObject({ partitionKey: 'leaseId', ttlAttribute: 'expiresAt', dueShards: 4 });
+    expect(Object.isFrozen(LEASE_TABLE) && Object.isFrozen(LEASE_TABLE.dueIndex)).toBe(true);
+  });
+});

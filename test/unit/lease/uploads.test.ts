@@ -1,0 +1,361 @@
+import { createHash } from 'node:crypto';
+import { afterEach, describe, expect, jest, test } from '@jest/globals';
+import { DependencyError } from '../../../shared/errors.js';
+import { log } from '../../../shared/log.js';
+import { issueLease } from '../../../shared/lease/engine.js';
+import { dueShardOf, type LeaseRecord, type NewLease } from '../../../shared/lease/model.js';
+import { recordUpload, verify, type ObjectCreated } from '../../../shared/lease/uploads.js';
+import { engineFixture, T0, type EngineFixture } from '../../support/engine-fixture.js';
+
+const BODY = 'exactly twenty bytes';
+const md5 = (s: string) => createHash('md5').update(s).digest('hex');
+const HOUR = 3600_000;
+const RETENTION_MS = 43_200_000;
+const RECORD_RETENTION_S = 86_400;
+
+const alibabaSpec = (leaseId = 'a'.repeat(32) + '.1736935200000', overrides: Partial<NewLease> = {}): NewLease => ({
+  leaseId,
+  contract: 'alibaba-model-studio',
+  scope: 'ws/default',
+  objectKey: `tmp/${leaseId}/doc.txt`,
+  fileName: 'doc.txt',
+  declaredSize: BODY.length,
+  declaredMd5: md5(BODY),
+  contentType: 'text/plain',
+  ...overrides,
+});
+
+const azureSpec = (leaseId = 'b'.repeat(32)): NewLease => ({
+  leaseId,
+  contract: 'azure-ml',
+  scope: 'sub/rg/workspaces/ws/code/1',
+  objectKey: `tmp/${leaseId}/code-1`,
+  pendingUploadId: 'upload-1',
+});
+
+let sequence = 0x10;
+const nextSequencer = () => (sequence++).toString(16).toUpperCase().padStart(16, '0');
+
+/** Puts the object in the fake bucket and returns the event S3 would send for it. */
+function upload(f: EngineFixture, key: string, body: string, contentType?: string, event: Partial<ObjectCreated> = {}): ObjectCreated {
+  f.objects.put(key, { size: Buffer.byteLength(body), eTag: `"${md5(body)}"`, ...(contentType ? { contentType } : {}) });
+  return { key, size: Buffer.byteLength(body), eTag: `"${md5(body)}"`, sequencer: nextSequencer(), eventTime: f.clock.now(), ...event };
+}
+
+async function leased(f: EngineFixture, spec: NewLease): Promise<LeaseRecord> {
+  return (await issueLease(f, spec, { createOrGet: spec.contract === 'azure-ml' })).lease;
+}
+
+describe('recordUpload: a matching upload', () => {
+  test('becomes UPLOADED with times taken from the event, not from when it is processed', async () => {
+    const f = engineFixture();
+    const lease = await leased(f, alibabaSpec());
+    const eventTime = T0 + 60_000;
+    const event = upload(f, lease.objectKey, BODY, 'text/plain', { eventTime });
+    f.clock.set(T0 + 2 * HOUR); // processed late (retries, a backlog)
+    expect(await recordUpload(f, event)).toBe('uploaded');
+    const retainUntil = eventTime + RETENTION_MS;
+    expect(f.store.item(lease.leaseId)).toEqual({
+      ...lease,
+      status: 'UPLOADED',
+      uploadedAt: eventTime,
+      size: BODY.length,
+      eTag: md5(BODY),
+      sequencer: event.sequencer,
+      retainUntil,
+      dueShard: dueShardOf(lease.leaseId),
+      dueAt: retainUntil,
+      expiresAt: Math.ceil(retainUntil / 1000) + RECORD_RETENTION_S,
+    });
+    expect(f.objects.has(lease.objectKey)).toBe(true);
+    expect(f.objects.deleted).toEqual([]);
+  });
+
+  test.each([
+    ['an upper-case declared MD5', { declaredMd5: md5(BODY).toUpperCase() }, 'text/plain', `"${md5(BODY)}"`],
+    ['an upper-case ETag', {}, 'text/plain', `"${md5(BODY).toUpperCase()}"`],
+    ['a content type with other case and parameters', {}, 'Text/Plain; charset=utf-8', `"${md5(BODY)}"`],
+    ['a declared type with parameters', { contentType: 'text/plain;charset=UTF-8' }, ' text/plain ', `"${md5(BODY)}"`],
+  ])('is accepted with %s', async (_what, overrides, storedType, eTag) => {
+    const f = engineFixture();
+    const lease = await leased(f, alibabaSpec(undefined, overrides));
+    const event = upload(f, lease.objectKey, BODY, storedType, { eTag });
+    f.objects.put(lease.objectKey, { size: BODY.length, eTag, contentType: storedType });
+    expect(await recordUpload(f, event)).toBe('uploaded');
+    expect(f.store.item(lease.leaseId)).toMatchObject({ status: 'UPLOADED', eTag: md5(BODY) });
+  });
+
+  test('a lease without a declared type or digest is not HEADed and accepts any bytes', async () => {
+    const f = engineFixture();
+    const lease = await leased(f, azureSpec());
+    const event = upload(f, lease.objectKey, 'anything at all');
+    let heads = 0;
+    const objects = { ...f.objects, head: async (key: string) => (heads++, f.objects.head(key)) };
+    expect(await recordUpload({ ...f, objects }, event)).toBe('uploaded');
+    expect(heads).toBe(0);
+    expect(f.store.item(lease.leaseId)).toMatchObject({ status: 'UPLOADED', size: 15 });
+  });
+
+  test('a newer upload to an UPLOADED lease replaces the recorded one; its retention starts again', async () => {
+    const f = engineFixture();
+    const lease = await leased(f, azureSpec());
+    await recordUpload(f, upload(f, lease.objectKey, 'first'));
+    f.clock.advance(60_000);
+    const second = upload(f, lease.objectKey, 'second upload');
+    expect(await recordUpload(f, second)).toBe('uploaded');
+    expect(f.store.item(lease.leaseId)).toMatchObject({
+      status: 'UPLOADED',
+      size: 13,
+      eTag: md5('second upload'),
+      sequencer: second.sequencer,
+      uploadedAt: second.eventTime,
+      retainUntil: second.eventTime + RETENTION_MS,
+    });
+  });
+});
+
+describe('recordUpload: verification', () => {
+  test.each([
+    ['SIZE_MISMATCH', 'smaller than declared', 'exactly 19 bytes!!', 'text/plain'],
+    ['SIZE_MISMATCH', 'larger than declared', BODY + '!', 'text/plain'],
+    ['MD5_MISMATCH', 'same size, other bytes', 'EXACTLY twenty bytes', 'text/plain'],
+    ['CONTENT_TYPE_MISMATCH', 'the right bytes with another type', BODY, 'application/pdf'],
+    ['CONTENT_TYPE_MISMATCH', 'the right bytes with no type', BODY, undefined],
+  ] as const)('%s (%s): REJECTED with that reason, the object deleted, out of the due index', async (reason, _what, body, type) => {
+    const f = engineFixture();
+    const lease = await leased(f, alibabaSpec());
+    const event = upload(f, lease.objectKey, body, type);
+    f.clock.advance(5000);
+    expect(await recordUpload(f, event)).toBe('rejected');
+    const { dueShard: _s, dueAt: _d, ...rest } = lease;
+    expect(f.store.item(lease.leaseId)).toEqual({
+      ...rest,
+      status: 'REJECTED',
+      rejectReason: reason,
+      size: Buffer.byteLength(body),
+      eTag: md5(body),
+      sequencer: event.sequencer,
+      expiresAt: Math.ceil((T0 + 5000) / 1000) + RECORD_RETENTION_S,
+    });
+    expect(f.objects.has(lease.objectKey)).toBe(false);
+    expect(f.objects.deleted).toEqual([lease.objectKey]);
+  });
+
+  test('a bad re-upload to an UPLOADED lease rejects it and drops its upload time and retention', async () => {
+    const f = engineFixture();
+    const lease = await leased(f, alibabaSpec());
+    await recordUpload(f, upload(f, lease.objectKey, BODY, 'text/plain'));
+    expect(await recordUpload(f, upload(f, lease.objectKey, 'short', 'text/plain'))).toBe('rejected');
+    const stored = f.store.item(lease.leaseId)!;
+    expect(stored).toMatchObject({ status: 'REJECTED', rejectReason: 'SIZE_MISMATCH', size: 5 });
+    for (const field of ['uploadedAt', 'retainUntil', 'dueShard', 'dueAt'] as const) expect(stored).not.toHaveProperty(field);
+  });
+
+  test('verify: the first mismatch wins, in the order size, digest, type', () => {
+    const lease = { ...alibabaSpec(), status: 'PENDING', createdAt: T0, urlExpiresAt: T0, expiresAt: 0 } as LeaseRecord;
+    const wrong = { key: lease.objectKey, size: 3, eTag: '"00"', sequencer: '1', eventTime: T0 };
+    expect(verify(lease, wrong, { size: 3, eTag: '"00"', contentType: 'image/png' })).toBe('SIZE_MISMATCH');
+    expect(verify(lease, { ...wrong, size: BODY.length }, { size: 3, eTag: '"00"', contentType: 'image/png' })).toBe('MD5_MISMATCH');
+    const right = { ...wrong, size: BODY.length, eTag: `"${md5(BODY)}"` };
+    expect(verify(lease, right, { size: BODY.length, eTag: right.eTag, contentType: 'image/png' })).toBe('CONTENT_TYPE_MISMATCH');
+    expect(verify(lease, right, { size: BODY.length, eTag: right.eTag, contentType: 'text/plain' })).toBeUndefined();
+    // Without a stored object to compare, the type is not judged; without a declared type, neither.
+    expect(verify(lease, right)).toBeUndefined();
+    const { contentType: _t, ...untyped } = lease;
+    expect(verify(untyped as LeaseRecord, right, { size: BODY.length, eTag: right.eTag, contentType: 'image/png' })).toBeUndefined();
+  });
+});
+
+describe('recordUpload: what no live lease owns', () => {
+  test('an object overwritten (or gone) between the event and the HEAD is left to the newer event', async () => {
+    const f = engineFixture();
+    const lease = await leased(f, alibabaSpec());
+    const event = upload(f, lease.objectKey, BODY, 'text/plain');
+    f.objects.put(lease.objectKey, { size: 3, eTag: `"${md5('new')}"`, contentType: 'text/plain' });
+    expect(await recordUpload(f, event)).toBe('superseded');
+    expect(f.objects.deleted).toEqual([]);
+    expect(f.store.item(lease.leaseId)).toEqual(lease);
+    await f.objects.delete(lease.objectKey);
+    expect(await recordUpload(f, { ...event, sequencer: nextSequencer() })).toBe('superseded');
+    expect(f.store.item(lease.leaseId)).toEqual(lease);
+  });
+
+  test.each([
+    ['EXPIRED', 'orphan-expired'],
+    ['REJECTED', 'orphan-rejected'],
+  ] as const)('an upload to a %s lease is deleted and the lease left as it is', async (status, outcome) => {
+    const f = engineFixture();
+    const lease = await leased(f, alibabaSpec());
+    const { dueShard: _s, dueAt: _d, ...rest } = lease;
+    const ended: LeaseRecord = { ...rest, status };
+    f.store.set(ended);
+    expect(await recordUpload(f, upload(f, lease.objectKey, BODY, 'text/plain'))).toBe(outcome);
+    expect(f.objects.has(lease.objectKey)).toBe(false);
+    expect(f.store.item(lease.leaseId)).toEqual(ended);
+    expect(f.store.calls.transition).toBe(0);
+  });
+
+  test.each([
+    ['another name under the lease prefix', (id: string) => `tmp/${id}/other.txt`],
+    ['a deeper key under the lease prefix', (id: string) => `tmp/${id}/doc.txt/x`],
+    ['a lease that does not exist', () => `tmp/${'f'.repeat(32)}/doc.txt`],
+    ['a folder that is not a lease id', () => 'tmp/not-a-lease/doc.txt'],
+    ['no folder at all', () => 'tmp/doc.txt'],
+  ])('%s: deleted, and no lease changes', async (_what, keyOf) => {
+    const f = engineFixture();
+    const lease = await leased(f, alibabaSpec());
+    const key = keyOf(lease.leaseId);
+    expect(await recordUpload(f, upload(f, key, BODY, 'text/plain'))).toBe('orphan-no-lease');
+    expect(f.objects.has(key)).toBe(false);
+    expect(f.store.item(lease.leaseId)).toEqual(lease);
+  });
+
+  test('objects outside the temporary prefix are not ours: left alone', async () => {
+    const f = engineFixture();
+    for (const key of ['done/x.txt', 'tmpx/a/b', 'TMP/a/b']) {
+      expect(await recordUpload(f, upload(f, key, BODY))).toBe('ignored');
+      expect(f.objects.has(key)).toBe(true);
+    }
+    expect(f.store.calls.get).toBe(0);
+  });
+});
+
+describe('recordUpload: the grace window after the URL expired', () => {
+  test('an upload that landed at the last moment of the grace is accepted', async () => {
+    const f = engineFixture();
+    const lease = await leased(f, alibabaSpec());
+    const eventTime = lease.urlExpiresAt + 300_000;
+    f.clock.set(eventTime + 10);
+    expect(await recordUpload(f, upload(f, lease.objectKey, BODY, 'text/plain', { eventTime }))).toBe('uploaded');
+    expect(f.store.item(lease.leaseId)).toMatchObject({ status: 'UPLOADED', uploadedAt: eventTime, retainUntil: eventTime + RETENTION_MS });
+  });
+
+  test('one that landed after it is deleted and the lease EXPIRED as of its due time', async () => {
+    const f = engineFixture();
+    const lease = await leased(f, alibabaSpec());
+    const eventTime = lease.urlExpiresAt + 300_001;
+    f.clock.set(eventTime + 5000);
+    const event = upload(f, lease.objectKey, BODY, 'text/plain', { eventTime });
+    expect(await recordUpload(f, event)).toBe('orphan-late');
+    expect(f.objects.has(lease.objectKey)).toBe(false);
+    const { dueShard: _s, dueAt: _d, ...rest } = lease;
+    expect(f.store.item(lease.leaseId)).toEqual({
+      ...rest,
+      status: 'EXPIRED',
+      expiredAt: lease.dueAt,
+      sequencer: event.sequencer,
+      expiresAt: Math.ceil((eventTime + 5000) / 1000) + RECORD_RETENTION_S,
+    });
+  });
+
+  test('a late object landing on an UPLOADED lease ends it now', async () => {
+    const f = engineFixture();
+    const lease = await leased(f, azureSpec());
+    await recordUpload(f, upload(f, lease.objectKey, 'first'));
+    const eventTime = lease.urlExpiresAt + 300_001;
+    f.clock.set(eventTime + 5000);
+    expect(await recordUpload(f, upload(f, lease.objectKey, 'late', undefined, { eventTime }))).toBe('orphan-late');
+    expect(f.store.item(lease.leaseId)).toMatchObject({ status: 'EXPIRED', expiredAt: eventTime + 5000 });
+  });
+});
+
+describe('recordUpload: duplicate, out-of-order and concurrent delivery', () => {
+  test('the same event again is a duplicate and an older one stale: neither writes', async () => {
+    const f = engineFixture();
+    const lease = await leased(f, azureSpec());
+    const older = upload(f, lease.objectKey, 'older');
+    const newer = upload(f, lease.objectKey, 'newer!');
+    expect(await recordUpload(f, newer)).toBe('uploaded');
+    const after = f.store.item(lease.leaseId);
+    const writes = f.store.calls.transition;
+    expect(await recordUpload(f, newer)).toBe('duplicate');
+    expect(await recordUpload(f, { ...newer, sequencer: newer.sequencer.toLowerCase() })).toBe('duplicate');
+    expect(await recordUpload(f, older)).toBe('stale');
+    expect(f.store.calls.transition).toBe(writes);
+    expect(f.store.item(lease.leaseId)).toEqual(after);
+    expect(f.objects.deleted).toEqual([]);
+  });
+
+  test('a lost conditional write is decided again on the fresh record', async () => {
+    const f = engineFixture();
+    const lease = await leased(f, azureSpec());
+    const older = upload(f, lease.objectKey, 'older');
+    const ours = upload(f, lease.objectKey, 'ours, newer');
+    // Another invocation records the older event between our read and our write.
+    f.store.beforeNextTransition(() => f.store.set({ ...lease, status: 'UPLOADED', sequencer: older.sequencer, size: 5 }));
+    expect(await recordUpload(f, ours)).toBe('uploaded');
+    expect(f.store.calls.transition).toBe(2);
+    expect(f.store.item(lease.leaseId)).toMatchObject({ status: 'UPLOADED', sequencer: ours.sequencer, size: 11 });
+  });
+
+  test('a lost write to a lease that a newer event already recorded ends stale, without overwriting it', async () => {
+    const f = engineFixture();
+    const lease = await leased(f, azureSpec());
+    const ours = upload(f, lease.objectKey, 'ours');
+    const newer = upload(f, lease.objectKey, 'newer one');
+    f.store.beforeNextTransition(() => f.store.set({ ...lease, status: 'UPLOADED', sequencer: newer.sequencer, size: 9 }));
+    expect(await recordUpload(f, ours)).toBe('stale');
+    expect(f.store.item(lease.leaseId)).toMatchObject({ sequencer: newer.sequencer, size: 9 });
+  });
+
+  test('when the lease vanished meanwhile, the object is deleted', async () => {
+    const f = engineFixture();
+    const lease = await leased(f, azureSpec());
+    f.store.beforeNextTransition(() => f.store.remove(lease.leaseId));
+    expect(await recordUpload(f, upload(f, lease.objectKey, 'bytes'))).toBe('orphan-no-lease');
+    expect(f.objects.has(lease.objectKey)).toBe(false);
+  });
+
+  test.each([
+    ['a verdict of rejection', alibabaSpec, 'short', 'text/plain'],
+    ['a late upload', alibabaSpec, BODY, 'text/plain'],
+  ] as const)('%s that loses its write is retried too', async (what, spec, body, type) => {
+    const f = engineFixture();
+    const lease = await leased(f, spec());
+    const late = what === 'a late upload' ? { eventTime: lease.urlExpiresAt + 300_001 } : {};
+    f.store.beforeNextTransition(() => f.store.set({ ...f.store.item(lease.leaseId)!, sequencer: '01' }));
+    const outcome = await recordUpload(f, upload(f, lease.objectKey, body, type, late));
+    expect(outcome).toBe(what === 'a late upload' ? 'orphan-late' : 'rejected');
+    expect(f.store.calls.transition).toBe(2);
+    expect(f.store.item(lease.leaseId)!.status).toBe(what === 'a late upload' ? 'EXPIRED' : 'REJECTED');
+  });
+
+  test('a lease that keeps changing fails the event with a retryable error; nothing is lost or deleted', async () => {
+    const f = engineFixture();
+    const lease = await leased(f, azureSpec());
+    let n = 0;
+    for (let i = 0; i < 5; i++) f.store.beforeNextTransition(() => f.store.set({ ...lease, sequencer: `0${n++}` }));
+    const event = upload(f, lease.objectKey, 'contended');
+    const error = await recordUpload(f, event).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DependencyError);
+    expect(error).toMatchObject({ dependency: 'dynamodb', throttled: true });
+    expect(f.store.calls.transition).toBe(5);
+    expect(f.objects.has(lease.objectKey)).toBe(true);
+    expect((error as Error).cause).toEqual(new Error(`lease ${lease.leaseId} kept changing`));
+  });
+});
+
+describe('recordUpload: what operators see in the logs', () => {
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
+
+  test('a rejection is a warning naming the lease, the reason and both sizes', async () => {
+    const warn = jest.spyOn(log, 'warn').mockImplementation(() => undefined);
+    const f = engineFixture();
+    const lease = await leased(f, alibabaSpec());
+    await recordUpload(f, upload(f, lease.objectKey, 'short', 'text/plain'));
+    expect(warn).toHaveBeenCalledWith('upload rejected', { leaseId: lease.leaseId, reason: 'SIZE_MISMATCH', size: 5, declaredSize: BODY.length });
+  });
+
+  test('a deleted orphan is a warning with its key and outcome, and its lease when there is one', async () => {
+    const warn = jest.spyOn(log, 'warn').mockImplementation(() => undefined);
+    const f = engineFixture();
+    const key = `tmp/${'f'.repeat(32)}/x.txt`;
+    await recordUpload(f, upload(f, key, 'stray'));
+    expect(warn).toHaveBeenLastCalledWith('deleted object no live lease owns', { key, outcome: 'orphan-no-lease' });
+    const lease = await leased(f, alibabaSpec());
+    await recordUpload(f, upload(f, lease.objectKey, BODY, 'text/plain', { eventTime: lease.urlExpiresAt + 300_001 }));
+    expect(warn).toHaveBeenLastCalledWith('deleted object no live lease owns', { key: lease.objectKey, outcome: 'orphan-late', leaseId: lease.leaseId });
+  });
+});
