@@ -6,6 +6,7 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { DEFAULTS, loadConfig } from '../shared/config.js';
+import { tempObjectExpirationDays } from '../shared/lifecycle.js';
 import { ROUTES } from '../shared/http/routes.js';
 
 export type AuthMode = 'iam' | 'jwt';
@@ -34,6 +35,8 @@ export interface BrokerSettings {
   readonly logRetention: RetentionDays;
   /** Days S3 server access logs are kept in the log bucket. */
   readonly accessLogExpirationDays: number;
+  /** Days after which the bucket's lifecycle rule deletes temporary objects: always past the retention. */
+  readonly tempObjectExpirationDays: number;
   /** Extra Lambda environment: broker tunables and endpoint overrides (AWS_ENDPOINT_URL_*). */
   readonly lambdaEnvironment: Readonly<Record<string, string>>;
 }
@@ -66,6 +69,7 @@ const TUNABLES = Object.freeze({
   recordRetentionSeconds: 'RECORD_RETENTION_SECONDS',
   pendingGraceSeconds: 'PENDING_GRACE_SECONDS',
   alibabaRateLimitPerSecond: 'ALIBABA_RATE_LIMIT_PER_SECOND',
+  maxUploadBytes: 'MAX_UPLOAD_BYTES',
 });
 
 export class SettingsError extends Error {
@@ -193,6 +197,7 @@ export function readSettings(scope: Construct): BrokerSettings {
     if (origin === '*') throw new SettingsError('corsAllowedOrigins must list origins; "*" is not allowed');
     if (!/^https?:\/\/[^/]+$/.test(origin)) throw new SettingsError(`corsAllowedOrigins entry "${origin}" is not an origin`);
   }
+  const lambdaEnvironment = readLambdaEnvironment(scope, localstack);
   return {
     auth,
     ...(auth === 'jwt' ? { jwt: readJwt(scope) } : {}),
@@ -206,6 +211,15 @@ export function readSettings(scope: Construct): BrokerSettings {
     corsAllowedOrigins,
     logRetention: readLogRetention(scope),
     accessLogExpirationDays: int(scope, 'accessLogExpirationDays', CONTEXT_DEFAULTS.accessLogExpirationDays, 1),
-    lambdaEnvironment: readLambdaEnvironment(scope, localstack),
+    lambdaEnvironment,
+    tempObjectExpirationDays: backstopDays(Number(lambdaEnvironment.RETENTION_SECONDS)),
   };
+}
+
+function backstopDays(retentionSeconds: number): number {
+  try {
+    return tempObjectExpirationDays(retentionSeconds);
+  } catch (error) {
+    throw new SettingsError(`context retentionSeconds: ${(error as Error).message}`);
+  }
 }

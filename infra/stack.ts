@@ -12,6 +12,7 @@ import { LIFECYCLE } from '../shared/lifecycle.js';
 import { BrokerApi } from './broker-api.js';
 import { BrokerFunction, type BrokerFunctionProps, type BrokerLambdaName } from './broker-function.js';
 import { SendOnlyQueueDestination } from './failed-events-destination.js';
+import { completeTeardown } from './teardown.js';
 import { LeaseTable } from './lease-table.js';
 import { acknowledge } from './nag.js';
 import type { BrokerSettings } from './settings.js';
@@ -48,6 +49,7 @@ export class UploadLeaseBrokerStack extends Stack {
       localstack: settings.localstack,
       corsAllowedOrigins: settings.corsAllowedOrigins,
       accessLogExpirationDays: settings.accessLogExpirationDays,
+      tempObjectExpirationDays: settings.tempObjectExpirationDays,
       logRetention: settings.logRetention,
     });
 
@@ -137,5 +139,7 @@ export class UploadLeaseBrokerStack extends Stack {
       value: failedUploadEvents.queueUrl,
       description: 'S3 events the event Lambda gave up on (after 2 retries); inspect and redrive',
     });
+
+    completeTeardown(this, { retain: settings.deletionProtection, logRetention: settings.logRetention });
   }
 }

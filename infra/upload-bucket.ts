@@ -32,6 +32,8 @@ export interface UploadBucketProps {
   /** No CDK custom resources (LocalStack community has none): native notification configuration. */
   readonly localstack: boolean;
   readonly corsAllowedOrigins: readonly string[];
+  /** Lifecycle backstop for tmp/, derived from the retention (shared/lifecycle.ts). */
+  readonly tempObjectExpirationDays: number;
   readonly accessLogExpirationDays: number;
   readonly logRetention: RetentionDays;
 }
@@ -78,7 +80,7 @@ export class UploadBucket extends Construct {
         {
           id: 'expire-temporary-uploads',
           prefix: TEMP_PREFIX,
-          expiration: Duration.days(LIFECYCLE.tempObjectExpirationDays),
+          expiration: Duration.days(props.tempObjectExpirationDays),
           abortIncompleteMultipartUploadAfter: Duration.days(LIFECYCLE.abortIncompleteMultipartDays),
         },
       ],

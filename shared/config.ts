@@ -17,6 +17,11 @@ export interface BrokerConfig {
   readonly dynamoEndpoint?: string;
   /** Alibaba contract: lease calls per workspace per second (0 disables). */
   readonly alibabaRateLimitPerSecond: number;
+  /**
+   * Largest upload accepted for a lease that declared no size (Azure leases sign no Content-Length,
+   * so S3 alone would take up to 5 GB in one PUT); larger ones are REJECTED with SIZE_LIMIT.
+   */
+  readonly maxUploadBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -47,6 +52,7 @@ export const DEFAULTS = Object.freeze({
   recordRetentionSeconds: 7 * 24 * 3600,
   pendingGraceSeconds: 300,
   alibabaRateLimitPerSecond: 10,
+  maxUploadBytes: 1024 ** 3,
 });
 
 export function loadConfig(env: Env = process.env): BrokerConfig {
@@ -66,6 +72,7 @@ export function loadConfig(env: Env = process.env): BrokerConfig {
     alibabaRateLimitPerSecond: positiveInt(env, 'ALIBABA_RATE_LIMIT_PER_SECOND', DEFAULTS.alibabaRateLimitPerSecond, {
       allowZero: true,
     }),
+    maxUploadBytes: positiveInt(env, 'MAX_UPLOAD_BYTES', DEFAULTS.maxUploadBytes),
     ...(s3Endpoint ? { s3Endpoint } : {}),
     ...(dynamoEndpoint ? { dynamoEndpoint } : {}),
   });

@@ -7,7 +7,7 @@ export type LeaseStatus = (typeof LEASE_STATUSES)[number];
 export const CONTRACTS = ['azure-ml', 'alibaba-model-studio'] as const;
 export type ContractName = (typeof CONTRACTS)[number];
 
-export const REJECT_REASONS = ['SIZE_MISMATCH', 'MD5_MISMATCH', 'CONTENT_TYPE_MISMATCH'] as const;
+export const REJECT_REASONS = ['SIZE_MISMATCH', 'SIZE_LIMIT', 'MD5_MISMATCH', 'CONTENT_TYPE_MISMATCH'] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
 /** Fields a contract decides for a new lease; the engine adds the rest. */

@@ -40,9 +40,13 @@ export type UploadOutcome =
 
 const MAX_ATTEMPTS = 5;
 
-/** Compares what arrived with what the lease declared; the first mismatch wins. */
-export function verify(lease: LeaseRecord, object: ObjectCreated, stored?: StoredObject): RejectReason | undefined {
+/**
+ * Compares what arrived with what the lease declared; the first mismatch wins. A lease that declared
+ * no size still has the broker's limit.
+ */
+export function verify(lease: LeaseRecord, object: ObjectCreated, maxUploadBytes: number, stored?: StoredObject): RejectReason | undefined {
   if (lease.declaredSize !== undefined && object.size !== lease.declaredSize) return 'SIZE_MISMATCH';
+  if (lease.declaredSize === undefined && object.size > maxUploadBytes) return 'SIZE_LIMIT';
   if (lease.declaredMd5 !== undefined && etagToMd5Hex(object.eTag) !== lease.declaredMd5.toLowerCase()) return 'MD5_MISMATCH';
   if (lease.contentType !== undefined && stored && !sameMediaType(stored.contentType, lease.contentType)) {
     return 'CONTENT_TYPE_MISMATCH';
@@ -101,7 +105,7 @@ async function decide(deps: UploadDeps, lease: LeaseRecord, object: ObjectCreate
     if (!stored || etagToMd5Hex(stored.eTag) !== etagToMd5Hex(object.eTag)) return 'superseded';
   }
 
-  const reason = verify(lease, object, stored);
+  const reason = verify(lease, object, config.maxUploadBytes, stored);
   const common = { sequencer: object.sequencer, size: object.size, eTag: etagToMd5Hex(object.eTag) };
   if (reason) {
     const ok = await store.transition(

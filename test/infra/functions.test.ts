@@ -111,6 +111,7 @@ describe('broker Lambdas', () => {
       dynamodbEndpointUrl: 'http://ddb.local:4566',
       leaseUrlTtlSeconds: 900,
       alibabaRateLimitPerSecond: 0,
+      maxUploadBytes: 5_000_000,
     }).template;
     for (const f of Object.values(resourcesOf(custom, 'AWS::Lambda::Function')).filter((r) => r.Properties.Runtime === 'nodejs24.x')) {
       expect(f.Properties.Environment.Variables).toEqual(
@@ -119,6 +120,7 @@ describe('broker Lambdas', () => {
           AWS_ENDPOINT_URL_DYNAMODB: 'http://ddb.local:4566',
           LEASE_URL_TTL_SECONDS: '900',
           ALIBABA_RATE_LIMIT_PER_SECOND: '0',
+          MAX_UPLOAD_BYTES: '5000000',
         }),
       );
     }

@@ -28,6 +28,7 @@ describe('context settings', () => {
       logRetention: RetentionDays.ONE_MONTH,
       accessLogExpirationDays: 90,
       lambdaEnvironment: { RETENTION_SECONDS: '43200' },
+      tempObjectExpirationDays: 1,
     });
   });
 

@@ -46,12 +46,12 @@ describe('upload bucket', () => {
     });
   });
 
-  test(`lifecycle: ${TEMP_PREFIX} expires after ${LIFECYCLE.tempObjectExpirationDays} day(s), multipart aborted after ${LIFECYCLE.abortIncompleteMultipartDays}`, () => {
+  test(`lifecycle: ${TEMP_PREFIX} expires after 1 day by default (12 h retention), multipart aborted after ${LIFECYCLE.abortIncompleteMultipartDays}`, () => {
     expect(bucket.Properties.LifecycleConfiguration.Rules).toEqual([
       expect.objectContaining({
         Status: 'Enabled',
         Prefix: TEMP_PREFIX,
-        ExpirationInDays: LIFECYCLE.tempObjectExpirationDays,
+        ExpirationInDays: 1,
         AbortIncompleteMultipartUpload: { DaysAfterInitiation: LIFECYCLE.abortIncompleteMultipartDays },
       }),
     ]);
@@ -154,5 +154,29 @@ describe('upload bucket on LocalStack (-c localstack=true)', () => {
     expect(bucket.Properties.PublicAccessBlockConfiguration.BlockPublicPolicy).toBe(true);
     expect(bucket.Properties.LifecycleConfiguration.Rules[0].Prefix).toBe(TEMP_PREFIX);
     expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('AES256');
+  });
+});
+
+describe('lifecycle backstop follows the retention', () => {
+  const expirationDays = (retentionSeconds: number) => {
+    const { template } = synthStack({ retentionSeconds });
+    const bucket = resourcesOf(template)[logicalId(template, 'AWS::S3::Bucket', BUCKET)]!;
+    return bucket.Properties.LifecycleConfiguration.Rules[0].ExpirationInDays as number;
+  };
+
+  test.each([
+    [3600, 1],
+    [43_200, 1],
+    [82_800, 1], // 23 h + the 1 h margin = exactly one day
+    [82_801, 2],
+    [259_200, 4], // 3 days: never the 1-day backstop that would delete files two days early
+  ])('retention %i s -> %i day(s), always later than the retention plus the margin', (retention, days) => {
+    const got = expirationDays(retention);
+    expect(got).toBe(days);
+    expect(got * 86_400).toBeGreaterThanOrEqual(retention + LIFECYCLE.backstopMarginSeconds);
+  });
+
+  test('a retention S3 lifecycle cannot express fails the synth with a clear error', () => {
+    expect(() => synthStack({ retentionSeconds: 3650 * 86_400 })).toThrow(/retentionSeconds: .*backstop of 3651 days; at most 3650/);
   });
 });

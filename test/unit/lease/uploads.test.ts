@@ -152,17 +152,37 @@ describe('recordUpload: verification', () => {
   });
 
   test('verify: the first mismatch wins, in the order size, digest, type', () => {
+    const LIMIT = 1024 ** 3;
     const lease = { ...alibabaSpec(), status: 'PENDING', createdAt: T0, urlExpiresAt: T0, expiresAt: 0 } as LeaseRecord;
     const wrong = { key: lease.objectKey, size: 3, eTag: '"00"', sequencer: '1', eventTime: T0 };
-    expect(verify(lease, wrong, { size: 3, eTag: '"00"', contentType: 'image/png' })).toBe('SIZE_MISMATCH');
-    expect(verify(lease, { ...wrong, size: BODY.length }, { size: 3, eTag: '"00"', contentType: 'image/png' })).toBe('MD5_MISMATCH');
+    expect(verify(lease, wrong, LIMIT, { size: 3, eTag: '"00"', contentType: 'image/png' })).toBe('SIZE_MISMATCH');
+    expect(verify(lease, { ...wrong, size: BODY.length }, LIMIT, { size: 3, eTag: '"00"', contentType: 'image/png' })).toBe('MD5_MISMATCH');
     const right = { ...wrong, size: BODY.length, eTag: `"${md5(BODY)}"` };
-    expect(verify(lease, right, { size: BODY.length, eTag: right.eTag, contentType: 'image/png' })).toBe('CONTENT_TYPE_MISMATCH');
-    expect(verify(lease, right, { size: BODY.length, eTag: right.eTag, contentType: 'text/plain' })).toBeUndefined();
+    expect(verify(lease, right, LIMIT, { size: BODY.length, eTag: right.eTag, contentType: 'image/png' })).toBe('CONTENT_TYPE_MISMATCH');
+    expect(verify(lease, right, LIMIT, { size: BODY.length, eTag: right.eTag, contentType: 'text/plain' })).toBeUndefined();
     // Without a stored object to compare, the type is not judged; without a declared type, neither.
-    expect(verify(lease, right)).toBeUndefined();
+    expect(verify(lease, right, LIMIT)).toBeUndefined();
     const { contentType: _t, ...untyped } = lease;
-    expect(verify(untyped as LeaseRecord, right, { size: BODY.length, eTag: right.eTag, contentType: 'image/png' })).toBeUndefined();
+    expect(verify(untyped as LeaseRecord, right, LIMIT, { size: BODY.length, eTag: right.eTag, contentType: 'image/png' })).toBeUndefined();
+  });
+});
+
+describe('recordUpload: the size limit of leases that declared no size', () => {
+  test('an upload over MAX_UPLOAD_BYTES is REJECTED with SIZE_LIMIT and deleted; one at the limit is accepted', async () => {
+    const f = engineFixture({ MAX_UPLOAD_BYTES: '10' });
+    const over = await leased(f, azureSpec('c'.repeat(32)));
+    expect(await recordUpload(f, upload(f, over.objectKey, 'eleven byte'))).toBe('rejected');
+    expect(f.store.item(over.leaseId)).toMatchObject({ status: 'REJECTED', rejectReason: 'SIZE_LIMIT', size: 11 });
+    expect(f.objects.has(over.objectKey)).toBe(false);
+    const at = await leased(f, azureSpec('d'.repeat(32)));
+    expect(await recordUpload(f, upload(f, at.objectKey, 'ten bytes!'))).toBe('uploaded');
+  });
+
+  test('a lease with a declared size is held to that size, not to the limit', async () => {
+    const f = engineFixture({ MAX_UPLOAD_BYTES: '10' });
+    const lease = await leased(f, alibabaSpec());
+    expect(BODY.length).toBeGreaterThan(10);
+    expect(await recordUpload(f, upload(f, lease.objectKey, BODY, 'text/plain'))).toBe('uploaded');
   });
 });
 

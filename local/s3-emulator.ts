@@ -1,0 +1,140 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { createRequire } from 'node:module';
+import type { Server } from 'node:http';
+import type { S3EventRecord } from 'aws-lambda';
+import { decodeAwsChunked } from './aws-chunked.js';
+import { createSequencer, toS3EventRecord } from './s3-event-records.js';
+import type { KoaContext, S3rverCtor, S3rverRecord } from './emulator-packages.js';
+import { whenListening } from './servers.js';
+
+/**
+ * s3rver (S3 in this process) with one bucket. Its object-created events become records shaped like
+ * real S3 notifications, delivered one at a time and in creation order, as S3 invokes a Lambda.
+ */
+const require = createRequire(import.meta.url);
+const S3rver = require('s3rver') as S3rverCtor;
+
+export interface S3EmulatorOptions {
+  directory: string;
+  host: string;
+  port: number;
+  bucket: string;
+  region: string;
+  silent: boolean;
+  onObjectCreated?: ((event: { Records: S3EventRecord[] }) => Promise<void> | void) | undefined;
+}
+
+export interface S3Emulator {
+  server: Server;
+  port: number;
+  /** Resolves once every delivery queued so far (and any queued meanwhile) is done. */
+  drain(): Promise<void>;
+}
+
+function eventNameFor(record: S3rverRecord, ctx: KoaContext | undefined): string {
+  // s3rver reports CompleteMultipartUpload as "Post"; S3 has its own event name for it.
+  if (record.eventName === 'ObjectCreated:Post' && ctx?.method === 'POST' && ctx.query.uploadId !== undefined) {
+    return 'ObjectCreated:CompleteMultipartUpload';
+  }
+  return record.eventName;
+}
+
+function normaliseIp(ip: string | undefined): string {
+  if (!ip) return '127.0.0.1';
+  return ip.startsWith('::ffff:') ? ip.slice('::ffff:'.length) : ip;
+}
+
+/** Resolves when the response to the request that caused an event has been sent (or aborted). */
+function responseDone(ctx: KoaContext | undefined): Promise<void> {
+  const res = ctx?.res;
+  if (!res || res.writableFinished || res.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('finish', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('finish', done);
+    res.on('close', done);
+  });
+}
+
+export async function startS3(opts: S3EmulatorOptions): Promise<S3Emulator> {
+  const s3rver = new S3rver({
+    directory: opts.directory,
+    silent: opts.silent,
+    // Path-style only, so any host name (localhost, a LAN name) reaches the emulator.
+    vhostBuckets: false,
+    configureBuckets: [{ name: opts.bucket }],
+  });
+  const requestContext = new AsyncLocalStorage<KoaContext>();
+  s3rver.middleware.unshift((ctx, next) => requestContext.run(ctx, () => decodeAwsChunked(ctx, next)));
+
+  const nextSequencer = createSequencer();
+  let deliveries: Promise<void> = Promise.resolve();
+  const deliver = (prepared: Promise<S3EventRecord | undefined>) => {
+    deliveries = deliveries.then(async () => {
+      try {
+        const record = await prepared;
+        if (record && opts.onObjectCreated) await opts.onObjectCreated({ Records: [record] });
+      } catch (err) {
+        console.error('[local s3] object-created handler failed:', err);
+      }
+    });
+  };
+
+  s3rver.on('event', (event) => {
+    try {
+      const ctx = requestContext.getStore();
+      for (const raw of event.Records) {
+        if (!raw.eventName.startsWith('ObjectCreated:') || raw.s3.bucket.name !== opts.bucket) continue;
+        // Sequencer and time are taken now, in emission order; the record is completed asynchronously.
+        const sequencer = nextSequencer();
+        const eventTime = new Date();
+        const eventName = eventNameFor(raw, ctx);
+        const sourceIp = normaliseIp(ctx?.ip ?? raw.requestParameters?.sourceIPAddress);
+        const { key } = raw.s3.object;
+        const prepared = (async () => {
+          let { size, eTag } = raw.s3.object;
+          if (eTag === undefined || size === undefined) {
+            // s3rver's Copy records carry no eTag.
+            const meta = await s3rver.store.getMetadata(opts.bucket, key);
+            eTag ??= meta.etag;
+            size ??= Number(meta['content-length']);
+          }
+          // As with S3, the notification follows the request's completion.
+          await responseDone(ctx);
+          return toS3EventRecord({
+            bucket: opts.bucket,
+            key,
+            size,
+            eTag,
+            eventName,
+            eventTime,
+            region: opts.region,
+            sequencer,
+            sourceIp,
+          });
+        })();
+        prepared.catch(() => undefined); // handled (and logged) in the delivery chain
+        deliver(prepared);
+      }
+    } catch (err) {
+      console.error('[local s3] could not process an s3rver event:', err);
+    }
+  });
+
+  await s3rver.configureBuckets();
+  // s3rver.run() would leave a bind error as an uncaught 'error' event; listen() lets us catch it.
+  const s3Server = s3rver.listen(opts.port, opts.host, () => undefined);
+  const s3Port = await whenListening(s3Server);
+
+  const drain = async (): Promise<void> => {
+    // Deliveries queued while awaiting are chained onto `deliveries`; wait until it stops moving.
+    for (let seen: Promise<void> | undefined; seen !== deliveries; ) {
+      seen = deliveries;
+      await seen;
+    }
+  };
+  return { server: s3Server, port: s3Port, drain };
+}
