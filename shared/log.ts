@@ -1,23 +1,36 @@
-/** One JSON line per log entry, as Lambda's JSON log format and CloudWatch Insights expect. */
-type Level = 'debug' | 'info' | 'warn' | 'error';
+import { Logger } from '@aws-lambda-powertools/logger';
 
-function errorFields(error: unknown): Record<string, unknown> {
-  if (!(error instanceof Error)) return { error: String(error) };
-  const cause = (error as { cause?: unknown }).cause;
-  return {
-    error: { name: error.name, message: error.message, stack: error.stack },
-    ...(cause instanceof Error ? { cause: { name: cause.name, message: cause.message } } : {}),
-  };
-}
+/**
+ * One JSON object per line (Powertools Logger): level, message, service, timestamp, the Lambda
+ * request id, and whatever keys the current request appended (contract request id, API Gateway
+ * request id, lease id). Powertools writes straight to stdout, so Lambda's JSON log format keeps the
+ * fields as fields instead of wrapping the line in `message`; the level comes from
+ * POWERTOOLS_LOG_LEVEL or Lambda's AWS_LAMBDA_LOG_LEVEL (application log level).
+ */
+export const logger = new Logger({ serviceName: 'upload-lease-broker' });
 
-function write(level: Level, message: string, fields?: Record<string, unknown>, error?: unknown): void {
-  if (process.env.BROKER_LOG_LEVEL === 'silent') return;
-  const line = JSON.stringify({ level, message, timestamp: new Date().toISOString(), ...fields, ...(error !== undefined ? errorFields(error) : {}) });
-  (level === 'error' || level === 'warn' ? console.error : console.log)(line);
-}
+type Fields = Record<string, unknown>;
 
+/** Tests and benches silence the broker's logs with BROKER_LOG_LEVEL=silent, read per call. */
+const silent = () => process.env.BROKER_LOG_LEVEL === 'silent';
+
+/** The few calls the broker makes; an error goes under `error` with its name, message, stack and cause. */
 export const log = {
-  info: (message: string, fields?: Record<string, unknown>) => write('info', message, fields),
-  warn: (message: string, fields?: Record<string, unknown>, error?: unknown) => write('warn', message, fields, error),
-  error: (message: string, fields?: Record<string, unknown>, error?: unknown) => write('error', message, fields, error),
+  info: (message: string, fields: Fields = {}) => {
+    if (!silent()) logger.info(message, fields);
+  },
+  warn: (message: string, fields: Fields = {}, error?: unknown) => {
+    if (!silent()) logger.warn(message, withError(fields, error));
+  },
+  error: (message: string, fields: Fields = {}, error?: unknown) => {
+    if (!silent()) logger.error(message, withError(fields, error));
+  },
 };
+
+function withError(fields: Fields, error: unknown): Fields {
+  if (error === undefined) return fields;
+  return { ...fields, error: error instanceof Error ? error : new Error(String(error)) };
+}
+
+/** Adds keys (for example the lease id) to every later line of the current request. */
+export const logKeys = (keys: Fields): void => logger.appendKeys(keys);

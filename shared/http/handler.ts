@@ -1,8 +1,9 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpSecurityHeaders from '@middy/http-security-headers';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { BrokerError } from '../errors.js';
-import { log } from '../log.js';
+import { log, logger } from '../log.js';
 import type { BrokerContext, ContractEdge, HttpEvent, HttpResult } from './types.js';
 
 export type HttpFn = (event: HttpEvent, context: BrokerContext) => Promise<HttpResult>;
@@ -15,7 +16,12 @@ function contractEdge(edge: ContractEdge): MiddlewareObj<HttpEvent, HttpResult, 
   const requestIdOf = (context: BrokerContext) => (context.brokerRequestId ??= edge.newRequestId());
   return {
     before: (request) => {
-      requestIdOf(request.context);
+      // Every line logged while handling this request carries its ids (reset by injectLambdaContext).
+      logger.appendKeys({
+        contract: edge.name,
+        contractRequestId: requestIdOf(request.context),
+        apiGatewayRequestId: request.event?.requestContext?.requestId,
+      });
     },
     after: (request) => {
       const response = request.response!;
@@ -37,6 +43,7 @@ function contractEdge(edge: ContractEdge): MiddlewareObj<HttpEvent, HttpResult, 
 /** The middy chain every API Lambda shares; the edge is used last so its onError runs first. */
 export function httpHandler(edge: ContractEdge, fn: HttpFn) {
   return middy<HttpEvent, HttpResult, Error, BrokerContext>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(httpHeaderNormalizer())
     .use(httpSecurityHeaders())
     .use(contractEdge(edge))

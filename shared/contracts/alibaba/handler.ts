@@ -1,5 +1,6 @@
 import { contentTypeForFileName } from '../../content-types.js';
 import { httpHandler } from '../../http/handler.js';
+import { logKeys } from '../../log.js';
 import { json } from '../../http/respond.js';
 import { newAlibabaLeaseId } from '../../ids.js';
 import { objectKeyFor } from '../../keys.js';
@@ -15,6 +16,7 @@ export function alibabaApplyFileUploadLeaseHandler(deps: LeaseEngineDeps & { ali
     // The real service allows 10 calls per second per workspace; so do we (ALIBABA_RATE_LIMIT_PER_SECOND).
     await deps.alibabaRateLimiter.take(`alibaba#${request.workspaceId}`, deps.clock.now());
     const leaseId = newAlibabaLeaseId(deps.clock.now());
+    logKeys({ leaseId });
     const issued = await issueLease(
       deps,
       {

@@ -1,5 +1,6 @@
 import { newGuid, scopedLeaseId } from '../../ids.js';
 import { httpHandler } from '../../http/handler.js';
+import { logKeys } from '../../log.js';
 import { json } from '../../http/respond.js';
 import { objectKeyFor } from '../../keys.js';
 import { issueLease, type IssuedLease, type LeaseEngineDeps } from '../../lease/engine.js';
@@ -48,6 +49,7 @@ export function azureStartPendingUploadHandler(deps: LeaseEngineDeps) {
     const pendingUploadId = request.pendingUploadId ?? newGuid();
     const scope = azureScope(request, pendingUploadId);
     const leaseId = scopedLeaseId(scope);
+    logKeys({ leaseId });
     const issued = await issueLease(
       deps,
       {
