@@ -56,6 +56,13 @@ export interface LocalBroker {
 
 type HttpLambda = (event: HttpEvent, context: BrokerContext) => Promise<HttpResult>;
 
+/**
+ * The embedded emulators share this process and its CPU with everything else: when the machine is busy
+ * they answer slowly, not never. The Lambdas' tight timeouts (shared/aws/clients.ts) are for real
+ * services; here they would turn a busy laptop into 500s.
+ */
+const LOCAL_TIMEOUTS = { connectionTimeout: 10_000, requestTimeout: 30_000, throwOnRequestTimeout: true } as const;
+
 /** Lambda's async invocation retries a failed event twice. */
 const EVENT_ATTEMPTS = 3;
 
@@ -78,8 +85,9 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
   });
   const config = loadConfig({ ...env, AWS_ENDPOINT_URL_S3: emulators.s3Endpoint, AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamoEndpoint });
   const deps = withObjects(
-    createBrokerDeps(config, { credentials: LOCAL_CREDENTIALS, ...(options.clock ? { clock: options.clock } : {}) }),
+    createBrokerDeps(config, { credentials: LOCAL_CREDENTIALS, timeouts: LOCAL_TIMEOUTS, ...(options.clock ? { clock: options.clock } : {}) }),
     LOCAL_CREDENTIALS,
+    LOCAL_TIMEOUTS,
   );
 
   const s3Events = s3UploadEventHandler(deps);

@@ -1,6 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { createDynamoClient, createS3Client, type Credentials } from './aws/clients.js';
+import { createDynamoClient, createS3Client, type Credentials, type RequestTimeouts } from './aws/clients.js';
 import { systemClock, type Clock } from './clock.js';
 import type { BrokerConfig } from './config.js';
 import type { LeaseEngineDeps } from './lease/engine.js';
@@ -16,8 +16,11 @@ export interface BrokerDeps extends LeaseEngineDeps {
 }
 
 /** Everything an API Lambda needs, built once at cold start; tests and the local mode pass their own clock/credentials. */
-export function createBrokerDeps(config: BrokerConfig, options: { clock?: Clock; credentials?: Credentials } = {}): BrokerDeps {
-  const ddb = createDynamoClient(config, options.credentials);
+export function createBrokerDeps(
+  config: BrokerConfig,
+  options: { clock?: Clock; credentials?: Credentials; timeouts?: RequestTimeouts } = {},
+): BrokerDeps {
+  const ddb = createDynamoClient(config, options.credentials, options.timeouts);
   return {
     ddb,
     config,
@@ -40,7 +43,7 @@ export interface ObjectDeps extends BrokerDeps {
 }
 
 /** The S3 event Lambda and the sweep also delete and inspect objects. */
-export function withObjects(deps: BrokerDeps, credentials?: Credentials): ObjectDeps {
-  const s3 = createS3Client(deps.config, credentials);
+export function withObjects(deps: BrokerDeps, credentials?: Credentials, timeouts?: RequestTimeouts): ObjectDeps {
+  const s3 = createS3Client(deps.config, credentials, timeouts);
   return { ...deps, s3, objects: createObjectStore(s3, deps.config.bucketName) };
 }

@@ -14,23 +14,29 @@ export type Credentials = AwsCredentialIdentity | AwsCredentialIdentityProvider;
 export const REQUEST_HANDLER = { connectionTimeout: 1_000, requestTimeout: 1_500, throwOnRequestTimeout: true } as const;
 export const MAX_ATTEMPTS = 3;
 
-const common = (config: BrokerConfig, credentials?: Credentials) => ({
+export interface RequestTimeouts {
+  readonly connectionTimeout: number;
+  readonly requestTimeout: number;
+  readonly throwOnRequestTimeout: true;
+}
+
+const common = (config: BrokerConfig, credentials?: Credentials, timeouts: RequestTimeouts = REQUEST_HANDLER) => ({
   region: config.region,
   maxAttempts: MAX_ATTEMPTS,
-  requestHandler: REQUEST_HANDLER,
+  requestHandler: timeouts,
   ...(credentials ? { credentials } : {}),
 });
 
 /** Created once per cold start, at module scope of each Lambda. */
-export function createDynamoClient(config: BrokerConfig, credentials?: Credentials): DynamoDBDocumentClient {
-  const client = new DynamoDBClient({ ...common(config, credentials), ...(config.dynamoEndpoint ? { endpoint: config.dynamoEndpoint } : {}) });
+export function createDynamoClient(config: BrokerConfig, credentials?: Credentials, timeouts?: RequestTimeouts): DynamoDBDocumentClient {
+  const client = new DynamoDBClient({ ...common(config, credentials, timeouts), ...(config.dynamoEndpoint ? { endpoint: config.dynamoEndpoint } : {}) });
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 
 /** Only the S3 event Lambda and the sweep talk to S3; the API Lambdas presign without a client. */
-export function createS3Client(config: BrokerConfig, credentials?: Credentials): S3Client {
+export function createS3Client(config: BrokerConfig, credentials?: Credentials, timeouts?: RequestTimeouts): S3Client {
   return new S3Client({
-    ...common(config, credentials),
+    ...common(config, credentials, timeouts),
     // No x-amz-checksum-* parameters on calls that don't need them.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
