@@ -43,9 +43,14 @@ export class LeaseTable extends Construct {
     return `${this.table.tableArn}/index/${LEASE_TABLE.dueIndex.name}`;
   }
 
-  /** Lease issuing (putNew, get, transition on renewal). */
-  grantIssueLeases(grantee: IGrantable): Grant {
+  /** Create-or-get issuing (Azure): the conditional put, and on an existing lease a get and a transition. */
+  grantIssueOrRenewLeases(grantee: IGrantable): Grant {
     return this.grantItemActions(grantee, 'dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+  }
+
+  /** New-lease-only issuing (Alibaba): the conditional put, and the rate limiter's counter update. */
+  grantIssueRateLimitedLeases(grantee: IGrantable): Grant {
+    return this.grantItemActions(grantee, 'dynamodb:PutItem', 'dynamodb:UpdateItem');
   }
 
   /** get-lease: a consistent GetItem. */

@@ -101,10 +101,9 @@ export class UploadLeaseBrokerStack extends Stack {
       'retention-sweep': sweep,
     };
 
-    for (const leaseIssuer of [azure, alibaba]) {
-      this.table.grantIssueLeases(leaseIssuer);
-      this.uploads.grantPutTempObjects(leaseIssuer);
-    }
+    this.table.grantIssueOrRenewLeases(azure);
+    this.table.grantIssueRateLimitedLeases(alibaba);
+    for (const leaseIssuer of [azure, alibaba]) this.uploads.grantPutTempObjects(leaseIssuer);
     this.table.grantReadLeases(getLease);
     this.table.grantTransitionLeases(uploadEvents);
     this.uploads.grantInspectTempObjects(uploadEvents);

@@ -15,7 +15,7 @@ function expectedGrants(template: ReturnType<typeof synthStack>['template'], loc
   const logs = (group: string) => ({ [group]: ['logs:CreateLogStream', 'logs:PutLogEvents'] });
   return {
     AzureStartPendingUpload: (g) => ({ ...logs(g), [table]: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [tmp]: ['s3:PutObject'] }),
-    AlibabaApplyFileUploadLease: (g) => ({ ...logs(g), [table]: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [tmp]: ['s3:PutObject'] }),
+    AlibabaApplyFileUploadLease: (g) => ({ ...logs(g), [table]: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], [tmp]: ['s3:PutObject'] }),
     GetLease: (g) => ({ ...logs(g), [table]: ['dynamodb:GetItem'] }),
     S3UploadEvents: (g) => ({
       ...logs(g),
