@@ -66,10 +66,6 @@ export class LeaseNotFoundError extends BrokerError {
   }
 }
 
-export class RouteNotFoundError extends BrokerError {
-  readonly kind = 'route-not-found';
-}
-
 export class RateLimitedError extends BrokerError {
   readonly kind = 'rate-limited';
   constructor(readonly retryAfterSeconds: number) {

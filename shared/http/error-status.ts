@@ -7,7 +7,6 @@ import {
   MissingApiVersionError,
   RateLimitedError,
   RETRY_AFTER_SECONDS,
-  RouteNotFoundError,
   UnsupportedApiVersionError,
   UnsupportedMediaTypeError,
   ValidationError,
@@ -35,7 +34,7 @@ export function errorStatus(error: unknown): ErrorStatus {
     return { statusCode: 400 };
   }
   if (error instanceof UnsupportedMediaTypeError) return { statusCode: 415 };
-  if (error instanceof LeaseNotFoundError || error instanceof RouteNotFoundError) return { statusCode: 404 };
+  if (error instanceof LeaseNotFoundError) return { statusCode: 404 };
   if (error instanceof RateLimitedError) return { statusCode: 429, retryAfterSeconds: error.retryAfterSeconds };
   if (error instanceof DependencyError && error.throttled) return { statusCode: 503, retryAfterSeconds: RETRY_AFTER_SECONDS };
   return { statusCode: 500 };

@@ -21,7 +21,6 @@ export interface IssuedLease {
   readonly objectUrl: string;
   /** The headers a client must send with the PUT (those that were signed). */
   readonly uploadHeaders: Readonly<Record<string, string>>;
-  readonly created: boolean;
 }
 
 /** Upload fields of a previous life of a lease, dropped when an Azure create-or-get revives it. */
@@ -51,13 +50,12 @@ async function presign(deps: LeaseEngineDeps, lease: LeaseRecord, now: number): 
   }
 }
 
-function issued(deps: LeaseEngineDeps, lease: LeaseRecord, uploadUrl: string, created: boolean): IssuedLease {
+function issued(deps: LeaseEngineDeps, lease: LeaseRecord, uploadUrl: string): IssuedLease {
   return {
     lease,
     uploadUrl,
     objectUrl: deps.presigner.objectUrl(lease.objectKey),
     uploadHeaders: uploadHeadersOf(lease),
-    created,
   };
 }
 
@@ -85,7 +83,7 @@ export async function issueLease(
     expiresAt: ttlFor(dueAt, config),
   };
   const uploadUrl = await presign(deps, record, now);
-  if (await store.putNew(record)) return issued(deps, record, uploadUrl, true);
+  if (await store.putNew(record)) return issued(deps, record, uploadUrl);
   // Random ids never collide in practice; a collision must not hand out someone else's lease.
   if (!createOrGet) throw new DependencyError('dynamodb', false);
   return renewLease(deps, spec.leaseId, now);
@@ -118,7 +116,7 @@ async function renewLease(deps: LeaseEngineDeps, leaseId: string, now: number): 
     const uploadUrl = await presign(deps, next, now);
     const { status, urlExpiresAt: u, dueShard, dueAt, expiresAt } = next;
     if (await store.transition(leaseId, { status: current.status }, { status, urlExpiresAt: u, dueShard, dueAt, expiresAt }, removed)) {
-      return issued(deps, next, uploadUrl, false);
+      return issued(deps, next, uploadUrl);
     }
   }
   throw new DependencyError('dynamodb', true);

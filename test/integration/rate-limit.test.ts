@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { fixedClock } from '../../shared/clock.js';
+import { fixedClock } from '../support/clock.js';
 import { postForm, startTestBroker, type TestBroker } from '../support/local-broker.js';
 import { expectAlibabaError } from '../support/schemas.js';
 import { allLeases } from '../support/storage.js';

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { S3EventRecord } from 'aws-lambda';
 import { createSequencer, toS3EventRecord } from '../../local/s3-event-records.js';
-import { fixedClock } from '../../shared/clock.js';
+import { fixedClock } from '../support/clock.js';
 import { s3UploadEventHandler } from '../../shared/events/s3-upload-handler.js';
 import type { LeaseRecord } from '../../shared/lease/model.js';
 import { API_VERSION, AZURE_PATH, getLease, postForm, postJson, startTestBroker, type TestBroker } from '../support/local-broker.js';

@@ -1,4 +1,4 @@
-import { fixedClock } from '../../shared/clock.js';
+import { fixedClock } from './clock.js';
 import { loadConfig, type BrokerConfig } from '../../shared/config.js';
 import type { LeaseEngineDeps } from '../../shared/lease/engine.js';
 import type { UploadDeps } from '../../shared/lease/uploads.js';

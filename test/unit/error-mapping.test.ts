@@ -11,7 +11,6 @@ import {
   MissingApiVersionError,
   RateLimitedError,
   RETRY_AFTER_SECONDS,
-  RouteNotFoundError,
   UnsupportedApiVersionError,
   UnsupportedMediaTypeError,
   ValidationError,
@@ -45,7 +44,6 @@ const ERRORS = {
   malformedBody: () => new MalformedBodyError('The request body is not valid JSON.'),
   fileTooLarge: () => new FileTooLargeError(100_000_001, 100_000_000),
   leaseNotFound: () => new LeaseNotFoundError('0123456789abcdef0123456789abcdef'),
-  routeNotFound: () => new RouteNotFoundError('No route matches POST /nope.'),
   rateLimited: () => new RateLimitedError(7),
   dependencyThrottled: () => new DependencyError('dynamodb', true, { cause: internalError() }),
   dependencyFailed: () => new DependencyError('s3', false, { cause: internalError() }),
@@ -92,7 +90,6 @@ const CLIENT_ERRORS: ErrorName[] = [
   'malformedBody',
   'fileTooLarge',
   'leaseNotFound',
-  'routeNotFound',
   'rateLimited',
 ];
 const ALL_ERRORS = Object.keys(ERRORS) as ErrorName[];
@@ -296,7 +293,7 @@ describe.each(EDGES)('%s edge: every error class', (_name, edge, expectShape) =>
   });
 
   it('not-found errors -> 404', () => {
-    for (const name of ['leaseNotFound', 'routeNotFound'] as const) {
+    for (const name of ['leaseNotFound'] as const) {
       expect([name, respond(edge, name).result.statusCode]).toEqual([name, 404]);
     }
   });
