@@ -3,7 +3,7 @@ import type { BrokerConfig } from '../config.js';
 import { DependencyError, LeaseNotFoundError } from '../errors.js';
 import type { PutUrlSpec, UploadPresigner } from '../presign.js';
 import { md5HexToBase64 } from '../md5.js';
-import { dueShardOf, effectiveStatus, pendingDueAt, ttlFor, type LeaseRecord, type NewLease } from './model.js';
+import { effectiveStatus, pendingDueAt, recordExpiryFor, type LeaseRecord, type NewLease } from './model.js';
 import type { LeaseStore } from './store.js';
 
 export interface LeaseEngineDeps {
@@ -78,9 +78,8 @@ export async function issueLease(
     status: 'PENDING',
     createdAt: now,
     urlExpiresAt,
-    dueShard: dueShardOf(spec.leaseId),
     dueAt,
-    expiresAt: ttlFor(dueAt, config),
+    recordExpiresAt: recordExpiryFor(dueAt, config),
   };
   const uploadUrl = await presign(deps, record, now);
   if (await store.putNew(record)) return issued(deps, record, uploadUrl);
@@ -106,16 +105,16 @@ async function renewLease(deps: LeaseEngineDeps, leaseId: string, now: number): 
     let removed: readonly (keyof LeaseRecord)[] = [];
     if (live === 'PENDING' || live === 'UPLOADED') {
       const dueAt = live === 'PENDING' ? pendingDueAt(urlExpiresAt, config) : current.dueAt!;
-      next = { ...current, urlExpiresAt, dueAt, expiresAt: Math.max(current.expiresAt, ttlFor(dueAt, config)) };
+      next = { ...current, urlExpiresAt, dueAt, recordExpiresAt: Math.max(current.recordExpiresAt, recordExpiryFor(dueAt, config)) };
     } else {
       const dueAt = pendingDueAt(urlExpiresAt, config);
-      next = { ...current, status: 'PENDING', urlExpiresAt, dueShard: dueShardOf(leaseId), dueAt, expiresAt: ttlFor(dueAt, config) };
+      next = { ...current, status: 'PENDING', urlExpiresAt, dueAt, recordExpiresAt: recordExpiryFor(dueAt, config) };
       for (const field of UPLOAD_FIELDS) delete next[field];
       removed = UPLOAD_FIELDS; // removing an absent attribute is a no-op
     }
     const uploadUrl = await presign(deps, next, now);
-    const { status, urlExpiresAt: u, dueShard, dueAt, expiresAt } = next;
-    if (await store.transition(leaseId, { status: current.status }, { status, urlExpiresAt: u, dueShard, dueAt, expiresAt }, removed)) {
+    const { status, urlExpiresAt: u, dueAt, recordExpiresAt } = next;
+    if (await store.transition(leaseId, { status: current.status }, { status, urlExpiresAt: u, dueAt, recordExpiresAt }, removed)) {
       return issued(deps, next, uploadUrl);
     }
   }
@@ -125,6 +124,6 @@ async function renewLease(deps: LeaseEngineDeps, leaseId: string, now: number): 
 /** The lease as stored, or LeaseNotFoundError. Records past their TTL count as gone even before DynamoDB removes them. */
 export async function readLease(deps: Pick<LeaseEngineDeps, 'store' | 'clock'>, leaseId: string): Promise<LeaseRecord> {
   const record = await deps.store.get(leaseId);
-  if (!record || record.expiresAt * 1000 <= deps.clock.now()) throw new LeaseNotFoundError(leaseId);
+  if (!record || record.recordExpiresAt <= deps.clock.now()) throw new LeaseNotFoundError(leaseId);
   return record;
 }

@@ -1,5 +1,4 @@
 import type { BrokerConfig } from '../config.js';
-import { LEASE_TABLE } from './table.js';
 
 export const LEASE_STATUSES = ['PENDING', 'UPLOADED', 'REJECTED', 'EXPIRED'] as const;
 export type LeaseStatus = (typeof LEASE_STATUSES)[number];
@@ -26,7 +25,10 @@ export interface NewLease {
   pendingUploadId?: string;
 }
 
-/** One lease as stored in DynamoDB. Times are epoch milliseconds; `expiresAt` is the TTL (epoch seconds). */
+/**
+ * One lease, as the domain sees it. Times are epoch milliseconds. How it is laid out in the table (the
+ * due index's shard key, the TTL in epoch seconds) is the store's business (store.ts).
+ */
 export interface LeaseRecord extends NewLease {
   status: LeaseStatus;
   createdAt: number;
@@ -38,25 +40,19 @@ export interface LeaseRecord extends NewLease {
   retainUntil?: number;
   rejectReason?: RejectReason;
   expiredAt?: number;
-  /** Sparse due index: present only while the sweep still has work to do on this lease. */
-  dueShard?: string;
+  /** When the sweep has work to do on this lease; absent once it has none. */
   dueAt?: number;
-  expiresAt: number;
-}
-
-export function dueShardOf(leaseId: string): string {
-  let h = 0;
-  for (let i = 0; i < leaseId.length; i++) h = (h * 31 + leaseId.charCodeAt(i)) >>> 0;
-  return `DUE#${h % LEASE_TABLE.dueShards}`;
+  /** When the record itself may disappear (DynamoDB TTL); always on a whole second. */
+  recordExpiresAt: number;
 }
 
 /** When an unused PENDING lease is due: URL expiry plus a grace for uploads still in flight. */
 export const pendingDueAt = (urlExpiresAt: number, config: BrokerConfig): number =>
   urlExpiresAt + config.pendingGraceSeconds * 1000;
 
-/** DynamoDB TTL: the record stays readable for recordRetentionSeconds after its last due time. */
-export const ttlFor = (lastDueAt: number, config: BrokerConfig): number =>
-  Math.ceil(lastDueAt / 1000) + config.recordRetentionSeconds;
+/** The record stays readable for recordRetentionSeconds after its last due time (rounded up to a second, as TTL counts). */
+export const recordExpiryFor = (lastDueAt: number, config: BrokerConfig): number =>
+  (Math.ceil(lastDueAt / 1000) + config.recordRetentionSeconds) * 1000;
 
 /**
  * What a reader sees. Reads never trust DynamoDB TTL or the sweep's progress: a lease past its due

@@ -1,7 +1,7 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { toDependencyError } from '../aws/dependency-errors.js';
 import type { LeaseRecord } from './model.js';
-import { LEASE_TABLE } from './table.js';
+import { dueShardOf, LEASE_TABLE } from './table.js';
 
 /** DynamoDB persistence of lease records. Every write is conditional; nothing here scans. */
 export interface LeaseStore {
@@ -22,6 +22,33 @@ export interface LeaseStore {
   dueLeaseIds(now: number): AsyncIterable<string>;
 }
 
+/**
+ * A lease as the table holds it: the due-index shard key beside `dueAt` while the lease is due (which
+ * makes the index sparse), and the record expiry as DynamoDB TTL wants it, in epoch seconds.
+ */
+type LeaseItem = Omit<LeaseRecord, 'recordExpiresAt'> & { dueShard?: string; expiresAt: number };
+
+export function toItem(record: LeaseRecord): LeaseItem {
+  const { recordExpiresAt, ...rest } = record;
+  return { ...rest, ...(record.dueAt !== undefined ? { dueShard: dueShardOf(record.leaseId) } : {}), expiresAt: recordExpiresAt / 1000 };
+}
+
+export function fromItem(item: LeaseItem): LeaseRecord {
+  const { dueShard: _shard, expiresAt, ...rest } = item;
+  return { ...rest, recordExpiresAt: expiresAt * 1000 };
+}
+
+/** The same mapping for a partial update: SET and REMOVE the item attributes behind the domain fields. */
+function itemChanges(leaseId: string, changes: Partial<LeaseRecord>, remove: readonly (keyof LeaseRecord)[]) {
+  const { recordExpiresAt, ...rest } = changes;
+  const set: Record<string, unknown> = { ...rest };
+  if (recordExpiresAt !== undefined) set.expiresAt = recordExpiresAt / 1000;
+  if (changes.dueAt !== undefined) set.dueShard = dueShardOf(leaseId);
+  const removed: string[] = [...remove];
+  if (remove.includes('dueAt')) removed.push('dueShard');
+  return { set, removed };
+}
+
 export const isConditionFailure = (error: unknown): boolean =>
   (error as { name?: string } | undefined)?.name === 'ConditionalCheckFailedException';
 
@@ -32,7 +59,7 @@ export function createLeaseStore(ddb: DynamoDBDocumentClient, tableName: string)
         await ddb.send(
           new PutCommand({
             TableName: tableName,
-            Item: record,
+            Item: toItem(record),
             ConditionExpression: 'attribute_not_exists(leaseId)',
           }),
         );
@@ -46,23 +73,24 @@ export function createLeaseStore(ddb: DynamoDBDocumentClient, tableName: string)
     async get(leaseId) {
       try {
         const out = await ddb.send(new GetCommand({ TableName: tableName, Key: { leaseId }, ConsistentRead: true }));
-        return out.Item as LeaseRecord | undefined;
+        return out.Item ? fromItem(out.Item as LeaseItem) : undefined;
       } catch (error) {
         throw toDependencyError('dynamodb', error);
       }
     },
 
     async transition(leaseId, expected, changes, remove = []) {
+      const { set, removed } = itemChanges(leaseId, changes, remove);
       const names: Record<string, string> = { '#status': 'status' };
       const values: Record<string, unknown> = { ':expectedStatus': expected.status };
       const sets: string[] = [];
-      for (const [field, value] of Object.entries(changes)) {
+      for (const [field, value] of Object.entries(set)) {
         if (value === undefined) continue;
         names[`#${field}`] = field;
         values[`:${field}`] = value;
         sets.push(`#${field} = :${field}`);
       }
-      for (const field of remove) names[`#${String(field)}`] = String(field);
+      for (const field of removed) names[`#${field}`] = field;
       let condition = 'attribute_exists(leaseId) AND #status = :expectedStatus';
       if (expected.sequencer === null) {
         condition += ' AND attribute_not_exists(#seqExpected)';
@@ -79,7 +107,7 @@ export function createLeaseStore(ddb: DynamoDBDocumentClient, tableName: string)
       }
       const update = [
         sets.length ? `SET ${sets.join(', ')}` : '',
-        remove.length ? `REMOVE ${remove.map((f) => `#${String(f)}`).join(', ')}` : '',
+        removed.length ? `REMOVE ${removed.map((f) => `#${f}`).join(', ')}` : '',
       ]
         .filter(Boolean)
         .join(' ');

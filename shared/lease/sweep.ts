@@ -1,5 +1,5 @@
 import { log } from '../log.js';
-import { effectiveStatus, ttlFor } from './model.js';
+import { effectiveStatus, recordExpiryFor } from './model.js';
 import type { UploadDeps } from './uploads.js';
 
 export type SweepDeps = UploadDeps;
@@ -32,8 +32,8 @@ export async function sweepDueLeases(deps: SweepDeps): Promise<SweepReport> {
       const ok = await deps.store.transition(
         leaseId,
         { status: lease.status, sequencer: lease.sequencer ?? null, dueAt: lease.dueAt! },
-        { status: 'EXPIRED', expiredAt: lease.dueAt!, expiresAt: ttlFor(now, deps.config) },
-        ['dueShard', 'dueAt'],
+        { status: 'EXPIRED', expiredAt: lease.dueAt!, recordExpiresAt: recordExpiryFor(now, deps.config) },
+        ['dueAt'],
       );
       if (ok) expired++;
     } catch (error) {

@@ -11,6 +11,13 @@ export const LEASE_TABLE = Object.freeze({
   dueShards: 4,
 });
 
+/** The due-index partition a lease's entry lives in: a stable hash of its id over the configured shards. */
+export function dueShardOf(leaseId: string): string {
+  let h = 0;
+  for (let i = 0; i < leaseId.length; i++) h = (h * 31 + leaseId.charCodeAt(i)) >>> 0;
+  return `DUE#${h % LEASE_TABLE.dueShards}`;
+}
+
 /** CreateTable input for emulators (dynalite, LocalStack bootstrap); the CDK stack mirrors it. */
 export function createTableInput(tableName: string) {
   const { partitionKey, dueIndex } = LEASE_TABLE;

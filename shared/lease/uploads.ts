@@ -5,7 +5,7 @@ import { leaseIdFromKey, TEMP_PREFIX } from '../keys.js';
 import { log } from '../log.js';
 import { etagToMd5Hex } from '../md5.js';
 import type { ObjectStore, StoredObject } from '../storage.js';
-import { dueShardOf, ttlFor, type LeaseRecord, type RejectReason } from './model.js';
+import { recordExpiryFor, type LeaseRecord, type RejectReason } from './model.js';
 import { compareSequencers } from './sequencer.js';
 import type { LeaseStore } from './store.js';
 
@@ -91,8 +91,8 @@ async function decide(deps: UploadDeps, lease: LeaseRecord, object: ObjectCreate
     const expired = await store.transition(
       lease.leaseId,
       expected,
-      { status: 'EXPIRED', expiredAt, sequencer: object.sequencer, expiresAt: ttlFor(now, config) },
-      ['dueShard', 'dueAt'],
+      { status: 'EXPIRED', expiredAt, sequencer: object.sequencer, recordExpiresAt: recordExpiryFor(now, config) },
+      ['dueAt'],
     );
     if (!expired) return retry(deps, lease, object, attempt);
     return orphan(deps, object, 'orphan-late', lease.leaseId);
@@ -111,8 +111,8 @@ async function decide(deps: UploadDeps, lease: LeaseRecord, object: ObjectCreate
     const ok = await store.transition(
       lease.leaseId,
       expected,
-      { ...common, status: 'REJECTED', rejectReason: reason, expiresAt: ttlFor(now, config) },
-      ['dueShard', 'dueAt', 'uploadedAt', 'retainUntil'].filter((f) => f in lease) as (keyof LeaseRecord)[],
+      { ...common, status: 'REJECTED', rejectReason: reason, recordExpiresAt: recordExpiryFor(now, config) },
+      ['dueAt', 'uploadedAt', 'retainUntil'],
     );
     if (!ok) return retry(deps, lease, object, attempt);
     await deps.objects.delete(object.key);
@@ -126,9 +126,8 @@ async function decide(deps: UploadDeps, lease: LeaseRecord, object: ObjectCreate
     status: 'UPLOADED',
     uploadedAt: object.eventTime,
     retainUntil,
-    dueShard: dueShardOf(lease.leaseId),
     dueAt: retainUntil,
-    expiresAt: ttlFor(retainUntil, config),
+    recordExpiresAt: recordExpiryFor(retainUntil, config),
   });
   if (!ok) return retry(deps, lease, object, attempt);
   return 'uploaded';

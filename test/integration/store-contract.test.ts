@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { dueShardOf, type LeaseRecord } from '../../shared/lease/model.js';
+import type { LeaseRecord } from '../../shared/lease/model.js';
+import { dueShardOf } from '../../shared/lease/table.js';
 import type { LeaseStore } from '../../shared/lease/store.js';
 import { startTestBroker, type TestBroker } from '../support/local-broker.js';
 import { createMemoryLeaseStore } from '../support/memory-store.js';
@@ -32,9 +33,8 @@ function lease(overrides: Partial<LeaseRecord> = {}): LeaseRecord {
     status: 'PENDING',
     createdAt: NOW,
     urlExpiresAt: NOW + 1,
-    dueShard: dueShardOf(leaseId),
     dueAt: NOW + 2,
-    expiresAt: 2_000_000_000,
+    recordExpiresAt: 2_000_000_000_000,
     ...overrides,
   };
 }
@@ -55,8 +55,8 @@ describe.each(stores)('%s lease store', (_name, storeOf) => {
     await store.putNew(record);
     expect(await store.transition(record.leaseId, { status: 'UPLOADED' }, { status: 'EXPIRED' })).toBe(false);
     expect(await store.get(record.leaseId)).toEqual(record);
-    expect(await store.transition(record.leaseId, { status: 'PENDING' }, { status: 'EXPIRED', expiredAt: 7, size: undefined }, ['dueShard', 'dueAt'])).toBe(true);
-    const { dueShard: _s, dueAt: _d, ...rest } = record;
+    expect(await store.transition(record.leaseId, { status: 'PENDING' }, { status: 'EXPIRED', expiredAt: 7, size: undefined }, ['dueAt'])).toBe(true);
+    const { dueAt: _d, ...rest } = record;
     expect(await store.get(record.leaseId)).toEqual({ ...rest, status: 'EXPIRED', expiredAt: 7 });
   });
 
@@ -94,7 +94,7 @@ describe.each(stores)('%s lease store', (_name, storeOf) => {
     const out = lease({ dueAt: NOW - 5 });
     await store.putNew(out);
     mine.add(out.leaseId);
-    await store.transition(out.leaseId, { status: 'PENDING' }, { status: 'EXPIRED' }, ['dueShard', 'dueAt']);
+    await store.transition(out.leaseId, { status: 'PENDING' }, { status: 'EXPIRED' }, ['dueAt']);
     const listed: string[] = [];
     for await (const id of store.dueLeaseIds(NOW)) if (mine.has(id)) listed.push(id);
     expect(listed.sort()).toEqual(due.sort());

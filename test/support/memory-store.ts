@@ -1,6 +1,6 @@
 import type { LeaseRecord } from '../../shared/lease/model.js';
 import type { LeaseStore } from '../../shared/lease/store.js';
-import { LEASE_TABLE } from '../../shared/lease/table.js';
+import { dueShardOf, LEASE_TABLE } from '../../shared/lease/table.js';
 import type { ObjectStore, StoredObject } from '../../shared/storage.js';
 
 /**
@@ -27,7 +27,7 @@ const copy = <T>(value: T): T => structuredClone(value);
 const LEASE_FIELDS = {
   leaseId: true, contract: true, scope: true, objectKey: true, fileName: true, declaredSize: true, declaredMd5: true,
   contentType: true, pendingUploadId: true, status: true, createdAt: true, urlExpiresAt: true, uploadedAt: true, size: true,
-  eTag: true, sequencer: true, retainUntil: true, rejectReason: true, expiredAt: true, dueShard: true, dueAt: true, expiresAt: true,
+  eTag: true, sequencer: true, retainUntil: true, rejectReason: true, expiredAt: true, dueAt: true, recordExpiresAt: true,
 } satisfies Record<keyof LeaseRecord, true>;
 
 /** DynamoDB refuses an update naming an attribute it cannot express; so does this store for unknown names. */
@@ -79,7 +79,7 @@ export function createMemoryLeaseStore(): MemoryLeaseStore {
     async *dueLeaseIds(now) {
       for (let shard = 0; shard < LEASE_TABLE.dueShards; shard++) {
         const due = [...items.values()]
-          .filter((r) => r.dueShard === `DUE#${shard}` && r.dueAt !== undefined && r.dueAt <= now)
+          .filter((r) => r.dueAt !== undefined && r.dueAt <= now && dueShardOf(r.leaseId) === `DUE#${shard}`)
           .sort((a, b) => a.dueAt! - b.dueAt!)
           .map((r) => r.leaseId);
         for (let i = 0; i === 0 || i < due.length; i += store.pageSize) {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { DependencyError, LeaseNotFoundError } from '../../../shared/errors.js';
 import { issueLease, readLease } from '../../../shared/lease/engine.js';
-import { dueShardOf, type LeaseRecord, type NewLease } from '../../../shared/lease/model.js';
+import type { LeaseRecord, NewLease } from '../../../shared/lease/model.js';
 import { createPresigner } from '../../../shared/presign.js';
 import { engineFixture, T0 } from '../../support/engine-fixture.js';
 
@@ -42,9 +42,8 @@ describe('issueLease: a new lease', () => {
       status: 'PENDING',
       createdAt: T0,
       urlExpiresAt,
-      dueShard: dueShardOf(alibabaSpec().leaseId),
       dueAt,
-      expiresAt: dueAt / 1000 + 86_400,
+      recordExpiresAt: dueAt + 86_400_000,
     };
     expect(f.store.item(expected.leaseId)).toEqual(expected);
     expect(issued.lease).toEqual(expected);
@@ -111,18 +110,18 @@ describe('issueLease with create-or-get on an existing lease', () => {
     const again = await issueLease(f, azureSpec(), { createOrGet: true });
     const urlExpiresAt = T0 + MINUTE + 600_000;
     const dueAt = urlExpiresAt + 300_000;
-    expect(again.lease).toEqual({ ...first.lease, urlExpiresAt, dueAt, expiresAt: dueAt / 1000 + 86_400 });
+    expect(again.lease).toEqual({ ...first.lease, urlExpiresAt, dueAt, recordExpiresAt: dueAt + 86_400_000 });
     expect(f.store.item(azureSpec().leaseId)).toEqual(again.lease);
     expect(again.uploadUrl).not.toBe(first.uploadUrl);
     expect(query(again.uploadUrl).get('X-Amz-Expires')).toBe('600');
     expect(again.objectUrl).toBe(first.objectUrl);
 
     // Asked again a moment later, with a record TTL that is already further out: the TTL is kept.
-    f.store.set({ ...f.store.item(azureSpec().leaseId)!, expiresAt: 9_999_999_999 });
+    f.store.set({ ...f.store.item(azureSpec().leaseId)!, recordExpiresAt: 9_999_999_999_000 });
     f.clock.advance(1000);
     const third = await issueLease(f, azureSpec(), { createOrGet: true });
-    expect(third.lease.expiresAt).toBe(9_999_999_999);
-    expect(f.store.item(azureSpec().leaseId)!.expiresAt).toBe(9_999_999_999);
+    expect(third.lease.recordExpiresAt).toBe(9_999_999_999_000);
+    expect(f.store.item(azureSpec().leaseId)!.recordExpiresAt).toBe(9_999_999_999_000);
   });
 
   test('an UPLOADED lease stays UPLOADED with its upload, retention, due time and TTL', async () => {
@@ -138,7 +137,7 @@ describe('issueLease with create-or-get on an existing lease', () => {
       sequencer: '0A',
       retainUntil,
       dueAt: retainUntil,
-      expiresAt: retainUntil / 1000 + 86_400,
+      recordExpiresAt: retainUntil + 86_400_000,
     };
     f.store.set(uploaded);
     f.clock.advance(HOUR);
@@ -154,8 +153,8 @@ describe('issueLease with create-or-get on an existing lease', () => {
   ] as const)('a %s lease is revived PENDING: its old upload fields are gone and it is back in the due index', async (status, fields) => {
     const f = engineFixture();
     await issueLease(f, azureSpec(), { createOrGet: true });
-    const { dueShard: _s, dueAt: _d, ...rest } = f.store.item(azureSpec().leaseId)!;
-    f.store.set({ ...rest, status, ...fields, expiresAt: T0 / 1000 + 10 });
+    const { dueAt: _d, ...rest } = f.store.item(azureSpec().leaseId)!;
+    f.store.set({ ...rest, status, ...fields, recordExpiresAt: T0 + 10_000 });
     f.clock.advance(HOUR);
     const again = await issueLease(f, azureSpec(), { createOrGet: true });
     const stored = f.store.item(azureSpec().leaseId)!;
@@ -164,7 +163,7 @@ describe('issueLease with create-or-get on an existing lease', () => {
     for (const field of ['uploadedAt', 'size', 'eTag', 'retainUntil', 'rejectReason', 'expiredAt'] as const) {
       expect(stored).not.toHaveProperty(field);
     }
-    expect(stored).toMatchObject({ dueShard: dueShardOf(azureSpec().leaseId), dueAt, expiresAt: dueAt / 1000 + 86_400, urlExpiresAt: dueAt - 300_000 });
+    expect(stored).toMatchObject({ dueAt, recordExpiresAt: dueAt + 86_400_000, urlExpiresAt: dueAt - 300_000 });
     expect(again.lease).toEqual(stored);
     const due = [];
     for await (const id of f.store.dueLeaseIds(dueAt)) due.push(id);
@@ -224,9 +223,9 @@ describe('readLease', () => {
   test('returns the stored record until its TTL, then reports it gone even before DynamoDB removes it', async () => {
     const f = engineFixture();
     const { lease } = await issueLease(f, azureSpec(), { createOrGet: true });
-    f.clock.set(lease.expiresAt * 1000 - 1);
+    f.clock.set(lease.recordExpiresAt - 1);
     expect(await readLease(f, lease.leaseId)).toEqual(lease);
-    f.clock.set(lease.expiresAt * 1000);
+    f.clock.set(lease.recordExpiresAt);
     await expect(readLease(f, lease.leaseId)).rejects.toBeInstanceOf(LeaseNotFoundError);
   });
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { loadConfig } from '../../../shared/config.js';
-import { dueShardOf, effectiveStatus, pendingDueAt, toLeaseView, ttlFor, type LeaseRecord } from '../../../shared/lease/model.js';
-import { LEASE_TABLE } from '../../../shared/lease/table.js';
+import { effectiveStatus, pendingDueAt, recordExpiryFor, toLeaseView, type LeaseRecord } from '../../../shared/lease/model.js';
+import { dueShardOf, LEASE_TABLE } from '../../../shared/lease/table.js';
 import { compareSequencers } from '../../../shared/lease/sequencer.js';
 import { T0, TEST_ENV } from '../../support/engine-fixture.js';
 
@@ -15,9 +15,8 @@ const base: LeaseRecord = {
   status: 'PENDING',
   createdAt: T0,
   urlExpiresAt: T0 + 600_000,
-  dueShard: 'DUE#0',
   dueAt: T0 + 900_000,
-  expiresAt: 2_000_000_000,
+  recordExpiresAt: 2_000_000_000_000,
 };
 
 describe('due shards', () => {
@@ -48,10 +47,10 @@ describe('times', () => {
     expect(pendingDueAt(T0, config)).toBe(T0 + 300_000);
   });
 
-  test('the record TTL is the last due time rounded up to a second, plus the record retention', () => {
-    expect(ttlFor(T0, config)).toBe(T0 / 1000 + 86_400);
-    expect(ttlFor(T0 + 1, config)).toBe(T0 / 1000 + 1 + 86_400);
-    expect(ttlFor(T0 + 999, config)).toBe(T0 / 1000 + 1 + 86_400);
+  test('the record expires the record retention after the last due time, rounded up to a second', () => {
+    expect(recordExpiryFor(T0, config)).toBe(T0 + 86_400_000);
+    expect(recordExpiryFor(T0 + 1, config)).toBe(T0 + 1000 + 86_400_000);
+    expect(recordExpiryFor(T0 + 999, config)).toBe(T0 + 1000 + 86_400_000);
   });
 });
 
@@ -115,7 +114,7 @@ describe('toLeaseView', () => {
   test('a lease past its due time reads EXPIRED with expiredAt = when it ended; a swept one keeps its recorded time', () => {
     expect(toLeaseView(base, base.dueAt!)).toMatchObject({ status: 'EXPIRED', expiredAt: new Date(base.dueAt!).toISOString() });
     expect(toLeaseView(base, base.dueAt! - 1)).not.toHaveProperty('expiredAt');
-    const { dueAt: _d, dueShard: _s, ...swept } = base;
+    const { dueAt: _d, ...swept } = base;
     expect(toLeaseView({ ...swept, status: 'EXPIRED', expiredAt: T0 + 5 }, T0 + 1e9)).toMatchObject({ status: 'EXPIRED', expiredAt: new Date(T0 + 5).toISOString() });
     expect(toLeaseView({ ...swept, status: 'REJECTED', rejectReason: 'MD5_MISMATCH' }, T0)).toMatchObject({ status: 'REJECTED', rejectReason: 'MD5_MISMATCH' });
     expect(toLeaseView({ ...swept, status: 'REJECTED', rejectReason: 'MD5_MISMATCH' }, T0)).not.toHaveProperty('expiredAt');

@@ -23,10 +23,13 @@ const record: LeaseRecord = {
   status: 'PENDING',
   createdAt: 1,
   urlExpiresAt: 2,
-  dueShard: 'DUE#0',
   dueAt: 3,
-  expiresAt: 4,
+  recordExpiresAt: 4000,
 };
+
+/** The same lease as the table holds it: shard key beside dueAt, TTL in seconds. */
+const { recordExpiresAt: _r, ...rest } = record;
+const item = { ...rest, dueShard: 'DUE#0', expiresAt: 4 };
 
 const conditionFailed = () => Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException' });
 const throttled = () => Object.assign(new Error('slow down'), { name: 'ProvisionedThroughputExceededException', $metadata: { httpStatusCode: 400 } });
@@ -37,12 +40,12 @@ beforeEach(() => {
 });
 
 describe('putNew', () => {
-  test('writes the whole record only where none exists', async () => {
+  test('writes the whole record, as an item, only where none exists', async () => {
     mock.on(PutCommand).resolves({});
     expect(await store.putNew(record)).toBe(true);
     expect(mock.commandCalls(PutCommand)[0]!.args[0].input).toEqual({
       TableName: 'leases',
-      Item: record,
+      Item: item,
       ConditionExpression: 'attribute_not_exists(leaseId)',
     });
   });
@@ -59,8 +62,8 @@ describe('putNew', () => {
 
 describe('get', () => {
   test('is a strongly consistent read by lease id', async () => {
-    mock.on(GetCommand).resolves({ Item: record });
-    expect(await store.get(record.leaseId)).toEqual(record);
+    mock.on(GetCommand).resolves({ Item: item });
+    expect(await store.get(record.leaseId)).toStrictEqual(record);
     expect(mock.commandCalls(GetCommand)[0]!.args[0].input).toEqual({ TableName: 'leases', Key: { leaseId: record.leaseId }, ConsistentRead: true });
   });
 
@@ -74,14 +77,14 @@ describe('get', () => {
 describe('transition', () => {
   test('sets the changes and removes the fields, conditional on status and an absent sequencer', async () => {
     mock.on(UpdateCommand).resolves({});
-    const ok = await store.transition(record.leaseId, { status: 'PENDING', sequencer: null }, { status: 'UPLOADED', size: 5, eTag: undefined }, ['dueShard', 'dueAt']);
+    const ok = await store.transition(record.leaseId, { status: 'PENDING', sequencer: null }, { status: 'UPLOADED', size: 5, eTag: undefined }, ['dueAt']);
     expect(ok).toBe(true);
     expect(mock.commandCalls(UpdateCommand)[0]!.args[0].input).toEqual({
       TableName: 'leases',
       Key: { leaseId: record.leaseId },
-      UpdateExpression: 'SET #status = :status, #size = :size REMOVE #dueShard, #dueAt',
+      UpdateExpression: 'SET #status = :status, #size = :size REMOVE #dueAt, #dueShard',
       ConditionExpression: 'attribute_exists(leaseId) AND #status = :expectedStatus AND attribute_not_exists(#seqExpected)',
-      ExpressionAttributeNames: { '#status': 'status', '#size': 'size', '#dueShard': 'dueShard', '#dueAt': 'dueAt', '#seqExpected': 'sequencer' },
+      ExpressionAttributeNames: { '#status': 'status', '#size': 'size', '#dueAt': 'dueAt', '#dueShard': 'dueShard', '#seqExpected': 'sequencer' },
       ExpressionAttributeValues: { ':expectedStatus': 'PENDING', ':status': 'UPLOADED', ':size': 5 },
     });
   });
@@ -113,6 +116,26 @@ describe('transition', () => {
     mock.on(UpdateCommand).rejectsOnce(conditionFailed()).rejectsOnce(broken());
     expect(await store.transition('x', { status: 'PENDING' }, { status: 'EXPIRED' })).toBe(false);
     await expect(store.transition('x', { status: 'PENDING' }, { status: 'EXPIRED' })).rejects.toMatchObject({ dependency: 'dynamodb', throttled: false });
+  });
+});
+
+describe('the item mapping', () => {
+  test('a lease out of the due index has no shard key; the TTL is whole seconds', async () => {
+    mock.on(PutCommand).resolves({});
+    const { dueAt: _d, ...notDue } = record;
+    await store.putNew({ ...notDue, recordExpiresAt: 1_800_000_000_000 });
+    const written = mock.commandCalls(PutCommand)[0]!.args[0].input.Item!;
+    expect(written).not.toHaveProperty('dueShard');
+    expect(written).not.toHaveProperty('recordExpiresAt');
+    expect(written.expiresAt).toBe(1_800_000_000);
+  });
+
+  test('a transition that sets a due time sets the shard key and the TTL in seconds', async () => {
+    mock.on(UpdateCommand).resolves({});
+    await store.transition(record.leaseId, { status: 'PENDING' }, { dueAt: 9, recordExpiresAt: 7000 });
+    const input = mock.commandCalls(UpdateCommand)[0]!.args[0].input;
+    expect(input.UpdateExpression).toBe('SET #dueAt = :dueAt, #expiresAt = :expiresAt, #dueShard = :dueShard');
+    expect(input.ExpressionAttributeValues).toMatchObject({ ':dueAt': 9, ':expiresAt': 7, ':dueShard': 'DUE#0' });
   });
 });
 

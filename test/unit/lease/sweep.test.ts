@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, jest, test } from '@jest/globals';
 import { log } from '../../../shared/log.js';
 import { issueLease } from '../../../shared/lease/engine.js';
-import { dueShardOf, type LeaseRecord } from '../../../shared/lease/model.js';
+import type { LeaseRecord } from '../../../shared/lease/model.js';
 import { sweepDueLeases } from '../../../shared/lease/sweep.js';
-import { LEASE_TABLE } from '../../../shared/lease/table.js';
+import { dueShardOf, LEASE_TABLE } from '../../../shared/lease/table.js';
 import { recordUpload } from '../../../shared/lease/uploads.js';
 import { engineFixture, T0, type EngineFixture } from '../../support/engine-fixture.js';
 
@@ -41,12 +41,12 @@ describe('sweepDueLeases', () => {
     f.clock.set(sweptAt);
     expect(await sweepDueLeases(f)).toEqual({ examined: 1, expired: 1, failed: 0 });
     expect(f.objects.has(lease.objectKey)).toBe(false);
-    const { dueShard: _s, dueAt: _d, ...rest } = lease;
+    const { dueAt: _d, ...rest } = lease;
     expect(f.store.item(lease.leaseId)).toEqual({
       ...rest,
       status: 'EXPIRED',
       expiredAt: T0 + RETENTION_MS,
-      expiresAt: Math.ceil(sweptAt / 1000) + RECORD_RETENTION_S,
+      recordExpiresAt: (Math.ceil(sweptAt / 1000) + RECORD_RETENTION_S) * 1000,
     });
     // Nothing left to do.
     expect(await sweepDueLeases(f)).toEqual({ examined: 0, expired: 0, failed: 0 });

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, jest, test } from '@jest/globals';
 import { DependencyError } from '../../../shared/errors.js';
 import { log } from '../../../shared/log.js';
 import { issueLease } from '../../../shared/lease/engine.js';
-import { dueShardOf, type LeaseRecord, type NewLease } from '../../../shared/lease/model.js';
+import type { LeaseRecord, NewLease } from '../../../shared/lease/model.js';
 import { recordUpload, verify, type ObjectCreated } from '../../../shared/lease/uploads.js';
 import { engineFixture, T0, type EngineFixture } from '../../support/engine-fixture.js';
 
@@ -63,9 +63,8 @@ describe('recordUpload: a matching upload', () => {
       eTag: md5(BODY),
       sequencer: event.sequencer,
       retainUntil,
-      dueShard: dueShardOf(lease.leaseId),
       dueAt: retainUntil,
-      expiresAt: Math.ceil(retainUntil / 1000) + RECORD_RETENTION_S,
+      recordExpiresAt: (Math.ceil(retainUntil / 1000) + RECORD_RETENTION_S) * 1000,
     });
     expect(f.objects.has(lease.objectKey)).toBe(true);
     expect(f.objects.deleted).toEqual([]);
@@ -127,7 +126,7 @@ describe('recordUpload: verification', () => {
     const event = upload(f, lease.objectKey, body, type);
     f.clock.advance(5000);
     expect(await recordUpload(f, event)).toBe('rejected');
-    const { dueShard: _s, dueAt: _d, ...rest } = lease;
+    const { dueAt: _d, ...rest } = lease;
     expect(f.store.item(lease.leaseId)).toEqual({
       ...rest,
       status: 'REJECTED',
@@ -135,7 +134,7 @@ describe('recordUpload: verification', () => {
       size: Buffer.byteLength(body),
       eTag: md5(body),
       sequencer: event.sequencer,
-      expiresAt: Math.ceil((T0 + 5000) / 1000) + RECORD_RETENTION_S,
+      recordExpiresAt: (Math.ceil((T0 + 5000) / 1000) + RECORD_RETENTION_S) * 1000,
     });
     expect(f.objects.has(lease.objectKey)).toBe(false);
     expect(f.objects.deleted).toEqual([lease.objectKey]);
@@ -153,7 +152,7 @@ describe('recordUpload: verification', () => {
 
   test('verify: the first mismatch wins, in the order size, digest, type', () => {
     const LIMIT = 1024 ** 3;
-    const lease = { ...alibabaSpec(), status: 'PENDING', createdAt: T0, urlExpiresAt: T0, expiresAt: 0 } as LeaseRecord;
+    const lease = { ...alibabaSpec(), status: 'PENDING', createdAt: T0, urlExpiresAt: T0, recordExpiresAt: 0 } as LeaseRecord;
     const wrong = { key: lease.objectKey, size: 3, eTag: '"00"', sequencer: '1', eventTime: T0 };
     expect(verify(lease, wrong, LIMIT, { size: 3, eTag: '"00"', contentType: 'image/png' })).toBe('SIZE_MISMATCH');
     expect(verify(lease, { ...wrong, size: BODY.length }, LIMIT, { size: 3, eTag: '"00"', contentType: 'image/png' })).toBe('MD5_MISMATCH');
@@ -206,7 +205,7 @@ describe('recordUpload: what no live lease owns', () => {
   ] as const)('an upload to a %s lease is deleted and the lease left as it is', async (status, outcome) => {
     const f = engineFixture();
     const lease = await leased(f, alibabaSpec());
-    const { dueShard: _s, dueAt: _d, ...rest } = lease;
+    const { dueAt: _d, ...rest } = lease;
     const ended: LeaseRecord = { ...rest, status };
     f.store.set(ended);
     expect(await recordUpload(f, upload(f, lease.objectKey, BODY, 'text/plain'))).toBe(outcome);
@@ -258,13 +257,13 @@ describe('recordUpload: the grace window after the URL expired', () => {
     const event = upload(f, lease.objectKey, BODY, 'text/plain', { eventTime });
     expect(await recordUpload(f, event)).toBe('orphan-late');
     expect(f.objects.has(lease.objectKey)).toBe(false);
-    const { dueShard: _s, dueAt: _d, ...rest } = lease;
+    const { dueAt: _d, ...rest } = lease;
     expect(f.store.item(lease.leaseId)).toEqual({
       ...rest,
       status: 'EXPIRED',
       expiredAt: lease.dueAt,
       sequencer: event.sequencer,
-      expiresAt: Math.ceil((eventTime + 5000) / 1000) + RECORD_RETENTION_S,
+      recordExpiresAt: (Math.ceil((eventTime + 5000) / 1000) + RECORD_RETENTION_S) * 1000,
     });
   });
 
