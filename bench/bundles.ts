@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
 import { BUNDLE_FILE, esbuildBuildOptions } from '../infra/bundling.js';
+import { SURFACES } from '../shared/contracts/operation.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const ROOT = join(HERE, '..');
@@ -17,7 +18,8 @@ export const ROOT = join(HERE, '..');
 /** Where the options come from, for the report. */
 export const BUNDLING_OPTIONS_SOURCE = 'infra/bundling.ts esbuildBuildOptions()';
 
-export const API_LAMBDAS = ['azure-start-pending-upload', 'alibaba-apply-file-upload-lease', 'get-lease'] as const;
+/** The API surfaces' Lambdas (one per surface of the contract registry). */
+export const API_LAMBDAS = SURFACES;
 
 export interface BundleSpec {
   readonly name: string;

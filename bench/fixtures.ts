@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { loadConfig, type BrokerConfig } from '../shared/config.js';
-import { ROUTES, routeKey } from '../shared/http/routes.js';
+import { OPERATIONS, routeKey } from '../shared/contracts/registry.js';
 import type { BrokerContext } from '../shared/http/types.js';
 import { context, httpEvent } from '../test/support/events.js';
 
@@ -48,7 +48,7 @@ const GATEWAY_HEADERS = {
 export function azureEvent(): APIGatewayProxyEventV2 {
   const body = JSON.stringify({ pendingUploadId: randomUUID(), pendingUploadType: 'TemporaryBlobReference' });
   return httpEvent({
-    routeKey: routeKey(ROUTES[0]!),
+    routeKey: routeKey(OPERATIONS[0]!),
     rawPath:
       '/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/ws-bench/codes/train-code/versions/7/startPendingUpload',
     pathParameters: {
@@ -75,7 +75,7 @@ export function azureEvent(): APIGatewayProxyEventV2 {
 export function alibabaEvent(): APIGatewayProxyEventV2 {
   const body = 'FileName=quarterly-report.pdf&Md5=19657c391f6c70bcea63c154d8606bb3&SizeInBytes=1048576';
   return httpEvent({
-    routeKey: routeKey(ROUTES[2]!),
+    routeKey: routeKey(OPERATIONS[2]!),
     rawPath: '/llm-ws-bench/datacenter/category/default',
     pathParameters: { WorkspaceId: 'llm-ws-bench', CategoryId: 'default' },
     headers: {

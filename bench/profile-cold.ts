@@ -2,7 +2,7 @@
  * Not part of `npm run bench`: where a Lambda's cold import goes. Bundles it with the CDK options,
  * runs N fresh `node --cpu-prof` processes importing it, maps every sample through the bundle's source
  * map and prints self time per package (or Node-internal function: compile, builtin loading, GC).
- *   node --import tsx bench/profile-cold.ts [lambda=azure-start-pending-upload] [processes=5]
+ *   node --import tsx bench/profile-cold.ts [lambda=azure] [processes=5]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -25,7 +25,7 @@ interface Profile {
   timeDeltas: number[];
 }
 
-const lambda = process.argv[2] ?? 'azure-start-pending-upload';
+const lambda = process.argv[2] ?? 'azure';
 const processes = Number(process.argv[3] ?? 5);
 const spec = bundleSpecs().find((s) => s.name === lambda);
 if (!spec) throw new Error(`no Lambda ${lambda}`);

@@ -1,5 +1,5 @@
 /**
- * The HTTP API: one route per entry of ROUTES (method and path verbatim), each integrated with its
+ * The HTTP API: one route per entry of OPERATIONS (method and path verbatim), each integrated with its
  * Lambda (payload format 2.0) and each behind the configured authorizer (SigV4/IAM or JWT). The
  * $default stage is throttled and writes JSON access logs.
  */
@@ -22,11 +22,12 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { routeKey, ROUTES, type LambdaName } from '../shared/http/routes.js';
+import { routeKey, OPERATIONS } from '../shared/contracts/registry.js';
+import type { Surface } from '../shared/contracts/operation.js';
 import type { BrokerSettings } from './settings.js';
 
 export interface BrokerApiProps {
-  readonly handlers: Readonly<Record<LambdaName, IFunction>>;
+  readonly handlers: Readonly<Record<Surface, IFunction>>;
   readonly settings: Pick<
     BrokerSettings,
     'auth' | 'jwt' | 'throttle' | 'routeThrottle' | 'corsAllowedOrigins' | 'logRetention' | 'deletionProtection'
@@ -82,8 +83,8 @@ export class BrokerApi extends Construct {
         : {}),
     });
 
-    const integrations = new Map<LambdaName, HttpLambdaIntegration>();
-    const integrationFor = (lambda: LambdaName) => {
+    const integrations = new Map<Surface, HttpLambdaIntegration>();
+    const integrationFor = (lambda: Surface) => {
       let integration = integrations.get(lambda);
       if (!integration) {
         integration = new HttpLambdaIntegration(`${lambda}-integration`, props.handlers[lambda], {
@@ -93,12 +94,12 @@ export class BrokerApi extends Construct {
       }
       return integration;
     };
-    this.routes = ROUTES.map(
+    this.routes = OPERATIONS.map(
       (route) =>
         new HttpRoute(this, route.id, {
           httpApi: this.api,
           routeKey: HttpRouteKey.with(route.path, HttpMethod[route.method]),
-          integration: integrationFor(route.lambda),
+          integration: integrationFor(route.surface),
           authorizer,
         }),
     );
@@ -116,7 +117,7 @@ export class BrokerApi extends Construct {
     });
     // HttpStage has no per-route throttling; the stage resource does (RouteSettings by route key).
     const routeSettings = Object.fromEntries(
-      ROUTES.filter((r) => settings.routeThrottle[r.id]).map((r) => [
+      OPERATIONS.filter((r) => settings.routeThrottle[r.id]).map((r) => [
         routeKey(r),
         { ThrottlingRateLimit: settings.routeThrottle[r.id]!.rateLimit, ThrottlingBurstLimit: settings.routeThrottle[r.id]!.burstLimit },
       ]),

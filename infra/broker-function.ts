@@ -12,19 +12,13 @@ import { ApplicationLogLevel, Architecture, LoggingFormat, Runtime, SystemLogLev
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import type { LambdaName } from '../shared/http/routes.js';
+import { SURFACES, type Surface } from '../shared/contracts/operation.js';
 import { nodejsBundlingOptions } from './bundling.js';
 
-/** Folder names under lambdas/. */
-export type BrokerLambdaName = LambdaName | 's3-upload-events' | 'retention-sweep';
+/** Folder names under lambdas/: one per API surface, plus the S3 event and sweep Lambdas. */
+export type BrokerLambdaName = Surface | 's3-upload-events' | 'retention-sweep';
 
-export const BROKER_LAMBDAS: readonly BrokerLambdaName[] = [
-  'azure-start-pending-upload',
-  'alibaba-apply-file-upload-lease',
-  'get-lease',
-  's3-upload-events',
-  'retention-sweep',
-];
+export const BROKER_LAMBDAS: readonly BrokerLambdaName[] = [...SURFACES, 's3-upload-events', 'retention-sweep'];
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 

@@ -53,7 +53,7 @@ export class LeaseTable extends Construct {
     return this.grantItemActions(grantee, 'dynamodb:PutItem', 'dynamodb:UpdateItem');
   }
 
-  /** get-lease: a consistent GetItem. */
+  /** The leases surface (lease status): a consistent GetItem. */
   grantReadLeases(grantee: IGrantable): Grant {
     return this.grantItemActions(grantee, 'dynamodb:GetItem');
   }

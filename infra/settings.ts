@@ -7,7 +7,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { DEFAULTS, loadConfig } from '../shared/config.js';
 import { tempObjectExpirationDays } from '../shared/lifecycle.js';
-import { ROUTES } from '../shared/http/routes.js';
+import { OPERATIONS } from '../shared/contracts/registry.js';
 
 export type AuthMode = 'iam' | 'jwt';
 
@@ -123,7 +123,7 @@ function routeThrottle(scope: Construct): BrokerSettings['routeThrottle'] {
     throw new SettingsError('context routeThrottle must be JSON: {"<route id>": {"rateLimit": n, "burstLimit": n}}');
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new SettingsError('context routeThrottle must be a JSON object');
-  const ids = new Set(ROUTES.map((r) => r.id));
+  const ids = new Set<string>(OPERATIONS.map((r) => r.id));
   const out: Record<string, { rateLimit: number; burstLimit: number }> = {};
   for (const [id, limits] of Object.entries(parsed as Record<string, { rateLimit?: unknown; burstLimit?: unknown }>)) {
     if (!ids.has(id)) throw new SettingsError(`context routeThrottle names unknown route "${id}"; routes: ${[...ids].join(', ')}`);

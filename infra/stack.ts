@@ -79,9 +79,10 @@ export class UploadLeaseBrokerStack extends Stack {
         ...extra,
       });
 
-    const azure = brokerFunction('AzureStartPendingUpload', 'azure-start-pending-upload', 'Azure ML startPendingUpload: create-or-get a lease');
-    const alibaba = brokerFunction('AlibabaApplyFileUploadLease', 'alibaba-apply-file-upload-lease', 'Alibaba ApplyFileUploadLease: new lease');
-    const getLease = brokerFunction('GetLease', 'get-lease', 'Lease status');
+    // One Lambda per API surface; each routes its operations inside (shared/http/surface.ts).
+    const azure = brokerFunction('AzureApi', 'azure', 'Azure ML contract: startPendingUpload (create-or-get a lease)');
+    const alibaba = brokerFunction('AlibabaApi', 'alibaba', 'Alibaba Model Studio contract: ApplyFileUploadLease (new lease)');
+    const leases = brokerFunction('LeasesApi', 'leases', "The broker's own routes: lease status");
     const uploadEvents = brokerFunction('S3UploadEvents', 's3-upload-events', 'Records ObjectCreated events under tmp/ on their leases', {
       timeout: Duration.seconds(30),
       retryAttempts: 2,
@@ -94,9 +95,9 @@ export class UploadLeaseBrokerStack extends Stack {
       retryAttempts: 0,
     });
     this.functions = {
-      'azure-start-pending-upload': azure,
-      'alibaba-apply-file-upload-lease': alibaba,
-      'get-lease': getLease,
+      azure,
+      alibaba,
+      leases,
       's3-upload-events': uploadEvents,
       'retention-sweep': sweep,
     };
@@ -104,7 +105,7 @@ export class UploadLeaseBrokerStack extends Stack {
     this.table.grantIssueOrRenewLeases(azure);
     this.table.grantIssueRateLimitedLeases(alibaba);
     for (const leaseIssuer of [azure, alibaba]) this.uploads.grantPutTempObjects(leaseIssuer);
-    this.table.grantReadLeases(getLease);
+    this.table.grantReadLeases(leases);
     this.table.grantTransitionLeases(uploadEvents);
     this.uploads.grantInspectTempObjects(uploadEvents);
     this.table.grantTransitionLeases(sweep);
@@ -125,7 +126,7 @@ export class UploadLeaseBrokerStack extends Stack {
     });
 
     this.api = new BrokerApi(this, 'Api', {
-      handlers: { 'azure-start-pending-upload': azure, 'alibaba-apply-file-upload-lease': alibaba, 'get-lease': getLease },
+      handlers: { azure, alibaba, leases },
       settings,
     });
 

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { BrokerContext, HttpResult } from '../shared/http/types.js';
-import { routeKey, type RouteSpec } from '../shared/http/routes.js';
+import { routeKey } from '../shared/contracts/registry.js';
+import type { OperationSpec } from '../shared/contracts/operation.js';
 
 /** API Gateway's own limits: request payload, and request line plus headers. */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -15,12 +16,12 @@ export function requestHeadBytes(req: IncomingMessage): number {
 }
 
 interface CompiledRoute {
-  readonly route: RouteSpec;
+  readonly route: OperationSpec;
   readonly pattern: RegExp;
   readonly names: readonly string[];
 }
 
-export function compileRoutes(routes: readonly RouteSpec[]): CompiledRoute[] {
+export function compileRoutes(routes: readonly OperationSpec[]): CompiledRoute[] {
   return routes.map((route) => {
     const names: string[] = [];
     const source = route.path
@@ -62,7 +63,7 @@ const TEXT_TYPES = /^(text\/|application\/(json|x-www-form-urlencoded|xml|[\w.+-
 export function toApiGatewayEvent(
   req: IncomingMessage,
   body: Buffer,
-  match: { route: RouteSpec; pathParameters: Record<string, string> },
+  match: { route: OperationSpec; pathParameters: Record<string, string> },
 ): APIGatewayProxyEventV2 {
   const url = req.url ?? '/';
   const q = url.indexOf('?');

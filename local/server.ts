@@ -3,12 +3,12 @@ import type { AddressInfo } from 'node:net';
 import type { S3Event, S3EventRecord } from 'aws-lambda';
 import type { Clock } from '../shared/clock.js';
 import { loadConfig, type BrokerConfig } from '../shared/config.js';
-import { alibabaApplyFileUploadLeaseHandler } from '../shared/contracts/alibaba/handler.js';
-import { azureStartPendingUploadHandler } from '../shared/contracts/azure/handler.js';
-import { getLeaseHandler } from '../shared/contracts/leases/handler.js';
 import { s3UploadEventHandler } from '../shared/events/s3-upload-handler.js';
-import { ROUTES, type LambdaName } from '../shared/http/routes.js';
-import type { BrokerContext, HttpEvent, HttpResult } from '../shared/http/types.js';
+import { OPERATIONS } from '../shared/contracts/registry.js';
+import { SURFACES, type Surface } from '../shared/contracts/operation.js';
+import type { HttpLambda } from '../shared/contracts/handlers.js';
+import { surfaceHandler } from '../shared/http/surface.js';
+import type { HttpResult } from '../shared/http/types.js';
 import { sweepDueLeases, type SweepReport } from '../shared/lease/sweep.js';
 import { log } from '../shared/log.js';
 import { buildOpenApiDocument } from '../shared/openapi.js';
@@ -54,7 +54,6 @@ export interface LocalBroker {
   close(): Promise<void>;
 }
 
-type HttpLambda = (event: HttpEvent, context: BrokerContext) => Promise<HttpResult>;
 
 /**
  * The embedded emulators share this process and its CPU with everything else: when the machine is busy
@@ -103,12 +102,9 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
     }
   };
 
-  const lambdas: Record<LambdaName, HttpLambda> = {
-    'azure-start-pending-upload': azureStartPendingUploadHandler(deps),
-    'alibaba-apply-file-upload-lease': alibabaApplyFileUploadLeaseHandler(deps),
-    'get-lease': getLeaseHandler(deps),
-  };
-  const routes = compileRoutes(ROUTES);
+  // One handler per API surface, as deployed: each routes inside (shared/http/surface.ts).
+  const lambdas = Object.fromEntries(SURFACES.map((surface) => [surface, surfaceHandler(surface, deps)])) as Record<Surface, HttpLambda>;
+  const routes = compileRoutes(OPERATIONS);
   let baseUrl = '';
   const localRoutes: Record<string, () => HttpResult> = {
     '/health': () => ({ statusCode: 200, headers: { 'content-type': 'application/json' }, body: '{"status":"ok"}' }),
@@ -131,7 +127,7 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
       if (!match) return send(res, gatewayError(404, 'Not Found'));
       if (!body) return send(res, gatewayError(413, 'Request Entity Too Large'));
       const event = toApiGatewayEvent(req, body, match);
-      const result = await lambdas[match.route.lambda](event, lambdaContext(match.route.lambda));
+      const result = await lambdas[match.route.surface](event, lambdaContext(match.route.surface));
       send(res, result);
     } catch (error) {
       log.error('local gateway failure', {}, error);

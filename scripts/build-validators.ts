@@ -8,22 +8,22 @@ import { fileURLToPath } from 'node:url';
 import Ajv from 'ajv';
 import ucs2length from 'ajv/dist/runtime/ucs2length.js';
 import standaloneCode from 'ajv/dist/standalone/index.js';
-import {
-  alibabaParamsSchema,
-  alibabaPathSchema,
-  azurePathSchema,
-  azureRequestSchema,
-  leasePathSchema,
-} from '../shared/schemas/index.js';
+import { OPERATIONS } from '../shared/contracts/registry.js';
 
-/** Export name -> schema. */
-export const PRECOMPILED = {
-  validateAzurePath: azurePathSchema,
-  validateAzureRequest: azureRequestSchema,
-  validateAlibabaPath: alibabaPathSchema,
-  validateAlibabaParams: alibabaParamsSchema,
-  validateLeasePath: leasePathSchema,
-} as const;
+/**
+ * Export name -> schema, from every operation of the registry. Two operations may share a validator
+ * (the Azure workspace and registry routes); one name must always mean one schema.
+ */
+export const PRECOMPILED: Readonly<Record<string, { $id: string }>> = (() => {
+  const out: Record<string, { $id: string }> = {};
+  for (const op of OPERATIONS) {
+    for (const [name, schema] of Object.entries(op.validators)) {
+      if (out[name] && out[name] !== schema) throw new Error(`validator ${name} names two different schemas`);
+      out[name] = schema;
+    }
+  }
+  return out;
+})();
 
 /** The options the handlers' validators are built with; tests compile with the same. */
 export const AJV_OPTIONS = { strict: true, allErrors: false, unicodeRegExp: true } as const;

@@ -8,7 +8,8 @@ import { build } from 'esbuild';
 import { esbuildBuildOptions } from '../../infra/bundling.js';
 import { getLease, startTestBroker, type TestBroker } from '../support/local-broker.js';
 import { httpEvent } from '../support/events.js';
-import { ROUTES, routeKey } from '../../shared/http/routes.js';
+import { SURFACES } from '../../shared/contracts/operation.js';
+import { OPERATIONS, routeKey } from '../../shared/contracts/registry.js';
 
 /**
  * The deployable bundles themselves (built with the construct's esbuild options, env-only credential
@@ -22,7 +23,7 @@ let broker: TestBroker;
 beforeAll(async () => {
   broker = await startTestBroker();
   await Promise.all(
-    ['azure-start-pending-upload', 'alibaba-apply-file-upload-lease', 'get-lease'].map((name) =>
+    SURFACES.map((name) =>
       build({ ...esbuildBuildOptions(`lambdas/${name}/index.ts`, join(outDir, name, 'index.mjs')), logLevel: 'error' }),
     ),
   );
@@ -56,11 +57,11 @@ process.stdout.write(JSON.stringify(await handler(JSON.parse(process.argv[1]), c
 }
 
 describe('bundled Lambdas', () => {
-  test('Alibaba bundle issues a lease signed with the environment credentials; get-lease bundle reads it', async () => {
+  test('Alibaba bundle issues a lease signed with the environment credentials; the leases bundle reads it', async () => {
     const res = await invoke(
-      'alibaba-apply-file-upload-lease',
+      'alibaba',
       httpEvent({
-        routeKey: routeKey(ROUTES[2]!),
+        routeKey: routeKey(OPERATIONS[2]!),
         rawPath: '/ws_bundle/datacenter/category/default',
         pathParameters: { WorkspaceId: 'ws_bundle', CategoryId: 'default' },
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -74,25 +75,32 @@ describe('bundled Lambdas', () => {
     expect(url.searchParams.get('X-Amz-Security-Token')).toBe('session-token');
     expect((await getLease(broker.url, Data.FileUploadLeaseId)).json.status).toBe('PENDING');
 
-    const read = await invoke('get-lease', httpEvent({ routeKey: 'GET /leases/{leaseId}', rawPath: '/leases/x', pathParameters: { leaseId: Data.FileUploadLeaseId } }));
+    const read = await invoke('leases', httpEvent({ routeKey: 'GET /leases/{leaseId}', rawPath: '/leases/x', pathParameters: { leaseId: Data.FileUploadLeaseId } }));
     expect(read.statusCode).toBe(200);
     expect(JSON.parse(read.body)).toMatchObject({ leaseId: Data.FileUploadLeaseId, status: 'PENDING' });
   }, 30_000);
 
-  test('Azure bundle answers create-or-get and ARM errors', async () => {
+  test('Azure bundle answers create-or-get on both routes, and ARM errors', async () => {
     const event = (query: string) =>
       httpEvent({
-        routeKey: routeKey(ROUTES[0]!),
+        routeKey: routeKey(OPERATIONS[0]!),
         rawPath: '/x',
         pathParameters: { subscriptionId: 's', resourceGroupName: 'rg', workspaceName: 'ws-bundle', name: 'c', version: '1' },
         rawQueryString: query,
         headers: { 'content-type': 'application/json' },
         body: '{"pendingUploadId":"bundled"}',
       });
-    const ok = await invoke('azure-start-pending-upload', event('api-version=2025-09-01'));
+    const ok = await invoke('azure', event('api-version=2025-09-01'));
     expect(ok.statusCode).toBe(200);
     expect(JSON.parse(ok.body).pendingUploadId).toBe('bundled');
-    const bad = await invoke('azure-start-pending-upload', event(''));
+    const registry = await invoke('azure', {
+      ...event('api-version=2025-09-01'),
+      routeKey: routeKey(OPERATIONS[1]!),
+      pathParameters: { subscriptionId: 's', resourceGroupName: 'rg', registryName: 'reg-bundle', name: 'c', version: '1' },
+    });
+    expect(registry.statusCode).toBe(200);
+    expect(JSON.parse(registry.body).blobReferenceForConsumption.blobUri).not.toBe(JSON.parse(ok.body).blobReferenceForConsumption.blobUri);
+    const bad = await invoke('azure', event(''));
     expect(bad.statusCode).toBe(400);
     expect(JSON.parse(bad.body).error.code).toBe('MissingApiVersionParameter');
   }, 30_000);

@@ -4,9 +4,9 @@ import { logicalId, resourcesOf, synthStack } from './helpers.js';
 
 /** Construct id prefix -> API Lambda? */
 const FUNCTIONS = {
-  AzureStartPendingUpload: true,
-  AlibabaApplyFileUploadLease: true,
-  GetLease: true,
+  AzureApi: true,
+  AlibabaApi: true,
+  LeasesApi: true,
   S3UploadEvents: false,
   RetentionSweep: false,
 } as const;

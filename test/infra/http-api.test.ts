@@ -1,13 +1,9 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { ROUTES, routeKey } from '../../shared/http/routes.js';
+import { OPERATIONS, routeKey } from '../../shared/contracts/registry.js';
 import { logicalId, resourcesOf, synthStack } from './helpers.js';
 
-/** ROUTES' Lambda folder -> construct id prefix of its function. */
-const FUNCTION_OF = {
-  'azure-start-pending-upload': 'AzureStartPendingUpload',
-  'alibaba-apply-file-upload-lease': 'AlibabaApplyFileUploadLease',
-  'get-lease': 'GetLease',
-} as const;
+/** API surface -> construct id prefix of its function. */
+const FUNCTION_OF = { azure: 'AzureApi', alibaba: 'AlibabaApi', leases: 'LeasesApi' } as const;
 
 describe('HTTP API (IAM auth, the default)', () => {
   const { template } = synthStack();
@@ -19,21 +15,21 @@ describe('HTTP API (IAM auth, the default)', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
   });
 
-  test('exactly the routes of ROUTES, method and path verbatim', () => {
-    expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual(ROUTES.map(routeKey).sort());
+  test('exactly the routes of OPERATIONS, method and path verbatim', () => {
+    expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual(OPERATIONS.map(routeKey).sort());
   });
 
-  test.each(ROUTES.map((r) => [routeKey(r), r.lambda] as const))('%s -> %s (Lambda proxy, payload 2.0)', (key, lambda) => {
+  test.each(OPERATIONS.map((r) => [routeKey(r), r.surface] as const))('%s -> the %s Lambda (proxy, payload 2.0)', (key, surface) => {
     const route = routes.find((r) => r.Properties.RouteKey === key)!;
     const integrationId = route.Properties.Target['Fn::Join'][1][1].Ref as string;
     const integration = resources[integrationId]!.Properties;
     expect(integration.IntegrationType).toBe('AWS_PROXY');
     expect(integration.PayloadFormatVersion).toBe('2.0');
-    expect(integration.IntegrationUri).toEqual({ 'Fn::GetAtt': [logicalId(template, 'AWS::Lambda::Function', FUNCTION_OF[lambda]), 'Arn'] });
+    expect(integration.IntegrationUri).toEqual({ 'Fn::GetAtt': [logicalId(template, 'AWS::Lambda::Function', FUNCTION_OF[surface]), 'Arn'] });
   });
 
   test('every route requires SigV4 (AWS_IAM)', () => {
-    expect(routes).toHaveLength(ROUTES.length);
+    expect(routes).toHaveLength(OPERATIONS.length);
     for (const route of routes) expect(route.Properties.AuthorizationType).toBe('AWS_IAM');
     template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 0);
   });
@@ -91,7 +87,7 @@ describe('HTTP API with -c auth=jwt', () => {
   test('every route uses it', () => {
     const authorizerId = Object.keys(resourcesOf(template, 'AWS::ApiGatewayV2::Authorizer'))[0]!;
     const routes = Object.values(resourcesOf(template, 'AWS::ApiGatewayV2::Route'));
-    expect(routes).toHaveLength(ROUTES.length);
+    expect(routes).toHaveLength(OPERATIONS.length);
     for (const route of routes) {
       expect(route.Properties.AuthorizationType).toBe('JWT');
       expect(route.Properties.AuthorizerId).toEqual({ Ref: authorizerId });

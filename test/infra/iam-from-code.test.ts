@@ -8,7 +8,7 @@ import { alibabaApplyFileUploadLeaseHandler } from '../../shared/contracts/aliba
 import { azureStartPendingUploadHandler } from '../../shared/contracts/azure/handler.js';
 import { getLeaseHandler } from '../../shared/contracts/leases/handler.js';
 import { s3UploadEventHandler } from '../../shared/events/s3-upload-handler.js';
-import { ROUTES, routeKey } from '../../shared/http/routes.js';
+import { OPERATIONS, routeKey } from '../../shared/contracts/registry.js';
 import { sweepDueLeases } from '../../shared/lease/sweep.js';
 import { createBrokerDeps, withObjects } from '../../shared/runtime.js';
 import { context, httpEvent } from '../support/events.js';
@@ -74,9 +74,9 @@ async function exercise(fn: string): Promise<Set<string>> {
   const r = recordingDeps();
   const signsUploads = new Set<string>();
   switch (fn) {
-    case 'AzureStartPendingUpload': {
+    case 'AzureApi': {
       const event = httpEvent({
-        routeKey: routeKey(ROUTES[0]!),
+        routeKey: routeKey(OPERATIONS[0]!),
         rawPath: '/x',
         pathParameters: { subscriptionId: 's', resourceGroupName: 'rg', workspaceName: 'ws1', name: 'c', version: '1' },
         rawQueryString: 'api-version=2025-09-01',
@@ -92,12 +92,12 @@ async function exercise(fn: string): Promise<Set<string>> {
       expect(r.ddb.commandCalls(GetCommand)).toHaveLength(1); // the renewal path was taken
       break;
     }
-    case 'AlibabaApplyFileUploadLease': {
+    case 'AlibabaApi': {
       r.ddb.on(PutCommand).resolves({});
       r.ddb.on(UpdateCommand).resolves({});
       const res = await alibabaApplyFileUploadLeaseHandler(r.deps)(
         httpEvent({
-          routeKey: routeKey(ROUTES[2]!),
+          routeKey: routeKey(OPERATIONS[2]!),
           rawPath: '/ws/datacenter/category/default',
           pathParameters: { WorkspaceId: 'ws', CategoryId: 'default' },
           headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -109,10 +109,10 @@ async function exercise(fn: string): Promise<Set<string>> {
       if (JSON.parse(res.body!).Data.Param.Url.includes('X-Amz-Signature')) signsUploads.add('s3:PutObject');
       break;
     }
-    case 'GetLease': {
+    case 'LeasesApi': {
       r.ddb.on(GetCommand).resolves({ Item: lease() });
       const res = await getLeaseHandler(r.deps)(
-        httpEvent({ routeKey: routeKey(ROUTES[3]!), rawPath: '/leases/x', pathParameters: { leaseId: 'a'.repeat(32) } }),
+        httpEvent({ routeKey: routeKey(OPERATIONS[3]!), rawPath: '/leases/x', pathParameters: { leaseId: 'a'.repeat(32) } }),
         context(),
       );
       expect(res.statusCode).toBe(200);
@@ -146,7 +146,7 @@ async function exercise(fn: string): Promise<Set<string>> {
 
 describe('each Lambda may make exactly the AWS calls its code makes', () => {
   const { template } = synthStack();
-  test.each(['AzureStartPendingUpload', 'AlibabaApplyFileUploadLease', 'GetLease', 'S3UploadEvents', 'RetentionSweep'])('%s', async (fn) => {
+  test.each(['AzureApi', 'AlibabaApi', 'LeasesApi', 'S3UploadEvents', 'RetentionSweep'])('%s', async (fn) => {
     const used = [...(await exercise(fn))].sort();
     const granted = [...new Set(statementsOfFunction(template, fn).flatMap((s) => s.actions))].filter((a) => /^(dynamodb|s3):/.test(a)).sort();
     expect(granted).toEqual(used);

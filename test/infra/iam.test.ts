@@ -14,9 +14,9 @@ function expectedGrants(template: ReturnType<typeof synthStack>['template'], loc
   const queue = `<${logicalId(template, 'AWS::SQS::Queue', 'FailedUploadEvents')}.Arn>`;
   const logs = (group: string) => ({ [group]: ['logs:CreateLogStream', 'logs:PutLogEvents'] });
   return {
-    AzureStartPendingUpload: (g) => ({ ...logs(g), [table]: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [tmp]: ['s3:PutObject'] }),
-    AlibabaApplyFileUploadLease: (g) => ({ ...logs(g), [table]: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], [tmp]: ['s3:PutObject'] }),
-    GetLease: (g) => ({ ...logs(g), [table]: ['dynamodb:GetItem'] }),
+    AzureApi: (g) => ({ ...logs(g), [table]: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [tmp]: ['s3:PutObject'] }),
+    AlibabaApi: (g) => ({ ...logs(g), [table]: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], [tmp]: ['s3:PutObject'] }),
+    LeasesApi: (g) => ({ ...logs(g), [table]: ['dynamodb:GetItem'] }),
     S3UploadEvents: (g) => ({
       ...logs(g),
       [table]: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
@@ -71,7 +71,7 @@ describe.each([
     expect(grantsOf(statementsOfFunction(template, prefix))).toEqual(expected[prefix]!(logGroup));
   });
 
-  test.each(['AzureStartPendingUpload', 'AlibabaApplyFileUploadLease'])('%s: s3:PutObject only on .../tmp/*', (prefix) => {
+  test.each(['AzureApi', 'AlibabaApi'])('%s: s3:PutObject only on .../tmp/*', (prefix) => {
     const puts = statementsOfFunction(template, prefix).filter((s) => s.actions.includes('s3:PutObject'));
     expect(puts).toHaveLength(1);
     expect(puts[0]!.resources).toHaveLength(1);

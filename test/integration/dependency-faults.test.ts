@@ -4,7 +4,7 @@ import { MAX_ATTEMPTS, REQUEST_HANDLER } from '../../shared/aws/clients.js';
 import { loadConfig } from '../../shared/config.js';
 import { alibabaApplyFileUploadLeaseHandler } from '../../shared/contracts/alibaba/handler.js';
 import { azureStartPendingUploadHandler } from '../../shared/contracts/azure/handler.js';
-import { ROUTES, routeKey } from '../../shared/http/routes.js';
+import { OPERATIONS, routeKey } from '../../shared/contracts/registry.js';
 import { createBrokerDeps } from '../../shared/runtime.js';
 import { context, httpEvent } from '../support/events.js';
 import { expectAlibabaError, expectArmError } from '../support/schemas.js';
@@ -43,14 +43,14 @@ function depsAgainst(port: unknown) {
 
 const azure = () =>
   httpEvent({
-    routeKey: routeKey(ROUTES[0]!),
+    routeKey: routeKey(OPERATIONS[0]!),
     rawPath: '/x',
     pathParameters: { subscriptionId: 's', resourceGroupName: 'rg', workspaceName: 'ws1', name: 'c', version: '1' },
     rawQueryString: 'api-version=2025-09-01',
   });
 const alibaba = () =>
   httpEvent({
-    routeKey: routeKey(ROUTES[2]!),
+    routeKey: routeKey(OPERATIONS[2]!),
     rawPath: '/x',
     pathParameters: { WorkspaceId: 'ws', CategoryId: 'default' },
     rawQueryString: 'FileName=a.pdf&Md5=19657c391f6c70bcea63c154d8606bb3&SizeInBytes=10',

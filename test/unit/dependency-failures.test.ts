@@ -5,7 +5,7 @@ import { loadConfig } from '../../shared/config.js';
 import { alibabaApplyFileUploadLeaseHandler } from '../../shared/contracts/alibaba/handler.js';
 import { azureStartPendingUploadHandler } from '../../shared/contracts/azure/handler.js';
 import { getLeaseHandler } from '../../shared/contracts/leases/handler.js';
-import { ROUTES, routeKey } from '../../shared/http/routes.js';
+import { OPERATIONS, routeKey } from '../../shared/contracts/registry.js';
 import { createBrokerDeps } from '../../shared/runtime.js';
 import { context, httpEvent } from '../support/events.js';
 import { expectAlibabaError, expectArmError, expectBrokerError } from '../support/schemas.js';
@@ -19,7 +19,7 @@ const sdkError = (name: string, status: number) => Object.assign(new Error(name)
 
 const azureEvent = () =>
   httpEvent({
-    routeKey: routeKey(ROUTES[0]!),
+    routeKey: routeKey(OPERATIONS[0]!),
     rawPath: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws1/codes/c/versions/1/startPendingUpload',
     pathParameters: { subscriptionId: 's', resourceGroupName: 'rg', workspaceName: 'ws1', name: 'c', version: '1' },
     rawQueryString: 'api-version=2025-09-01',
@@ -28,7 +28,7 @@ const azureEvent = () =>
   });
 const alibabaEvent = () =>
   httpEvent({
-    routeKey: routeKey(ROUTES[2]!),
+    routeKey: routeKey(OPERATIONS[2]!),
     rawPath: '/ws/datacenter/category/default',
     pathParameters: { WorkspaceId: 'ws', CategoryId: 'default' },
     headers: { 'content-type': 'application/x-www-form-urlencoded' },

@@ -5,7 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { loadConfig } from '../../shared/config.js';
 import { alibabaApplyFileUploadLeaseHandler } from '../../shared/contracts/alibaba/handler.js';
 import { azureStartPendingUploadHandler } from '../../shared/contracts/azure/handler.js';
-import { ROUTES, routeKey } from '../../shared/http/routes.js';
+import { OPERATIONS, routeKey } from '../../shared/contracts/registry.js';
 import { createBrokerDeps } from '../../shared/runtime.js';
 import { context, httpEvent } from '../support/events.js';
 
@@ -37,7 +37,7 @@ afterEach(() => {
 
 const alibabaEvent = (body: string) =>
   httpEvent({
-    routeKey: routeKey(ROUTES[2]!),
+    routeKey: routeKey(OPERATIONS[2]!),
     rawPath: '/ws/datacenter/category/default',
     pathParameters: { WorkspaceId: 'ws', CategoryId: 'default' },
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -70,7 +70,7 @@ describe('request logs', () => {
     await alibabaApplyFileUploadLeaseHandler(deps)(alibabaEvent('FileName=a.pdf&Md5=19657c391f6c70bcea63c154d8606bb3&SizeInBytes=10'), context()).catch(() => undefined);
     lines.length = 0;
     const res = await azureStartPendingUploadHandler(deps)(
-      httpEvent({ routeKey: routeKey(ROUTES[0]!), rawPath: '/x', pathParameters: { subscriptionId: 's', resourceGroupName: 'rg', workspaceName: 'ws1', name: 'c', version: '1' } }),
+      httpEvent({ routeKey: routeKey(OPERATIONS[0]!), rawPath: '/x', pathParameters: { subscriptionId: 's', resourceGroupName: 'rg', workspaceName: 'ws1', name: 'c', version: '1' } }),
       context(),
     );
     expect(res.statusCode).toBe(400);
