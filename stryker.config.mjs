@@ -4,7 +4,7 @@
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'jest',
-  jest: { configFile: 'jest.unit.config.js', enableFindRelatedTests: true },
+  jest: { configFile: 'jest.mutation.config.js', enableFindRelatedTests: true },
   // Jest runs the sources as native ESM.
   testRunnerNodeArgs: ['--experimental-vm-modules', '--no-warnings=ExperimentalWarning'],
   coverageAnalysis: 'perTest',

@@ -1,6 +1,7 @@
 import { fixedClock } from './clock.js';
 import { loadConfig, type BrokerConfig } from '../../shared/config.js';
 import type { LeaseEngineDeps } from '../../shared/lease/engine.js';
+import type { NewLease } from '../../shared/lease/model.js';
 import type { UploadDeps } from '../../shared/lease/uploads.js';
 import { createPresigner, type UploadPresigner } from '../../shared/presign.js';
 import { createMemoryLeaseStore, createMemoryObjectStore, type MemoryLeaseStore, type MemoryObjectStore } from './memory-store.js';
@@ -40,3 +41,12 @@ export function engineFixture(env: Record<string, string> = {}): EngineFixture {
     presigner: createPresigner({ region: config.region, bucket: config.bucketName, credentials: CREDENTIALS }),
   };
 }
+
+/** An Azure-shaped lease: no declared size, digest or type. */
+export const azureSpec = (leaseId = 'b'.repeat(32)): NewLease => ({
+  leaseId,
+  contract: 'azure-ml',
+  scope: 'sub/rg/workspaces/ws/code/1',
+  objectKey: `tmp/${leaseId}/code-1`,
+  pendingUploadId: 'upload-1',
+});

@@ -3,7 +3,7 @@ import { DependencyError, LeaseNotFoundError } from '../../../shared/errors.js';
 import { issueLease, readLease } from '../../../shared/lease/engine.js';
 import type { LeaseRecord, NewLease } from '../../../shared/lease/model.js';
 import { createPresigner } from '../../../shared/presign.js';
-import { engineFixture, T0 } from '../../support/engine-fixture.js';
+import { azureSpec, engineFixture, T0 } from '../../support/engine-fixture.js';
 
 const HOUR = 3600_000;
 const MINUTE = 60_000;
@@ -19,14 +19,6 @@ const alibabaSpec = (leaseId = 'a'.repeat(32) + '.1736935200000'): NewLease => (
   declaredSize: 1000,
   declaredMd5: MD5,
   contentType: 'application/pdf',
-});
-
-const azureSpec = (leaseId = 'b'.repeat(32)): NewLease => ({
-  leaseId,
-  contract: 'azure-ml',
-  scope: 'sub/rg/workspaces/ws/code/1',
-  objectKey: `tmp/${leaseId}/code-1`,
-  pendingUploadId: 'upload-1',
 });
 
 const query = (url: string) => new URL(url).searchParams;

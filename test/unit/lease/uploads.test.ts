@@ -5,7 +5,7 @@ import { log } from '../../../shared/log.js';
 import { issueLease } from '../../../shared/lease/engine.js';
 import type { LeaseRecord, NewLease } from '../../../shared/lease/model.js';
 import { recordUpload, verify, type ObjectCreated } from '../../../shared/lease/uploads.js';
-import { engineFixture, T0, type EngineFixture } from '../../support/engine-fixture.js';
+import { azureSpec, engineFixture, T0, type EngineFixture } from '../../support/engine-fixture.js';
 
 const BODY = 'exactly twenty bytes';
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
@@ -23,14 +23,6 @@ const alibabaSpec = (leaseId = 'a'.repeat(32) + '.1736935200000', overrides: Par
   declaredMd5: md5(BODY),
   contentType: 'text/plain',
   ...overrides,
-});
-
-const azureSpec = (leaseId = 'b'.repeat(32)): NewLease => ({
-  leaseId,
-  contract: 'azure-ml',
-  scope: 'sub/rg/workspaces/ws/code/1',
-  objectKey: `tmp/${leaseId}/code-1`,
-  pendingUploadId: 'upload-1',
 });
 
 let sequence = 0x10;
