@@ -4,9 +4,9 @@ import type { S3Event, S3EventRecord } from 'aws-lambda';
 import type { Clock } from '../shared/clock.js';
 import { loadConfig, type BrokerConfig } from '../shared/config.js';
 import { s3UploadEventHandler } from '../shared/events/s3-upload-handler.js';
-import { OPERATIONS } from '../shared/contracts/registry.js';
+import { OPERATIONS, operationsOf } from '../shared/contracts/registry.js';
 import { SURFACES, type Surface } from '../shared/contracts/operation.js';
-import type { HttpLambda } from '../shared/contracts/handlers.js';
+import { HANDLERS, type HttpLambda } from '../shared/contracts/handlers.js';
 import { surfaceHandler } from '../shared/http/surface.js';
 import type { HttpResult } from '../shared/http/types.js';
 import { sweepDueLeases, type SweepReport } from '../shared/lease/sweep.js';
@@ -103,7 +103,7 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
   };
 
   // One handler per API surface, as deployed: each routes inside (shared/http/surface.ts).
-  const lambdas = Object.fromEntries(SURFACES.map((surface) => [surface, surfaceHandler(surface, deps)])) as Record<Surface, HttpLambda>;
+  const lambdas = Object.fromEntries(SURFACES.map((surface) => [surface, surfaceHandler(operationsOf(surface), HANDLERS, deps)])) as Record<Surface, HttpLambda>;
   const routes = compileRoutes(OPERATIONS);
   let baseUrl = '';
   const localRoutes: Record<string, () => HttpResult> = {

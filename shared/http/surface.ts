@@ -1,7 +1,6 @@
 import httpRouterHandler from '@middy/http-router';
-import { HANDLERS, type HttpLambda } from '../contracts/handlers.js';
-import type { Surface } from '../contracts/operation.js';
-import { operationsOf } from '../contracts/registry.js';
+import type { HandlerFactory, HttpLambda } from '../contracts/handlers.js';
+import type { OperationSpec } from '../contracts/operation.js';
 import type { BrokerDeps } from '../runtime.js';
 import type { HttpEvent } from './types.js';
 
@@ -9,12 +8,17 @@ import type { HttpEvent } from './types.js';
  * The one Lambda handler of an API surface: @middy/http-router over the surface's operations, each a
  * full contract middy chain. API Gateway has already chosen the route, so the router dispatches on the
  * route's own template (from `routeKey`) rather than matching the request path a second time, where a
- * segment with an encoded '/' could be read differently from API Gateway.
+ * segment with an encoded '/' could be read differently from API Gateway. A Lambda passes only its own
+ * contract's operations and handlers, so its bundle holds no other contract's code.
  */
-export function surfaceHandler(surface: Surface, deps: BrokerDeps): HttpLambda {
+export function surfaceHandler(
+  operations: readonly OperationSpec[],
+  handlers: Readonly<Record<string, HandlerFactory>>,
+  deps: BrokerDeps,
+): HttpLambda {
   const router = httpRouterHandler<HttpEvent, Awaited<ReturnType<HttpLambda>>>({
     // The router's Context is Lambda's; ours adds the contract request id, set by the chain itself.
-    routes: operationsOf(surface).map((op) => ({ method: op.method, path: op.path, handler: HANDLERS[op.id](deps) as never })),
+    routes: operations.map((op) => ({ method: op.method, path: op.path, handler: handlers[op.id]!(deps) as never })),
   });
   return (event, context) => {
     const template = event.routeKey.slice(event.routeKey.indexOf(' ') + 1);
