@@ -1,6 +1,7 @@
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import { Transform, type TransformCallback } from 'node:stream';
 import type { KoaMiddleware } from './emulator-packages.js';
+import { replaceRequestBody } from './replace-request-body.js';
 
 /**
  * Decodes `Content-Encoding: aws-chunked` bodies (`x-amz-content-sha256: STREAMING-...`): the framing
@@ -97,20 +98,6 @@ export const decodeAwsChunked: KoaMiddleware = (ctx, next) => {
   original.on('error', (err) => decoded.destroy(err));
   original.on('aborted', () => decoded.destroy(new Error('request aborted')));
   original.pipe(decoded);
-  // Koa and s3rver read these off ctx.req; the stream itself is the decoded body.
-  const request = Object.assign(decoded, {
-    headers,
-    rawHeaders: original.rawHeaders,
-    url: original.url,
-    method: original.method,
-    httpVersion: original.httpVersion,
-    httpVersionMajor: original.httpVersionMajor,
-    httpVersionMinor: original.httpVersionMinor,
-    socket: original.socket,
-    connection: original.socket,
-  }) as unknown as IncomingMessage;
-  ctx.req = request;
-  ctx.request.req = request;
-  ctx.response.req = request;
+  replaceRequestBody(ctx, decoded, headers);
   return next();
 };

@@ -10,6 +10,9 @@ export interface KoaContext {
   method: string;
   query: Record<string, string | string[] | undefined>;
   ip: string;
+  status: number;
+  type: string;
+  body: unknown;
 }
 export type KoaMiddleware = (ctx: KoaContext, next: () => Promise<void>) => Promise<void>;
 

@@ -29,6 +29,8 @@ export interface EmulatorOptions {
   onObjectCreated?: (event: { Records: S3EventRecord[] }) => Promise<void> | void;
   /** Silences s3rver's request log (default true). Handler failures are always logged. */
   silent?: boolean;
+  /** false only for debugging: the embedded S3 then accepts any signature and expired URLs. Default true. */
+  verifySignatures?: boolean;
 }
 
 export interface Emulators {
@@ -57,6 +59,9 @@ export async function startEmulators(opts: EmulatorOptions): Promise<Emulators> 
     bucket: opts.bucket,
     region: opts.region,
     silent: opts.silent ?? true,
+    spoolDirectory: join(opts.dataDir, 's3-incoming'),
+    credentials: [LOCAL_CREDENTIALS],
+    verifySignatures: opts.verifySignatures ?? true,
     onObjectCreated: opts.onObjectCreated,
   });
   const s3Server = s3.server;

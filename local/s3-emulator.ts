@@ -1,14 +1,18 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { mkdir, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { Server } from 'node:http';
 import type { S3EventRecord } from 'aws-lambda';
 import { decodeAwsChunked } from './aws-chunked.js';
+import { bodyGuard } from './s3-auth/body-guard.js';
+import { signatureGuard } from './s3-auth/signature-guard.js';
 import { createSequencer, toS3EventRecord } from './s3-event-records.js';
 import type { KoaContext, S3rverCtor, S3rverRecord } from './emulator-packages.js';
 import { whenListening } from './servers.js';
 
 /**
- * s3rver (S3 in this process) with one bucket. Its object-created events become records shaped like
+ * s3rver (S3 in this process) with one bucket, behind guards that refuse what S3 refuses (s3rver
+ * itself accepts any SigV4 signature and any body): see local/s3-auth/. Its object-created events become records shaped like
  * real S3 notifications, delivered one at a time and in creation order, as S3 invokes a Lambda.
  */
 const require = createRequire(import.meta.url);
@@ -21,6 +25,12 @@ export interface S3EmulatorOptions {
   bucket: string;
   region: string;
   silent: boolean;
+  /** Where request bodies wait while they are checked; emptied at start. */
+  spoolDirectory: string;
+  /** Access keys whose SigV4 signatures are accepted. */
+  credentials: ReadonlyArray<{ readonly accessKeyId: string; readonly secretAccessKey: string }>;
+  /** false (debugging only): signatures and URL expiry are not checked; bodies still are. */
+  verifySignatures: boolean;
   onObjectCreated?: ((event: { Records: S3EventRecord[] }) => Promise<void> | void) | undefined;
 }
 
@@ -68,7 +78,15 @@ export async function startS3(opts: S3EmulatorOptions): Promise<S3Emulator> {
     configureBuckets: [{ name: opts.bucket }],
   });
   const requestContext = new AsyncLocalStorage<KoaContext>();
-  s3rver.middleware.unshift((ctx, next) => requestContext.run(ctx, () => decodeAwsChunked(ctx, next)));
+  await rm(opts.spoolDirectory, { recursive: true, force: true });
+  await mkdir(opts.spoolDirectory, { recursive: true });
+  // Ahead of s3rver's own chain, in this order: what S3 checks before it stores anything.
+  s3rver.middleware.unshift(
+    (ctx, next) => requestContext.run(ctx, next),
+    ...(opts.verifySignatures ? [signatureGuard({ region: opts.region, credentials: opts.credentials })] : []),
+    decodeAwsChunked,
+    bodyGuard(opts.spoolDirectory),
+  );
 
   const nextSequencer = createSequencer();
   let deliveries: Promise<void> = Promise.resolve();

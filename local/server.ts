@@ -25,6 +25,7 @@ import {
   toApiGatewayEvent,
 } from './apigw.js';
 import { LOCAL_CREDENTIALS, startEmulators } from './emulators.js';
+import { s3VerifySignatures } from './s3-auth/verify-switch.js';
 
 export interface LocalBrokerOptions {
   readonly dataDir: string;
@@ -73,7 +74,10 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
   const host = options.host ?? '127.0.0.1';
   const env = { AWS_REGION: 'us-east-1', LEASE_TABLE_NAME: 'upload-leases', UPLOAD_BUCKET_NAME: 'upload-lease-broker-local', ...options.env };
   let onEvent: (event: S3Event) => Promise<void> = async () => undefined;
+  const verifySignatures = s3VerifySignatures(options.env?.S3_VERIFY_SIGNATURES);
+  if (!verifySignatures) log.warn('S3_VERIFY_SIGNATURES=false: the embedded S3 accepts any signature and expired URLs', {});
   const emulators = await startEmulators({
+    verifySignatures,
     dataDir: options.dataDir,
     host,
     s3Port: options.s3Port ?? 0,

@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { createServer } from 'node:net';
+import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { LOCAL_CREDENTIALS } from '../../local/emulators.js';
 import { eventually, getLease, postForm } from '../support/local-broker.js';
 
 const freePort = () =>
@@ -90,8 +92,17 @@ describe('npm start as a process', () => {
     const second = await startProcess({ RETENTION_SECONDS: '1', SWEEP_INTERVAL_SECONDS: '3600', S3_PORT: s3Port });
     // A lease reads EXPIRED as soon as its retention is over; the object goes when the sweep reaches
     // it. No timer tick falls within the test: only the catch-up sweep at start can delete it.
-    const objectUrl = Param.Url.split('?')[0];
-    await eventually(async () => ((await fetch(objectUrl)).status === 404 ? true : undefined), 20_000);
+    // The embedded S3 answers only signed requests, as S3 does: ask it with the emulator's key.
+    const objectUrl = new URL(Param.Url);
+    const [, Bucket, ...key] = objectUrl.pathname.split('/');
+    const s3 = new S3Client({ region: 'us-east-1', endpoint: objectUrl.origin, forcePathStyle: true, credentials: LOCAL_CREDENTIALS });
+    const status = () =>
+      s3.send(new HeadObjectCommand({ Bucket, Key: decodeURIComponent(key.join('/')) })).then(
+        () => 200,
+        (error: { $metadata?: { httpStatusCode?: number } }) => error.$metadata?.httpStatusCode,
+      );
+    await eventually(async () => ((await status()) === 404 ? true : undefined), 20_000);
+    s3.destroy();
     const expired = (await getLease(second.url, leaseId)).json;
     expect(expired).toMatchObject({ status: 'EXPIRED', expiredAt: uploaded.retainUntil });
     second.child.kill('SIGTERM');
