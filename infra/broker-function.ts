@@ -15,10 +15,10 @@ import type { Construct } from 'constructs';
 import { SURFACES, type Surface } from '../shared/contracts/operation.js';
 import { nodejsBundlingOptions } from './bundling.js';
 
-/** Folder names under lambdas/: one per API surface, plus the S3 event and sweep Lambdas. */
-export type BrokerLambdaName = Surface | 's3-upload-events' | 'retention-sweep';
+/** Folder names under lambdas/: one per API surface, plus the S3 event, sweep and lease-stream Lambdas. */
+export type BrokerLambdaName = Surface | 's3-upload-events' | 'retention-sweep' | 'lease-settler' | 'lease-events';
 
-export const BROKER_LAMBDAS: readonly BrokerLambdaName[] = [...SURFACES, 's3-upload-events', 'retention-sweep'];
+export const BROKER_LAMBDAS: readonly BrokerLambdaName[] = [...SURFACES, 's3-upload-events', 'retention-sweep', 'lease-settler', 'lease-events'];
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 

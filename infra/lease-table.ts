@@ -1,9 +1,10 @@
 /**
  * The lease table, mirroring shared/lease/table.ts (keys, sparse KEYS_ONLY due index, TTL attribute),
- * with grants that name exactly the DynamoDB actions each Lambda performs.
+ * with its stream (new and old images), and grants that name exactly the DynamoDB actions each Lambda
+ * performs.
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { LEASE_TABLE } from '../shared/lease/table.js';
@@ -23,6 +24,8 @@ export class LeaseTable extends Construct {
       billingMode: BillingMode.PAY_PER_REQUEST,
       timeToLiveAttribute: ttlAttribute,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // The outbox: every lease change, for the event pipe and the settler (infra/lease-events.ts).
+      stream: StreamViewType.NEW_AND_OLD_IMAGES,
       deletionProtection: props.deletionProtection,
       removalPolicy: props.deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
@@ -58,9 +61,14 @@ export class LeaseTable extends Construct {
     return this.grantItemActions(grantee, 'dynamodb:GetItem');
   }
 
-  /** The S3 event Lambda and the sweep: get, then a conditional transition. */
+  /** The S3 event Lambda, the sweep, the settler and every consumer: get, then a conditional transition. */
   grantTransitionLeases(grantee: IGrantable): Grant {
     return this.grantItemActions(grantee, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+  }
+
+  /** Unique consumer names (Azure code versions, shared/lease/claims.ts): read, claim, release. */
+  grantClaimNames(grantee: IGrantable): Grant {
+    return this.grantItemActions(grantee, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem');
   }
 
   /** The sweep's Query on the sparse due index. */

@@ -1,6 +1,7 @@
 /**
  * UploadLeaseBrokerStack: HTTP API -> Lambda; S3 presigned uploads under tmp/; DynamoDB lease table
- * with TTL; an S3 event Lambda recording uploads; a scheduled sweep enforcing the 12-hour retention.
+ * with TTL; an S3 event Lambda recording uploads; a scheduled sweep enforcing the 12-hour retention;
+ * the table's stream driving lease events (EventBridge pipe) and the move of consumed files to files/.
  * Environment-agnostic (no lookups, no credentials needed to synth).
  */
 import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
@@ -8,11 +9,13 @@ import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { LEASE_EVENT_SOURCE } from '../shared/lease/events.js';
 import { LIFECYCLE } from '../shared/lifecycle.js';
 import { BrokerApi } from './broker-api.js';
 import { BrokerFunction, type BrokerFunctionProps, type BrokerLambdaName } from './broker-function.js';
 import { SendOnlyQueueDestination } from './failed-events-destination.js';
 import { completeTeardown } from './teardown.js';
+import { LeaseEvents } from './lease-events.js';
 import { LeaseTable } from './lease-table.js';
 import { acknowledge } from './nag.js';
 import type { BrokerSettings } from './settings.js';
@@ -24,6 +27,7 @@ export interface UploadLeaseBrokerStackProps extends StackProps {
 
 /** Output ids, exactly as `cdk deploy` prints them and docs/deploy.md uses them. */
 export const OUTPUTS = Object.freeze({
+  leaseEventBusName: 'LeaseEventBusName',
   apiUrl: 'ApiUrl',
   apiId: 'ApiId',
   bucketName: 'BucketName',
@@ -94,23 +98,46 @@ export class UploadLeaseBrokerStack extends Stack {
       timeout: Duration.minutes(Math.max(1, LIFECYCLE.sweepIntervalMinutes - 1)),
       retryAttempts: 0,
     });
+    const settler = brokerFunction('LeaseSettler', 'lease-settler', 'Moves consumed files to their permanent key and deletes deleted ones', {
+      // A server-side copy of up to 5 GB takes a while.
+      timeout: Duration.minutes(5),
+    });
+    const eventEnrichment = brokerFunction('LeaseEventsEnrichment', 'lease-events', 'Turns lease table stream records into lease events', {
+      memorySize: 256,
+    });
     this.functions = {
       azure,
       alibaba,
       leases,
       's3-upload-events': uploadEvents,
       'retention-sweep': sweep,
+      'lease-settler': settler,
+      'lease-events': eventEnrichment,
     };
 
     this.table.grantIssueOrRenewLeases(azure);
+    this.table.grantClaimNames(azure);
     this.table.grantIssueRateLimitedLeases(alibaba);
     for (const leaseIssuer of [azure, alibaba]) this.uploads.grantPutTempObjects(leaseIssuer);
+    // Consumers (AddFile, DescribeFile, DeleteFile; code versions; POST /leases/{id}/consume) are DynamoDB only.
+    for (const consumer of [azure, alibaba, leases]) this.table.grantTransitionLeases(consumer);
     this.table.grantReadLeases(leases);
+    this.uploads.grantReadLeaseObjects(leases);
     this.table.grantTransitionLeases(uploadEvents);
     this.uploads.grantInspectTempObjects(uploadEvents);
     this.table.grantTransitionLeases(sweep);
     this.table.grantQueryDueIndex(sweep);
     this.uploads.grantDeleteTempObjects(sweep);
+    this.uploads.grantSettleLeaseObjects(sweep);
+    this.table.grantTransitionLeases(settler);
+    this.uploads.grantSettleLeaseObjects(settler);
+
+    const leaseEvents = new LeaseEvents(this, 'LeaseEvents', {
+      table: this.table.table,
+      enrichment: eventEnrichment,
+      settler,
+      removalPolicy: removal,
+    });
 
     this.uploads.notifyTempObjectCreated(uploadEvents);
 
@@ -134,6 +161,10 @@ export class UploadLeaseBrokerStack extends Stack {
     new CfnOutput(this, OUTPUTS.apiId, { value: this.api.api.apiId, description: 'For execute-api:Invoke policies of IAM callers' });
     new CfnOutput(this, OUTPUTS.bucketName, { value: this.uploads.bucketName, description: 'Upload bucket (objects under tmp/)' });
     new CfnOutput(this, OUTPUTS.tableName, { value: this.table.tableName, description: 'Lease table' });
+    new CfnOutput(this, OUTPUTS.leaseEventBusName, {
+      value: leaseEvents.bus.eventBusName,
+      description: `EventBridge bus of lease events (source ${LEASE_EVENT_SOURCE}; see README)`,
+    });
     new CfnOutput(this, OUTPUTS.region, { value: Aws.REGION, description: 'Region the stack is deployed in (SigV4 signing region)' });
     new CfnOutput(this, OUTPUTS.failedUploadEventsQueueUrl, {
       value: failedUploadEvents.queueUrl,

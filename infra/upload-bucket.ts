@@ -21,6 +21,7 @@ import {
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { Construct } from 'constructs';
 import { TEMP_PREFIX } from '../shared/keys.js';
+import { STORED_PREFIX } from '../shared/lease/model.js';
 import { LIFECYCLE } from '../shared/lifecycle.js';
 import { acknowledge } from './nag.js';
 
@@ -110,9 +111,25 @@ export class UploadBucket extends Construct {
     return objects.combine(Grant.addToPrincipal({ grantee, actions: ['s3:ListBucket'], resourceArns: [this.ref.bucketArn] }));
   }
 
-  /** The retention sweep deletes objects and nothing else. */
+  /** The retention sweep deletes temporary objects. */
   grantDeleteTempObjects(grantee: IGrantable): Grant {
     return this.grantOnTempObjects(grantee, 's3:DeleteObject');
+  }
+
+  /** Download URLs (GET /leases/{leaseId}) are signed for temporary and consumed objects. */
+  grantReadLeaseObjects(grantee: IGrantable): Grant {
+    return this.grantOnTempObjects(grantee, 's3:GetObject').combine(this.grantOnStoredObjects(grantee, 's3:GetObject'));
+  }
+
+  /**
+   * Settling consumed and deleted leases (settle.ts): CopyObject from the temporary prefix (GetObject
+   * there, PutObject on the permanent one), HeadObject of the copy (GetObject, with ListBucket so a
+   * missing object is 404, not 403), and DeleteObject on both.
+   */
+  grantSettleLeaseObjects(grantee: IGrantable): Grant {
+    return this.grantOnTempObjects(grantee, 's3:GetObject', 's3:DeleteObject')
+      .combine(this.grantOnStoredObjects(grantee, 's3:GetObject', 's3:PutObject', 's3:DeleteObject'))
+      .combine(Grant.addToPrincipal({ grantee, actions: ['s3:ListBucket'], resourceArns: [this.ref.bucketArn] }));
   }
 
   /** Every ObjectCreated under the temporary prefix invokes `fn`. */
@@ -122,23 +139,31 @@ export class UploadBucket extends Construct {
   }
 
   private grantOnTempObjects(grantee: IGrantable, ...actions: string[]): Grant {
-    const grant = Grant.addToPrincipal({ grantee, actions, resourceArns: [this.ref.arnForObjects(`${TEMP_PREFIX}*`)] });
+    return this.grantOnPrefix(grantee, TEMP_PREFIX, actions);
+  }
+
+  private grantOnStoredObjects(grantee: IGrantable, ...actions: string[]): Grant {
+    return this.grantOnPrefix(grantee, STORED_PREFIX, actions);
+  }
+
+  private grantOnPrefix(grantee: IGrantable, prefix: string, actions: string[]): Grant {
+    const grant = Grant.addToPrincipal({ grantee, actions, resourceArns: [this.ref.arnForObjects(`${prefix}*`)] });
     // On the role, so it covers whichever of its policies the statement lands in.
     const principal = grantee.grantPrincipal;
     acknowledge(
       principal instanceof Construct ? principal : this,
-      `AwsSolutions-IAM5[Resource::${this.tempObjectsNagResource()}]`,
-      'Object keys are generated per lease (tmp/<leaseId>/<name>); the temporary prefix is the narrowest resource that covers them.',
+      `AwsSolutions-IAM5[Resource::${this.objectsNagResource(prefix)}]`,
+      `Object keys are generated per lease (${prefix}<leaseId>/<name>); the prefix is the narrowest resource that covers them.`,
     );
     return grant;
   }
 
-  /** How cdk-nag renders `<bucket ARN>/tmp/*` in a finding id (cdk-nag 3 acknowledges exact ids only). */
-  private tempObjectsNagResource(): string {
+  /** How cdk-nag renders `<bucket ARN>/<prefix>*` in a finding id (cdk-nag 3 acknowledges exact ids only). */
+  private objectsNagResource(prefix: string): string {
     const bucketArn = this.props.localstack
       ? `arn:<AWS::Partition>:s3:::${localstackBucketName(Stack.of(this).stackName, '<AWS::AccountId>', '<AWS::Region>')}`
       : `<${Stack.of(this).getLogicalId(this.bucket.node.defaultChild as CfnBucket)}.Arn>`;
-    return `${bucketArn}/${TEMP_PREFIX}*`;
+    return `${bucketArn}/${prefix}*`;
   }
 
   /**

@@ -27,10 +27,11 @@ export function compileRoutes(routes: readonly OperationSpec[]): CompiledRoute[]
     const source = route.path
       .split('/')
       .map((segment) => {
-        const param = /^\{(\w+)\}$/.exec(segment);
+        const param = /^\{(\w+)(\+?)\}$/.exec(segment);
         if (!param) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
         names.push(param[1]!);
-        return '([^/]+)';
+        // {name+} is API Gateway's greedy variable: the rest of the path, slashes included.
+        return param[2] ? '(.+)' : '([^/]+)';
       })
       .join('/');
     return { route, pattern: new RegExp(`^${source}$`), names };

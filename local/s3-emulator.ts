@@ -5,6 +5,7 @@ import type { Server } from 'node:http';
 import type { S3EventRecord } from 'aws-lambda';
 import { decodeAwsChunked } from './aws-chunked.js';
 import { bodyGuard } from './s3-auth/body-guard.js';
+import { copySourceConditions } from './s3-auth/copy-conditions.js';
 import { signatureGuard } from './s3-auth/signature-guard.js';
 import { createSequencer, toS3EventRecord } from './s3-event-records.js';
 import type { KoaContext, S3rverCtor, S3rverRecord } from './emulator-packages.js';
@@ -86,6 +87,7 @@ export async function startS3(opts: S3EmulatorOptions): Promise<S3Emulator> {
     ...(opts.verifySignatures ? [signatureGuard({ region: opts.region, credentials: opts.credentials })] : []),
     decodeAwsChunked,
     bodyGuard(opts.spoolDirectory),
+    copySourceConditions(s3rver.store),
   );
 
   const nextSequencer = createSequencer();

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { S3Event, S3EventRecord } from 'aws-lambda';
 import type { Clock } from '../shared/clock.js';
@@ -9,6 +10,8 @@ import { SURFACES, type Surface } from '../shared/contracts/operation.js';
 import { HANDLERS, type HttpLambda } from '../shared/contracts/handlers.js';
 import { surfaceHandler } from '../shared/http/surface.js';
 import type { HttpResult } from '../shared/http/types.js';
+import { withChangeFeed } from '../shared/lease/changes.js';
+import type { LeaseEvent } from '../shared/lease/events.js';
 import { sweepDueLeases, type SweepReport } from '../shared/lease/sweep.js';
 import { log } from '../shared/log.js';
 import { buildOpenApiDocument } from '../shared/openapi.js';
@@ -25,6 +28,7 @@ import {
   toApiGatewayEvent,
 } from './apigw.js';
 import { LOCAL_CREDENTIALS, startEmulators } from './emulators.js';
+import { createLocalLeaseFeed, type LocalLeaseFeed } from './lease-feed.js';
 import { s3VerifySignatures } from './s3-auth/verify-switch.js';
 
 export interface LocalBrokerOptions {
@@ -41,6 +45,10 @@ export interface LocalBrokerOptions {
   readonly clock?: Clock;
   /** false: S3 events are not handed to the event handler (tests replay crafted records instead). */
   readonly deliverS3Events?: boolean;
+  /** Print each lease event as it is written to `events.jsonl` (npm start). */
+  readonly printLeaseEvents?: boolean;
+  /** Runs before each lease event is written; a throw is a failed publish, retried (fault tests). */
+  readonly beforeLeaseEventPublish?: (event: LeaseEvent) => void | Promise<void>;
 }
 
 export interface LocalBroker {
@@ -50,8 +58,13 @@ export interface LocalBroker {
   readonly config: BrokerConfig;
   readonly deps: ReturnType<typeof withObjects>;
   sweepNow(): Promise<SweepReport>;
-  /** Resolves when every S3 event so far has been handled. */
+  /**
+   * Resolves when every S3 event so far has been handled, and every lease change so far published
+   * (events.jsonl) and settled (consumed files moved, deleted ones removed).
+   */
   eventsSettled(): Promise<void>;
+  /** `$DATA_DIR/events.jsonl`. */
+  readonly eventsFile: string;
   close(): Promise<void>;
 }
 
@@ -87,11 +100,24 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
     ...(options.deliverS3Events === false ? {} : { onObjectCreated: (event: { Records: S3EventRecord[] }) => onEvent(event as S3Event) }),
   });
   const config = loadConfig({ ...env, AWS_ENDPOINT_URL_S3: emulators.s3Endpoint, AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamoEndpoint });
-  const deps = withObjects(
+  const base = withObjects(
     createBrokerDeps(config, { credentials: LOCAL_CREDENTIALS, timeouts: LOCAL_TIMEOUTS, ...(options.clock ? { clock: options.clock } : {}) }),
     LOCAL_CREDENTIALS,
     LOCAL_TIMEOUTS,
   );
+  // dynalite has no streams: the store reports its own writes to what the stream drives on AWS.
+  const eventsFile = join(options.dataDir, 'events.jsonl');
+  let feed: LocalLeaseFeed | undefined;
+  const deps = { ...base, store: withChangeFeed(base.store, (change) => feed!.onChange(change), () => base.clock.now()) };
+  feed = createLocalLeaseFeed({
+    eventsFile,
+    bucket: config.bucketName,
+    region: config.region,
+    settleDeps: deps,
+    print: options.printLeaseEvents ?? false,
+    beforePublish: options.beforeLeaseEventPublish,
+  });
+  const leaseFeed = feed;
 
   const s3Events = s3UploadEventHandler(deps);
   onEvent = async (event) => {
@@ -163,7 +189,14 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
     config,
     deps,
     sweepNow,
-    eventsSettled: () => emulators.eventsSettled(),
+    eventsFile,
+    async eventsSettled() {
+      // Each can cause work for the other (an upload's transition; a settled move's copy): until both are still.
+      for (let round = 0; round < 3; round++) {
+        await emulators.eventsSettled();
+        await leaseFeed.drain();
+      }
+    },
     close: () =>
       (closed ??= (async () => {
         if (timer) clearInterval(timer);
@@ -172,6 +205,8 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
           server.closeAllConnections();
         });
         await sweeping?.catch(() => undefined);
+        await emulators.eventsSettled();
+        await leaseFeed.drain();
         await emulators.close();
         deps.ddb.destroy();
         deps.s3.destroy();

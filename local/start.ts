@@ -28,6 +28,7 @@ const broker = await startLocalBroker({
   s3Port: intFromEnv('S3_PORT', port === 0 ? 0 : port + 1),
   sweepIntervalSeconds: intFromEnv('SWEEP_INTERVAL_SECONDS', 60),
   env: process.env,
+  printLeaseEvents: true,
 });
 
 const url = broker.url;
@@ -42,6 +43,7 @@ Alibaba ApplyFileUploadLease:
     --data-urlencode FileName=report.pdf -d Md5=$(md5sum report.pdf | cut -c1-32) -d SizeInBytes=$(stat -c%s report.pdf)
 
 Lease status:  curl -s ${url}/leases/<x-lease-id header or FileUploadLeaseId>
+Lease events:  ${broker.eventsFile} (one JSON line each, also printed here)
 Press Ctrl-C to stop.`);
 
 let stopping = false;

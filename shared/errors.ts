@@ -66,6 +66,34 @@ export class LeaseNotFoundError extends BrokerError {
   }
 }
 
+/** A lease exists but is not in a state that allows what was asked (consume it, reuse it). */
+export class LeaseStateError extends BrokerError {
+  readonly kind = 'lease-state';
+  constructor(
+    readonly leaseId: string,
+    readonly status: 'PENDING' | 'REJECTED' | 'EXPIRED' | 'CONSUMED' | 'DELETED',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A resource of a contract (an Alibaba file, an Azure code version) that does not exist for this caller. */
+export class ResourceNotFoundError extends BrokerError {
+  readonly kind = 'resource-not-found';
+  constructor(
+    readonly resource: 'file' | 'code-version',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The request conflicts with the current state of a resource (other than a lease's own state). */
+export class ConflictError extends BrokerError {
+  readonly kind = 'conflict';
+}
+
 export class RateLimitedError extends BrokerError {
   readonly kind = 'rate-limited';
   constructor(readonly retryAfterSeconds: number) {

@@ -18,7 +18,7 @@ const ref = (schema: { $id: string }) => ({ $ref: `#/components/schemas/${schema
 const retryAfter = { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' } } };
 
 function operation(contract: ContractSpec, op: OperationSpec): object {
-  const names = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
+  const names = [...op.path.matchAll(/\{(\w+)\+?\}/g)].map((m) => m[1]!);
   const error = (description: string, headers?: object) => ({
     description,
     ...(headers ? { headers } : {}),
@@ -66,7 +66,8 @@ function componentSchemas(): Schema[] {
 export function buildOpenApiDocument(serverUrl?: string): Record<string, unknown> {
   const paths: Record<string, Record<string, object>> = {};
   for (const contract of CONTRACTS) {
-    for (const op of contract.operations as readonly OperationSpec[]) (paths[op.path] ??= {})[op.method.toLowerCase()] = operation(contract, op);
+    // OpenAPI has no greedy variable: {FileId+} is documented as {FileId}.
+    for (const op of contract.operations as readonly OperationSpec[]) (paths[op.path.replace('+}', '}')] ??= {})[op.method.toLowerCase()] = operation(contract, op);
   }
   const schemas = componentSchemas();
   return {

@@ -14,8 +14,12 @@ export interface PutUrlSpec {
 export interface UploadPresigner {
   /** A presigned S3 PUT URL; every declared header is signed, so S3 itself rejects a different file. */
   presignPut(spec: PutUrlSpec, nowMs: number): Promise<string>;
+  /** A presigned S3 GET URL of an object (lease download URLs). */
+  presignGet(key: string, expiresInSeconds: number, nowMs: number): Promise<string>;
   /** The object's URL without any query string (Azure's blobUri). */
   objectUrl(key: string): string;
+  /** The key of a URL objectUrl made (any query ignored), or undefined for any other URL. */
+  keyOfUrl(url: string): string | undefined;
 }
 
 export interface PresignerOptions {
@@ -66,7 +70,7 @@ const canonicalValue = (value: string): string =>
 const isProvider = (c: PresignerOptions['credentials']): c is AwsCredentialIdentityProvider => typeof c === 'function';
 
 /**
- * Presigns PUT URLs without building an S3 client command, an HttpRequest or a signer per call: the
+ * Presigns PUT (and GET) URLs without building an S3 client command, an HttpRequest or a signer per call: the
  * endpoint is resolved once, the SigV4 signing key once per day and credentials, and the canonical
  * request is built directly and signed with node:crypto HMAC-SHA256. The result is the URL
  * `getSignedUrl(s3, new PutObjectCommand(...), { signableHeaders: new Set(['content-type']) })`
@@ -96,56 +100,76 @@ export function createPresigner(options: PresignerOptions): UploadPresigner {
     return key;
   }
 
+  /**
+   * One presigned URL: `signed` are the header lines besides host, already sorted by name (they all
+   * sort before "host"). Query parameters follow the SDK's order (keys sorted by code unit; no key
+   * needs escaping, values are escaped): X-Amz-Algorithm, -Content-Sha256, -Credential, -Date, -Expires,
+   * [-Security-Token,] -SignedHeaders, x-id; X-Amz-Signature sorts between -Security-Token and
+   * -SignedHeaders in the final URL.
+   */
+  async function presign(method: 'PUT' | 'GET', xId: string, key: string, expiresIn: number, signed: readonly (readonly [string, string])[], nowMs: number) {
+    const identity = isProvider(credentials) ? await credentials() : credentials;
+    // The SDK's validateResolvedCredentials.
+    if (typeof identity?.accessKeyId !== 'string' || typeof identity.secretAccessKey !== 'string') {
+      throw new Error('Resolved credential object is not valid');
+    }
+    if (expiresIn > MAX_PRESIGNED_TTL_SECONDS) {
+      throw new Error('Signature version 4 presigned URLs must have an expiration date less than one week in the future');
+    }
+    const longDate = amzDate(nowMs);
+    const shortDate = longDate.slice(0, 8);
+    const path = pathPrefix + encodeKeyPath(key);
+
+    let headers = '';
+    let signedHeaders = '';
+    for (const [name, value] of signed) {
+      headers += `${name}:${canonicalValue(value)}\n`;
+      signedHeaders += `${name};`;
+    }
+    headers += `host:${canonicalValue(host)}\n`;
+    signedHeaders += 'host';
+
+    const head =
+      `X-Amz-Algorithm=${ALGORITHM}` +
+      `&X-Amz-Content-Sha256=${UNSIGNED_PAYLOAD}` +
+      `&X-Amz-Credential=${escapeSegment(`${identity.accessKeyId}/${shortDate}${scopeSuffix}`)}` +
+      `&X-Amz-Date=${longDate}` +
+      `&X-Amz-Expires=${expiresIn.toString(10)}` +
+      (identity.sessionToken ? `&X-Amz-Security-Token=${escapeSegment(identity.sessionToken)}` : '');
+    const tail = `X-Amz-SignedHeaders=${escapeSegment(signedHeaders)}&x-id=${xId}`;
+
+    const canonicalRequest = `${method}\n${path}\n${head}&${tail}\n${headers}\n${signedHeaders}\n${UNSIGNED_PAYLOAD}`;
+    const stringToSign = `${ALGORITHM}\n${longDate}\n${shortDate}${scopeSuffix}\n${hash('sha256', canonicalRequest, 'hex')}`;
+    const signature = createHmac('sha256', signingKey(shortDate, identity.secretAccessKey)).update(stringToSign).digest('hex');
+    return `${base}${path}?${head}&X-Amz-Signature=${signature}&${tail}`;
+  }
+
   return {
     objectUrl: (key) => base + pathPrefix + encodeKeyPath(key),
-    async presignPut(spec, nowMs) {
-      const identity = isProvider(credentials) ? await credentials() : credentials;
-      // The SDK's validateResolvedCredentials.
-      if (typeof identity?.accessKeyId !== 'string' || typeof identity.secretAccessKey !== 'string') {
-        throw new Error('Resolved credential object is not valid');
+    keyOfUrl(url) {
+      let parsed: URL;
+      try {
+        parsed = new URL(url);
+      } catch {
+        return undefined;
       }
-      const expiresIn = spec.expiresInSeconds;
-      if (expiresIn > MAX_PRESIGNED_TTL_SECONDS) {
-        throw new Error('Signature version 4 presigned URLs must have an expiration date less than one week in the future');
+      if (`${parsed.protocol}//${parsed.host}` !== base || !parsed.pathname.startsWith(pathPrefix)) return undefined;
+      try {
+        return parsed.pathname.slice(pathPrefix.length).split('/').map(decodeURIComponent).join('/');
+      } catch {
+        return undefined;
       }
-      const longDate = amzDate(nowMs);
-      const shortDate = longDate.slice(0, 8);
-      const path = pathPrefix + encodeKeyPath(spec.key);
-
-      // Canonical headers, sorted by name: content-length < content-md5 < content-type < host.
-      let headers = '';
-      let signedHeaders = '';
-      if (spec.contentLength !== undefined) {
-        headers += `content-length:${canonicalValue(String(spec.contentLength))}\n`;
-        signedHeaders += 'content-length;';
-      }
-      if (spec.contentMd5 !== undefined) {
-        headers += `content-md5:${canonicalValue(spec.contentMd5)}\n`;
-        signedHeaders += 'content-md5;';
-      }
-      if (spec.contentType !== undefined) {
-        headers += `content-type:${canonicalValue(spec.contentType)}\n`;
-        signedHeaders += 'content-type;';
-      }
-      headers += `host:${canonicalValue(host)}\n`;
-      signedHeaders += 'host';
-
-      // Query parameters in the SDK's order (keys sorted by code unit; no key needs escaping, values are escaped):
-      // X-Amz-Algorithm, -Content-Sha256, -Credential, -Date, -Expires, [-Security-Token,] -SignedHeaders, x-id.
-      // X-Amz-Signature sorts between -Security-Token and -SignedHeaders in the final URL.
-      const head =
-        `X-Amz-Algorithm=${ALGORITHM}` +
-        `&X-Amz-Content-Sha256=${UNSIGNED_PAYLOAD}` +
-        `&X-Amz-Credential=${escapeSegment(`${identity.accessKeyId}/${shortDate}${scopeSuffix}`)}` +
-        `&X-Amz-Date=${longDate}` +
-        `&X-Amz-Expires=${expiresIn.toString(10)}` +
-        (identity.sessionToken ? `&X-Amz-Security-Token=${escapeSegment(identity.sessionToken)}` : '');
-      const tail = `X-Amz-SignedHeaders=${escapeSegment(signedHeaders)}&x-id=PutObject`;
-
-      const canonicalRequest = `PUT\n${path}\n${head}&${tail}\n${headers}\n${signedHeaders}\n${UNSIGNED_PAYLOAD}`;
-      const stringToSign = `${ALGORITHM}\n${longDate}\n${shortDate}${scopeSuffix}\n${hash('sha256', canonicalRequest, 'hex')}`;
-      const signature = createHmac('sha256', signingKey(shortDate, identity.secretAccessKey)).update(stringToSign).digest('hex');
-      return `${base}${path}?${head}&X-Amz-Signature=${signature}&${tail}`;
+    },
+    presignPut(spec, nowMs) {
+      // Sorted by name: content-length < content-md5 < content-type (< host).
+      const signed: [string, string][] = [];
+      if (spec.contentLength !== undefined) signed.push(['content-length', String(spec.contentLength)]);
+      if (spec.contentMd5 !== undefined) signed.push(['content-md5', spec.contentMd5]);
+      if (spec.contentType !== undefined) signed.push(['content-type', spec.contentType]);
+      return presign('PUT', 'PutObject', spec.key, spec.expiresInSeconds, signed, nowMs);
+    },
+    presignGet(key, expiresInSeconds, nowMs) {
+      return presign('GET', 'GetObject', key, expiresInSeconds, [], nowMs);
     },
   };
 }

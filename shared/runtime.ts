@@ -4,6 +4,7 @@ import { createDynamoClient, createS3Client, type Credentials, type RequestTimeo
 import { systemClock, type Clock } from './clock.js';
 import type { BrokerConfig } from './config.js';
 import type { LeaseEngineDeps } from './lease/engine.js';
+import { createNameClaims, type NameClaims } from './lease/claims.js';
 import { createLeaseStore } from './lease/store.js';
 import { createPresigner } from './presign.js';
 import { createDynamoRateLimiter, type RateLimiter } from './rate-limit.js';
@@ -13,6 +14,8 @@ export interface BrokerDeps extends LeaseEngineDeps {
   readonly ddb: DynamoDBDocumentClient;
   /** Per-workspace limit of the Alibaba contract. */
   readonly alibabaRateLimiter: RateLimiter;
+  /** Unique consumer names (Azure code versions). */
+  readonly claims: NameClaims;
 }
 
 /** Everything an API Lambda needs, built once at cold start; tests and the local mode pass their own clock/credentials. */
@@ -34,6 +37,7 @@ export function createBrokerDeps(
       ...(config.s3Endpoint ? { endpoint: config.s3Endpoint } : {}),
     }),
     alibabaRateLimiter: createDynamoRateLimiter(ddb, config.tableName, config.alibabaRateLimitPerSecond),
+    claims: createNameClaims(ddb, config.tableName),
   };
 }
 

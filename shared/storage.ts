@@ -1,5 +1,6 @@
-import { DeleteObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, DeleteObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { toDependencyError } from './aws/dependency-errors.js';
+import { encodeKeyPath } from './presign.js';
 
 export interface StoredObject {
   readonly size: number;
@@ -7,12 +8,22 @@ export interface StoredObject {
   readonly contentType?: string;
 }
 
-/** The few S3 calls the event handler and the sweep make, with errors mapped to DependencyError. */
+/** The few S3 calls the event handler, the sweep and consumption make, with errors mapped to DependencyError. */
 export interface ObjectStore {
   head(key: string): Promise<StoredObject | undefined>;
   /** Idempotent: deleting a missing object succeeds. */
   delete(key: string): Promise<void>;
+  /**
+   * Server-side copy of `source` to `target`, only while the source still has `eTag` (the bytes that
+   * were verified). False when the source is gone or has other bytes now.
+   */
+  copy(source: string, target: string, eTag: string): Promise<boolean>;
 }
+
+const isPreconditionFailed = (error: unknown): boolean => {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e?.name === 'PreconditionFailed' || e?.$metadata?.httpStatusCode === 412;
+};
 
 const isNotFound = (error: unknown): boolean => {
   const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
@@ -39,6 +50,22 @@ export function createObjectStore(s3: S3Client, bucket: string): ObjectStore {
         await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
       } catch (error) {
         if (isNotFound(error)) return;
+        throw toDependencyError('s3', error);
+      }
+    },
+    async copy(source, target, eTag) {
+      try {
+        await s3.send(
+          new CopyObjectCommand({
+            Bucket: bucket,
+            Key: target,
+            CopySource: `${bucket}/${encodeKeyPath(source)}`,
+            CopySourceIfMatch: `"${eTag}"`,
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (isNotFound(error) || isPreconditionFailed(error)) return false;
         throw toDependencyError('s3', error);
       }
     },

@@ -1,11 +1,14 @@
 import {
   BrokerError,
+  ConflictError,
   DependencyError,
   FileTooLargeError,
   LeaseNotFoundError,
+  LeaseStateError,
   MalformedBodyError,
   MissingApiVersionError,
   RateLimitedError,
+  ResourceNotFoundError,
   RETRY_AFTER_SECONDS,
   UnsupportedApiVersionError,
   UnsupportedMediaTypeError,
@@ -34,7 +37,8 @@ export function errorStatus(error: unknown): ErrorStatus {
     return { statusCode: 400 };
   }
   if (error instanceof UnsupportedMediaTypeError) return { statusCode: 415 };
-  if (error instanceof LeaseNotFoundError) return { statusCode: 404 };
+  if (error instanceof LeaseNotFoundError || error instanceof ResourceNotFoundError) return { statusCode: 404 };
+  if (error instanceof LeaseStateError || error instanceof ConflictError) return { statusCode: 409 };
   if (error instanceof RateLimitedError) return { statusCode: 429, retryAfterSeconds: error.retryAfterSeconds };
   if (error instanceof DependencyError && error.throttled) return { statusCode: 503, retryAfterSeconds: RETRY_AFTER_SECONDS };
   return { statusCode: 500 };

@@ -11,6 +11,9 @@ import type { HttpEvent } from './types.js';
  * segment with an encoded '/' could be read differently from API Gateway. A Lambda passes only its own
  * contract's operations and handlers, so its bundle holds no other contract's code.
  */
+/** @middy/http-router knows one greedy variable, `{proxy+}`; the event's own pathParameters keep the real name. */
+const routerPath = (path: string) => path.replace(/\{\w+\+\}$/, '{proxy+}');
+
 export function surfaceHandler(
   operations: readonly OperationSpec[],
   handlers: Readonly<Record<string, HandlerFactory>>,
@@ -18,10 +21,10 @@ export function surfaceHandler(
 ): HttpLambda {
   const router = httpRouterHandler<HttpEvent, Awaited<ReturnType<HttpLambda>>>({
     // The router's Context is Lambda's; ours adds the contract request id, set by the chain itself.
-    routes: operations.map((op) => ({ method: op.method, path: op.path, handler: handlers[op.id]!(deps) as never })),
+    routes: operations.map((op) => ({ method: op.method, path: routerPath(op.path), handler: handlers[op.id]!(deps) as never })),
   });
   return (event, context) => {
-    const template = event.routeKey.slice(event.routeKey.indexOf(' ') + 1);
+    const template = routerPath(event.routeKey.slice(event.routeKey.indexOf(' ') + 1));
     const routed: HttpEvent = { ...event, requestContext: { ...event.requestContext, http: { ...event.requestContext.http, path: template } } };
     return router(routed, context, {} as never) as ReturnType<HttpLambda>;
   };

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { BrokerConfig } from '../config.js';
-import { DependencyError, LeaseNotFoundError } from '../errors.js';
+import { DependencyError, LeaseNotFoundError, LeaseStateError } from '../errors.js';
 import type { PutUrlSpec, UploadPresigner } from '../presign.js';
 import { md5HexToBase64 } from '../md5.js';
 import { effectiveStatus, pendingDueAt, recordExpiryFor, type LeaseRecord, type NewLease } from './model.js';
@@ -101,11 +101,21 @@ async function renewLease(deps: LeaseEngineDeps, leaseId: string, now: number): 
       throw new DependencyError('dynamodb', true); // removed between our put and get: let the client retry
     }
     const live = effectiveStatus(current, now);
+    if (live === 'CONSUMED' || live === 'DELETED') {
+      // A new URL would overwrite nothing (the file has moved), but it would look like a second chance at
+      // a lease whose upload is already used: the client must start a new pending upload instead.
+      const by = current.consumedBy ? ` by ${current.consumedBy.kind} '${current.consumedBy.id}'` : '';
+      throw new LeaseStateError(
+        leaseId,
+        live,
+        `The pending upload was already consumed${by}; start a new pending upload with another pendingUploadId.`,
+      );
+    }
     let next: LeaseRecord;
     let removed: readonly (keyof LeaseRecord)[] = [];
     if (live === 'PENDING' || live === 'UPLOADED') {
       const dueAt = live === 'PENDING' ? pendingDueAt(urlExpiresAt, config) : current.dueAt!;
-      next = { ...current, urlExpiresAt, dueAt, recordExpiresAt: Math.max(current.recordExpiresAt, recordExpiryFor(dueAt, config)) };
+      next = { ...current, urlExpiresAt, dueAt, recordExpiresAt: Math.max(current.recordExpiresAt ?? 0, recordExpiryFor(dueAt, config)) };
     } else {
       const dueAt = pendingDueAt(urlExpiresAt, config);
       next = { ...current, status: 'PENDING', urlExpiresAt, dueAt, recordExpiresAt: recordExpiryFor(dueAt, config) };
@@ -124,6 +134,6 @@ async function renewLease(deps: LeaseEngineDeps, leaseId: string, now: number): 
 /** The lease as stored, or LeaseNotFoundError. Records past their TTL count as gone even before DynamoDB removes them. */
 export async function readLease(deps: Pick<LeaseEngineDeps, 'store' | 'clock'>, leaseId: string): Promise<LeaseRecord> {
   const record = await deps.store.get(leaseId);
-  if (!record || record.recordExpiresAt <= deps.clock.now()) throw new LeaseNotFoundError(leaseId);
+  if (!record || (record.recordExpiresAt !== undefined && record.recordExpiresAt <= deps.clock.now())) throw new LeaseNotFoundError(leaseId);
   return record;
 }

@@ -1,6 +1,11 @@
 import type { BrokerConfig } from '../config.js';
 
-export const LEASE_STATUSES = ['PENDING', 'UPLOADED', 'REJECTED', 'EXPIRED'] as const;
+/**
+ * PENDING -> UPLOADED | REJECTED | EXPIRED; UPLOADED -> EXPIRED | CONSUMED; CONSUMED -> DELETED.
+ * An Azure create-or-get revives a REJECTED or EXPIRED lease as PENDING; nothing leaves CONSUMED but
+ * the deletion of what consumed it.
+ */
+export const LEASE_STATUSES = ['PENDING', 'UPLOADED', 'REJECTED', 'EXPIRED', 'CONSUMED', 'DELETED'] as const;
 export type LeaseStatus = (typeof LEASE_STATUSES)[number];
 
 export const CONTRACTS = ['azure-ml', 'alibaba-model-studio'] as const;
@@ -8,6 +13,21 @@ export type ContractName = (typeof CONTRACTS)[number];
 
 export const REJECT_REASONS = ['SIZE_MISMATCH', 'SIZE_LIMIT', 'MD5_MISMATCH', 'CONTENT_TYPE_MISMATCH'] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
+
+/** What consumed a lease: an Alibaba file (AddFile), an Azure code version, or a broker consumer. */
+export const CONSUMER_KINDS = ['alibaba-file', 'azure-code-version', 'broker'] as const;
+export type ConsumerKind = (typeof CONSUMER_KINDS)[number];
+
+export interface ConsumedBy {
+  kind: ConsumerKind;
+  /** The consumer's own id: a FileId, a code version's resource id, or a caller-chosen name. */
+  id: string;
+  /** What the consumer asked to keep with it (Alibaba file fields, code version properties). */
+  attributes?: Record<string, unknown>;
+}
+
+/** Where consumed files live, outside the temporary prefix, its lifecycle backstop and the sweep's expiry. */
+export const STORED_PREFIX = 'files/';
 
 /** Fields a contract decides for a new lease; the engine adds the rest. */
 export interface NewLease {
@@ -40,10 +60,22 @@ export interface LeaseRecord extends NewLease {
   retainUntil?: number;
   rejectReason?: RejectReason;
   expiredAt?: number;
-  /** When the sweep has work to do on this lease; absent once it has none. */
+  consumedAt?: number;
+  consumedBy?: ConsumedBy;
+  /** The permanent object key of a consumed lease. */
+  storedKey?: string;
+  /** When the lease was set DELETED (what consumed it was deleted, and its file with it). */
+  deletedAt?: number;
+  /**
+   * When the sweep has work to do on this lease; absent once it has none. For PENDING and UPLOADED the
+   * end of the lease; for CONSUMED and DELETED, object moves or deletions not yet confirmed done.
+   */
   dueAt?: number;
-  /** When the record itself may disappear (DynamoDB TTL); always on a whole second. */
-  recordExpiresAt: number;
+  /**
+   * When the record itself may disappear (DynamoDB TTL); always on a whole second. Absent while
+   * CONSUMED: the record lives as long as the file it points to.
+   */
+  recordExpiresAt?: number;
 }
 
 /** When an unused PENDING lease is due: URL expiry plus a grace for uploads still in flight. */
@@ -65,6 +97,13 @@ export function effectiveStatus(record: LeaseRecord, now: number): LeaseStatus {
   return record.status;
 }
 
+/** Where a lease's object is now: the permanent key once consumed, else the temporary one. */
+export const currentKey = (record: Pick<LeaseRecord, 'status' | 'objectKey' | 'storedKey' | 'dueAt'>): string =>
+  record.status === 'CONSUMED' && record.storedKey !== undefined && record.dueAt === undefined ? record.storedKey : record.objectKey;
+
+/** Statuses whose object can be read (and downloaded). */
+export const hasReadableObject = (status: LeaseStatus): boolean => status === 'UPLOADED' || status === 'CONSUMED';
+
 export interface LeaseView {
   leaseId: string;
   contract: ContractName;
@@ -79,11 +118,18 @@ export interface LeaseView {
   retainUntil?: string;
   rejectReason?: RejectReason;
   expiredAt?: string;
+  consumedAt?: string;
+  consumedBy?: { kind: ConsumerKind; id: string };
+  deletedAt?: string;
+  /** Where the object is, while there is one. */
+  location?: { bucket: string; key: string };
+  /** A short-lived presigned GET, added by the lease route while the object can be read. */
+  downloadUrl?: string;
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-export function toLeaseView(record: LeaseRecord, now: number): LeaseView {
+export function toLeaseView(record: LeaseRecord, now: number, bucket?: string): LeaseView {
   const status = effectiveStatus(record, now);
   const view: LeaseView = {
     leaseId: record.leaseId,
@@ -101,5 +147,9 @@ export function toLeaseView(record: LeaseRecord, now: number): LeaseView {
   if (record.rejectReason !== undefined) view.rejectReason = record.rejectReason;
   const expiredAt = record.expiredAt ?? (status === 'EXPIRED' ? record.dueAt : undefined);
   if (expiredAt !== undefined) view.expiredAt = iso(expiredAt);
+  if (record.consumedAt !== undefined) view.consumedAt = iso(record.consumedAt);
+  if (record.consumedBy !== undefined) view.consumedBy = { kind: record.consumedBy.kind, id: record.consumedBy.id };
+  if (record.deletedAt !== undefined) view.deletedAt = iso(record.deletedAt);
+  if (bucket !== undefined && hasReadableObject(status)) view.location = { bucket, key: currentKey(record) };
   return view;
 }

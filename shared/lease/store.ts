@@ -9,33 +9,46 @@ export interface LeaseStore {
   putNew(record: LeaseRecord): Promise<boolean>;
   get(leaseId: string): Promise<LeaseRecord | undefined>;
   /**
-   * Applies `changes` only while the stored record still has `expected.status` (and sequencer, when
-   * given): optimistic concurrency for every state transition. False when the condition failed.
+   * Applies `changes` only while the stored record still has `expected.status` (and sequencer, due time
+   * or consumer id, when given): optimistic concurrency for every state transition. Returns the record
+   * as written, or undefined when the condition failed.
    */
   transition(
     leaseId: string,
-    expected: { status: LeaseRecord['status']; sequencer?: string | null; dueAt?: number },
+    expected: TransitionExpectation,
     changes: Partial<LeaseRecord>,
     remove?: readonly (keyof LeaseRecord)[],
-  ): Promise<boolean>;
+  ): Promise<LeaseRecord | undefined>;
   /** Ids of leases whose `dueAt` is at or before `now`, from the sparse due index of every shard: never a scan. */
   dueLeaseIds(now: number): AsyncIterable<string>;
+}
+
+export interface TransitionExpectation {
+  readonly status: LeaseRecord['status'];
+  /** null: the record must have none. */
+  readonly sequencer?: string | null;
+  readonly dueAt?: number;
+  readonly consumedById?: string;
 }
 
 /**
  * A lease as the table holds it: the due-index shard key beside `dueAt` while the lease is due (which
  * makes the index sparse), and the record expiry as DynamoDB TTL wants it, in epoch seconds.
  */
-type LeaseItem = Omit<LeaseRecord, 'recordExpiresAt'> & { dueShard?: string; expiresAt: number };
+export type LeaseItem = Omit<LeaseRecord, 'recordExpiresAt'> & { dueShard?: string; expiresAt?: number };
 
 export function toItem(record: LeaseRecord): LeaseItem {
   const { recordExpiresAt, ...rest } = record;
-  return { ...rest, ...(record.dueAt !== undefined ? { dueShard: dueShardOf(record.leaseId) } : {}), expiresAt: recordExpiresAt / 1000 };
+  return {
+    ...rest,
+    ...(record.dueAt !== undefined ? { dueShard: dueShardOf(record.leaseId) } : {}),
+    ...(recordExpiresAt !== undefined ? { expiresAt: recordExpiresAt / 1000 } : {}),
+  };
 }
 
 export function fromItem(item: LeaseItem): LeaseRecord {
   const { dueShard: _shard, expiresAt, ...rest } = item;
-  return { ...rest, recordExpiresAt: expiresAt * 1000 };
+  return { ...rest, ...(expiresAt !== undefined ? { recordExpiresAt: expiresAt * 1000 } : {}) };
 }
 
 /** The same mapping for a partial update: SET and REMOVE the item attributes behind the domain fields. */
@@ -44,7 +57,7 @@ function itemChanges(leaseId: string, changes: Partial<LeaseRecord>, remove: rea
   const set: Record<string, unknown> = { ...rest };
   if (recordExpiresAt !== undefined) set.expiresAt = recordExpiresAt / 1000;
   if (changes.dueAt !== undefined) set.dueShard = dueShardOf(leaseId);
-  const removed: string[] = [...remove];
+  const removed: string[] = remove.map((field) => (field === 'recordExpiresAt' ? 'expiresAt' : field));
   if (remove.includes('dueAt')) removed.push('dueShard');
   return { set, removed };
 }
@@ -105,6 +118,12 @@ export function createLeaseStore(ddb: DynamoDBDocumentClient, tableName: string)
         names['#dueExpected'] = 'dueAt';
         values[':dueExpected'] = expected.dueAt;
       }
+      if (expected.consumedById !== undefined) {
+        condition += ' AND #consumer.#consumerId = :consumerExpected';
+        names['#consumer'] = 'consumedBy';
+        names['#consumerId'] = 'id';
+        values[':consumerExpected'] = expected.consumedById;
+      }
       const update = [
         sets.length ? `SET ${sets.join(', ')}` : '',
         removed.length ? `REMOVE ${removed.map((f) => `#${f}`).join(', ')}` : '',
@@ -112,7 +131,7 @@ export function createLeaseStore(ddb: DynamoDBDocumentClient, tableName: string)
         .filter(Boolean)
         .join(' ');
       try {
-        await ddb.send(
+        const out = await ddb.send(
           new UpdateCommand({
             TableName: tableName,
             Key: { leaseId },
@@ -120,11 +139,13 @@ export function createLeaseStore(ddb: DynamoDBDocumentClient, tableName: string)
             ConditionExpression: condition,
             ExpressionAttributeNames: names,
             ExpressionAttributeValues: values,
+            // The record as written, at no extra capacity: callers (and the local event outbox) use it.
+            ReturnValues: 'ALL_NEW',
           }),
         );
-        return true;
+        return fromItem(out.Attributes as LeaseItem);
       } catch (error) {
-        if (isConditionFailure(error)) return false;
+        if (isConditionFailure(error)) return undefined;
         throw toDependencyError('dynamodb', error);
       }
     },

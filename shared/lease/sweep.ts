@@ -1,5 +1,6 @@
 import { log } from '../log.js';
 import { effectiveStatus, recordExpiryFor } from './model.js';
+import { settleLease } from './settle.js';
 import type { UploadDeps } from './uploads.js';
 
 export type SweepDeps = UploadDeps;
@@ -9,6 +10,8 @@ export interface SweepReport {
   readonly examined: number;
   /** Leases this run moved to EXPIRED (a lease another writer changed first is not counted). */
   readonly expired: number;
+  /** Consumed or deleted leases whose object move or deletion this run finished. */
+  readonly settled: number;
   readonly failed: number;
 }
 
@@ -22,11 +25,19 @@ export async function sweepDueLeases(deps: SweepDeps): Promise<SweepReport> {
   const now = deps.clock.now();
   let examined = 0;
   let expired = 0;
+  let settled = 0;
   let failed = 0;
   for await (const leaseId of deps.store.dueLeaseIds(now)) {
     examined++;
     try {
       const lease = await deps.store.get(leaseId);
+      if (lease && (lease.status === 'CONSUMED' || lease.status === 'DELETED')) {
+        // Object work a request could not finish (settle.ts).
+        const left = await settleLease(deps, lease);
+        if (left && left.dueAt === undefined) settled++;
+        else failed++;
+        continue;
+      }
       if (!lease || lease.status === 'EXPIRED' || effectiveStatus(lease, now) !== 'EXPIRED') continue;
       await deps.objects.delete(lease.objectKey);
       const ok = await deps.store.transition(
@@ -41,6 +52,6 @@ export async function sweepDueLeases(deps: SweepDeps): Promise<SweepReport> {
       log.error('sweep could not expire lease; it stays due for the next sweep', { leaseId }, error);
     }
   }
-  if (examined > 0) log.info('retention sweep', { examined, expired, failed });
-  return { examined, expired, failed };
+  if (examined > 0) log.info('retention sweep', { examined, expired, settled, failed });
+  return { examined, expired, settled, failed };
 }

@@ -36,7 +36,9 @@ export type UploadOutcome =
   | 'orphan-no-lease'
   | 'orphan-expired'
   | 'orphan-rejected'
-  | 'orphan-late';
+  | 'orphan-late'
+  | 'orphan-consumed'
+  | 'consumed-pending';
 
 const MAX_ATTEMPTS = 5;
 
@@ -80,6 +82,11 @@ async function decide(deps: UploadDeps, lease: LeaseRecord, object: ObjectCreate
   if (lease.sequencer !== undefined) {
     const order = compareSequencers(object.sequencer, lease.sequencer);
     if (order <= 0) return order === 0 ? 'duplicate' : 'stale';
+  }
+  if (lease.status === 'CONSUMED' || lease.status === 'DELETED') {
+    // A PUT through a still-valid URL after the lease was used. Once the file has moved, the temporary
+    // key holds nothing anyone owns; before that, it is the move's source, which settle.ts checks.
+    return lease.dueAt === undefined ? orphan(deps, object, 'orphan-consumed', lease.leaseId) : 'consumed-pending';
   }
   const expected = { status: lease.status, sequencer: lease.sequencer ?? null };
   const now = deps.clock.now();

@@ -1,5 +1,5 @@
-/** JSON Schemas of the broker's own GET /leases/{leaseId}. */
-import { CONTRACTS, LEASE_STATUSES, REJECT_REASONS } from '../lease/model.js';
+/** JSON Schemas of the broker's own routes: GET /leases/{leaseId}, POST /leases/{leaseId}/consume. */
+import { CONSUMER_KINDS, CONTRACTS, LEASE_STATUSES, REJECT_REASONS } from '../lease/model.js';
 
 export const leasePathSchema = {
   $id: 'LeasePath',
@@ -29,7 +29,30 @@ export const leaseViewSchema = {
     retainUntil: dateTime,
     rejectReason: { enum: REJECT_REASONS },
     expiredAt: dateTime,
+    consumedAt: dateTime,
+    consumedBy: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['kind', 'id'],
+      properties: { kind: { enum: CONSUMER_KINDS }, id: { type: 'string' } },
+    },
+    deletedAt: dateTime,
+    location: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['bucket', 'key'],
+      properties: { bucket: { type: 'string' }, key: { type: 'string' } },
+    },
+    downloadUrl: { type: 'string', format: 'uri' },
   },
+} as const;
+
+/** POST /leases/{leaseId}/consume: who consumes (the same name again gets the same answer). */
+export const consumeRequestSchema = {
+  $id: 'ConsumeLeaseRequest',
+  type: 'object',
+  additionalProperties: false,
+  properties: { consumer: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.:/@-]+$' } },
 } as const;
 
 /** Errors of the broker's own routes (GET /leases, unknown routes in local mode). */

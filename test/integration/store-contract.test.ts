@@ -53,9 +53,9 @@ describe.each(stores)('%s lease store', (_name, storeOf) => {
     const store = storeOf();
     const record = lease();
     await store.putNew(record);
-    expect(await store.transition(record.leaseId, { status: 'UPLOADED' }, { status: 'EXPIRED' })).toBe(false);
+    expect(await store.transition(record.leaseId, { status: 'UPLOADED' }, { status: 'EXPIRED' })).toBeUndefined();
     expect(await store.get(record.leaseId)).toEqual(record);
-    expect(await store.transition(record.leaseId, { status: 'PENDING' }, { status: 'EXPIRED', expiredAt: 7, size: undefined }, ['dueAt'])).toBe(true);
+    expect(await store.transition(record.leaseId, { status: 'PENDING' }, { status: 'EXPIRED', expiredAt: 7, size: undefined }, ['dueAt'])).toBeDefined();
     const { dueAt: _d, ...rest } = record;
     expect(await store.get(record.leaseId)).toEqual({ ...rest, status: 'EXPIRED', expiredAt: 7 });
   });
@@ -64,11 +64,11 @@ describe.each(stores)('%s lease store', (_name, storeOf) => {
     const store = storeOf();
     const record = lease();
     await store.putNew(record);
-    expect(await store.transition(record.leaseId, { status: 'PENDING', sequencer: '0A' }, { size: 1 })).toBe(false);
-    expect(await store.transition(record.leaseId, { status: 'PENDING', sequencer: null }, { sequencer: '0A' })).toBe(true);
-    expect(await store.transition(record.leaseId, { status: 'PENDING', sequencer: null }, { size: 2 })).toBe(false);
-    expect(await store.transition(record.leaseId, { status: 'PENDING', sequencer: '0B' }, { size: 3 })).toBe(false);
-    expect(await store.transition(record.leaseId, { status: 'PENDING', sequencer: '0A' }, { size: 4 })).toBe(true);
+    expect(await store.transition(record.leaseId, { status: 'PENDING', sequencer: '0A' }, { size: 1 })).toBeUndefined();
+    expect(await store.transition(record.leaseId, { status: 'PENDING', sequencer: null }, { sequencer: '0A' })).toBeDefined();
+    expect(await store.transition(record.leaseId, { status: 'PENDING', sequencer: null }, { size: 2 })).toBeUndefined();
+    expect(await store.transition(record.leaseId, { status: 'PENDING', sequencer: '0B' }, { size: 3 })).toBeUndefined();
+    expect(await store.transition(record.leaseId, { status: 'PENDING', sequencer: '0A' }, { size: 4 })).toBeDefined();
     expect(await store.get(record.leaseId)).toMatchObject({ sequencer: '0A', size: 4 });
   });
 
@@ -76,9 +76,9 @@ describe.each(stores)('%s lease store', (_name, storeOf) => {
     const store = storeOf();
     const record = lease();
     await store.putNew(record);
-    expect(await store.transition(record.leaseId, { status: 'PENDING', dueAt: record.dueAt! + 1 }, { size: 1 })).toBe(false);
-    expect(await store.transition(record.leaseId, { status: 'PENDING', dueAt: record.dueAt! }, { size: 1 })).toBe(true);
-    expect(await store.transition(randomBytes(16).toString('hex'), { status: 'PENDING' }, { size: 1 })).toBe(false);
+    expect(await store.transition(record.leaseId, { status: 'PENDING', dueAt: record.dueAt! + 1 }, { size: 1 })).toBeUndefined();
+    expect(await store.transition(record.leaseId, { status: 'PENDING', dueAt: record.dueAt! }, { size: 1 })).toBeDefined();
+    expect(await store.transition(randomBytes(16).toString('hex'), { status: 'PENDING' }, { size: 1 })).toBeUndefined();
   });
 
   test('dueLeaseIds lists due leases of every shard, and nothing out of the index or not yet due', async () => {

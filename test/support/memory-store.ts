@@ -28,6 +28,7 @@ const LEASE_FIELDS = {
   leaseId: true, contract: true, scope: true, objectKey: true, fileName: true, declaredSize: true, declaredMd5: true,
   contentType: true, pendingUploadId: true, status: true, createdAt: true, urlExpiresAt: true, uploadedAt: true, size: true,
   eTag: true, sequencer: true, retainUntil: true, rejectReason: true, expiredAt: true, dueAt: true, recordExpiresAt: true,
+  consumedAt: true, consumedBy: true, storedKey: true, deletedAt: true,
 } satisfies Record<keyof LeaseRecord, true>;
 
 /** DynamoDB refuses an update naming an attribute it cannot express; so does this store for unknown names. */
@@ -65,15 +66,16 @@ export function createMemoryLeaseStore(): MemoryLeaseStore {
       const hook = hooks.shift();
       if (hook) await hook();
       const current = items.get(leaseId);
-      if (!current || current.status !== expected.status) return false;
-      if (expected.sequencer === null && current.sequencer !== undefined) return false;
-      if (typeof expected.sequencer === 'string' && current.sequencer !== expected.sequencer) return false;
-      if (expected.dueAt !== undefined && current.dueAt !== expected.dueAt) return false;
+      if (!current || current.status !== expected.status) return undefined;
+      if (expected.sequencer === null && current.sequencer !== undefined) return undefined;
+      if (typeof expected.sequencer === 'string' && current.sequencer !== expected.sequencer) return undefined;
+      if (expected.dueAt !== undefined && current.dueAt !== expected.dueAt) return undefined;
+      if (expected.consumedById !== undefined && current.consumedBy?.id !== expected.consumedById) return undefined;
       const next: Record<string, unknown> = { ...current };
       for (const [field, value] of Object.entries(changes)) if (value !== undefined) next[field] = value;
       for (const field of remove) delete next[field];
       items.set(leaseId, copy(next as unknown as LeaseRecord));
-      return true;
+      return copy(next as unknown as LeaseRecord);
     },
 
     async *dueLeaseIds(now) {
@@ -98,17 +100,35 @@ export interface MemoryObjectStore extends ObjectStore {
   readonly deleted: string[];
   /** Makes the next `delete` calls fail with this error. */
   failDeletes(error: unknown, times?: number): void;
+  /** Makes the next `copy` calls fail with this error. */
+  failCopies(error: unknown, times?: number): void;
+  readonly copies: Array<[string, string]>;
 }
 
 export function createMemoryObjectStore(): MemoryObjectStore {
   const objects = new Map<string, StoredObject>();
   const deleted: string[] = [];
+  const copies: Array<[string, string]> = [];
   let failure: { error: unknown; times: number } | undefined;
+  let copyFailure: { error: unknown; times: number } | undefined;
   return {
     deleted,
+    copies,
     put: (key, object) => void objects.set(key, { ...object }),
     has: (key) => objects.has(key),
     failDeletes: (error, times = Infinity) => void (failure = { error, times }),
+    failCopies: (error, times = Infinity) => void (copyFailure = { error, times }),
+    async copy(source, target, eTag) {
+      if (copyFailure && copyFailure.times > 0) {
+        copyFailure.times--;
+        throw copyFailure.error;
+      }
+      const o = objects.get(source);
+      if (!o || o.eTag.replace(/"/g, '').toLowerCase() !== eTag) return false;
+      copies.push([source, target]);
+      objects.set(target, { ...o });
+      return true;
+    },
     async head(key) {
       const o = objects.get(key);
       return o ? { ...o } : undefined;

@@ -1,4 +1,4 @@
-import { FileTooLargeError, ValidationError } from '../../errors.js';
+import { FileTooLargeError, LeaseNotFoundError, LeaseStateError, ResourceNotFoundError, ValidationError } from '../../errors.js';
 import { errorStatus, publicMessage, retryAfterHeader } from '../../http/error-status.js';
 import { json } from '../../http/respond.js';
 import type { ContractEdge, HttpResult } from '../../http/types.js';
@@ -8,14 +8,27 @@ import { newAlibabaRequestId } from '../../ids.js';
 const ALIBABA_CODES: Record<number, string> = {
   400: 'InvalidParameter',
   404: 'NotFound',
+  409: 'Conflict',
   415: 'UnsupportedMediaType',
   429: 'Throttling.User',
   503: 'ServiceUnavailable',
   500: 'InternalError',
 };
 
+/** Why a lease cannot be added (AddFile). */
+const LEASE_STATE_CODES: Record<LeaseStateError['status'], string> = {
+  PENDING: 'InvalidLease.NotUploaded',
+  REJECTED: 'InvalidLease.UploadRejected',
+  EXPIRED: 'InvalidLease.Expired',
+  CONSUMED: 'InvalidLease.AlreadyUsed',
+  DELETED: 'InvalidLease.AlreadyUsed',
+};
+
 function alibabaCode(error: unknown, statusCode: number): string {
   if (error instanceof FileTooLargeError) return 'DataCenter.FileTooLarge';
+  if (error instanceof LeaseNotFoundError) return 'InvalidLease.NotFound';
+  if (error instanceof LeaseStateError) return LEASE_STATE_CODES[error.status];
+  if (error instanceof ResourceNotFoundError) return 'DataCenter.FileNotFound';
   if (error instanceof ValidationError && error.reason === 'missing') return 'MissingParameter';
   return ALIBABA_CODES[statusCode] ?? 'InternalError';
 }

@@ -1,4 +1,12 @@
 import { alibabaErrorSchema, alibabaParamsSchema, alibabaPathSchema, alibabaResponseSchema } from '../../schemas/alibaba.js';
+import {
+  addFileParamsSchema,
+  addFileResponseSchema,
+  alibabaFilePathSchema,
+  alibabaWorkspacePathSchema,
+  deleteFileResponseSchema,
+  describeFileResponseSchema,
+} from '../../schemas/alibaba-files.js';
 import type { ContractSpec, OperationSpec } from '../operation.js';
 
 const paramsRef = { schema: { $ref: `#/components/schemas/${alibabaParamsSchema.$id}` } };
@@ -23,6 +31,43 @@ export const alibabaOperations = [
       requestBody: { required: false, content: { 'application/x-www-form-urlencoded': paramsRef, 'application/json': paramsRef } },
       extraResponses: { '429': 'Too many requests for this workspace' },
     },
+  },
+  {
+    id: 'AddFile',
+    method: 'PUT',
+    path: '/{WorkspaceId}/datacenter/file',
+    surface: 'alibaba',
+    validators: { validateAlibabaWorkspacePath: alibabaWorkspacePathSchema, validateAddFileParams: addFileParamsSchema },
+    doc: {
+      pathSchema: alibabaWorkspacePathSchema,
+      okSchema: addFileResponseSchema,
+      requestBody: {
+        required: true,
+        content: {
+          'application/x-www-form-urlencoded': { schema: { $ref: `#/components/schemas/${addFileParamsSchema.$id}` } },
+          'application/json': { schema: { $ref: `#/components/schemas/${addFileParamsSchema.$id}` } },
+        },
+      },
+      extraResponses: { '404': 'Unknown lease, or a lease of another workspace', '409': 'The lease is not UPLOADED, or was already used' },
+    },
+  },
+  {
+    id: 'DescribeFile',
+    method: 'GET',
+    // Alibaba's SDK ends this path with a slash, which API Gateway HTTP APIs only match with a greedy
+    // variable; the handler takes FileId without it.
+    path: '/{WorkspaceId}/datacenter/file/{FileId+}',
+    surface: 'alibaba',
+    validators: { validateAlibabaFilePath: alibabaFilePathSchema },
+    doc: { pathSchema: alibabaFilePathSchema, okSchema: describeFileResponseSchema, extraResponses: { '404': 'Unknown file, or a file of another workspace' } },
+  },
+  {
+    id: 'DeleteFile',
+    method: 'DELETE',
+    path: '/{WorkspaceId}/datacenter/file/{FileId+}',
+    surface: 'alibaba',
+    validators: { validateAlibabaFilePath: alibabaFilePathSchema },
+    doc: { pathSchema: alibabaFilePathSchema, okSchema: deleteFileResponseSchema, extraResponses: { '404': 'Unknown file, or a file of another workspace' } },
   },
 ] as const satisfies readonly OperationSpec[];
 

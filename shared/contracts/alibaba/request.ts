@@ -17,21 +17,21 @@ export interface AlibabaRequest {
 const PARAMS = ['FileName', 'Md5', 'SizeInBytes'] as const;
 
 /** Body parameters as the SDKs send them (form), as JSON, or nothing (all in the query string). */
-function bodyParams(event: HttpEvent): Record<string, unknown> {
+function bodyParams(event: HttpEvent, names: readonly string[]): Record<string, unknown> {
   const text = bodyText(event);
   if (text.trim() === '') return {};
   const kind = mediaKind(event);
   requireMediaKind(kind, ['form', 'json'], header(event, 'content-type'));
-  if (kind === 'form') return singleValued(new URLSearchParams(text), PARAMS, 'body');
+  if (kind === 'form') return singleValued(new URLSearchParams(text), names, 'body');
   return parseJsonObject(text, 'request body') ?? {};
 }
 
-/** Query and body together; the same parameter in both must agree. */
-function mergedParams(event: HttpEvent): Record<string, unknown> {
-  const query = singleValued(new URLSearchParams(event.rawQueryString), PARAMS, 'query');
-  const body = bodyParams(event);
+/** Query and body together, as Alibaba's ROA APIs take them; the same parameter in both must agree. */
+export function alibabaParams(event: HttpEvent, names: readonly string[]): Record<string, unknown> {
+  const query = singleValued(new URLSearchParams(event.rawQueryString), names, 'query');
+  const body = bodyParams(event, names);
   const merged: Record<string, unknown> = { ...query };
-  for (const name of PARAMS) {
+  for (const name of names) {
     const value = body[name];
     if (value === undefined) continue;
     if (name in query && String(value) !== query[name]) {
@@ -44,7 +44,7 @@ function mergedParams(event: HttpEvent): Record<string, unknown> {
 
 export function parseAlibabaRequest(event: HttpEvent): AlibabaRequest {
   const path = validated<typeof alibabaPathSchema>(validateAlibabaPath, event.pathParameters ?? {}, 'path');
-  const params = validated<typeof alibabaParamsSchema>(validateAlibabaParams, mergedParams(event), 'body');
+  const params = validated<typeof alibabaParamsSchema>(validateAlibabaParams, alibabaParams(event, PARAMS), 'body');
   const size = Number(params.SizeInBytes); // a number in JSON, a numeric string in a form or query
   if (size < 1) throw new ValidationError('The value of SizeInBytes must be between 1 and 100000000.', 'SizeInBytes', 'body');
   if (size > ALIBABA_MAX_FILE_BYTES) throw new FileTooLargeError(size, ALIBABA_MAX_FILE_BYTES);

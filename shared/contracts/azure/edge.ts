@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { FileTooLargeError, MalformedBodyError, MissingApiVersionError, UnsupportedApiVersionError, ValidationError } from '../../errors.js';
+import {
+  FileTooLargeError,
+  MalformedBodyError,
+  MissingApiVersionError,
+  ResourceNotFoundError,
+  UnsupportedApiVersionError,
+  ValidationError,
+} from '../../errors.js';
 import { errorStatus, publicMessage, retryAfterHeader } from '../../http/error-status.js';
 import { json } from '../../http/respond.js';
 import type { ContractEdge, HttpResult } from '../../http/types.js';
@@ -8,6 +15,7 @@ import type { ContractEdge, HttpResult } from '../../http/types.js';
 const ARM_CODES: Record<number, string> = {
   400: 'BadRequest',
   404: 'NotFound',
+  409: 'Conflict',
   415: 'UnsupportedMediaType',
   429: 'TooManyRequests',
   503: 'ServiceUnavailable',
@@ -23,6 +31,7 @@ function armCode(error: unknown, statusCode: number): { code: string; target?: s
     return { code: error.location === 'body' ? 'InvalidRequestContent' : 'InvalidParameter', ...(error.target ? { target: error.target } : {}) };
   }
   if (error instanceof MalformedBodyError || error instanceof FileTooLargeError) return { code: 'InvalidRequestContent' };
+  if (error instanceof ResourceNotFoundError) return { code: 'ResourceNotFound' };
   return { code: ARM_CODES[statusCode] ?? 'InternalServerError' };
 }
 

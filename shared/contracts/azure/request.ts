@@ -9,13 +9,17 @@ import { validated } from '../../validation.js';
 type AzurePath = FromSchema<typeof azurePathSchema>;
 type AzureBody = FromSchema<typeof azureRequestSchema>;
 
-export interface AzureRequest {
+/** The code version a request is about. */
+export interface AzureTarget {
   readonly subscriptionId: string;
   readonly resourceGroupName: string;
   readonly parentKind: 'workspaces' | 'registries';
   readonly parentName: string;
   readonly name: string;
   readonly version: string;
+}
+
+export interface AzureRequest extends AzureTarget {
   /** Undefined when the client sent none (or null or ""): a new GUID is used. */
   readonly pendingUploadId: string | undefined;
 }
@@ -38,11 +42,10 @@ function readBody(event: HttpEvent): AzureBody {
   return validated<typeof azureRequestSchema>(validateAzureRequest, body, 'body');
 }
 
-/** Validates everything the contract documents, in ARM's order: api-version, path, then body. */
-export function parseAzureRequest(event: HttpEvent): AzureRequest {
+/** api-version, then the path, as ARM checks them first on every code version route. */
+export function parseAzureTarget(event: HttpEvent): AzureTarget {
   checkApiVersion(event);
   const path = validated<typeof azurePathSchema>(validateAzurePath, event.pathParameters ?? {}, 'path') as AzurePath;
-  const body = readBody(event);
   const parentKind = path.registryName !== undefined ? 'registries' : 'workspaces';
   const parentName = path.registryName ?? path.workspaceName;
   // Every Azure route has one of the two in its path; a route without is a wiring mistake (500).
@@ -54,6 +57,12 @@ export function parseAzureRequest(event: HttpEvent): AzureRequest {
     parentName,
     name: path.name,
     version: path.version,
-    pendingUploadId: body.pendingUploadId || undefined,
   };
+}
+
+/** Validates everything the contract documents, in ARM's order: api-version, path, then body. */
+export function parseAzureRequest(event: HttpEvent): AzureRequest {
+  const target = parseAzureTarget(event);
+  const body = readBody(event);
+  return { ...target, pendingUploadId: body.pendingUploadId || undefined };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { LeaseNotFoundError, ValidationError } from '../../errors.js';
+import { LeaseNotFoundError, LeaseStateError, ValidationError } from '../../errors.js';
 import { errorStatus, publicMessage, retryAfterHeader } from '../../http/error-status.js';
 import { json } from '../../http/respond.js';
 import type { ContractEdge, HttpResult } from '../../http/types.js';
@@ -7,15 +7,25 @@ import type { ContractEdge, HttpResult } from '../../http/types.js';
 const BROKER_CODES: Record<number, string> = {
   400: 'BadRequest',
   404: 'NotFound',
+  409: 'Conflict',
   415: 'UnsupportedMediaType',
   429: 'TooManyRequests',
   503: 'ServiceUnavailable',
   500: 'InternalError',
 };
 
+const STATE_CODES: Record<LeaseStateError['status'], string> = {
+  PENDING: 'LeaseNotUploaded',
+  REJECTED: 'LeaseRejected',
+  EXPIRED: 'LeaseExpired',
+  CONSUMED: 'LeaseAlreadyConsumed',
+  DELETED: 'LeaseAlreadyConsumed',
+};
+
 function brokerCode(error: unknown, statusCode: number): string {
-  if (error instanceof ValidationError) return 'InvalidLeaseId';
+  if (error instanceof ValidationError) return error.location === 'path' ? 'InvalidLeaseId' : 'InvalidRequest';
   if (error instanceof LeaseNotFoundError) return 'LeaseNotFound';
+  if (error instanceof LeaseStateError) return STATE_CODES[error.status];
   return BROKER_CODES[statusCode] ?? 'InternalError';
 }
 

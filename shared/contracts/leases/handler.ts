@@ -1,18 +1,53 @@
-import { validateLeasePath } from '../../generated/validators.js';
+import { validateConsumeRequest, validateLeasePath } from '../../generated/validators.js';
+import { bodyText, header, mediaKind, parseJsonObject, requireMediaKind } from '../../http/body.js';
 import { httpHandler } from '../../http/handler.js';
+import type { HttpEvent } from '../../http/types.js';
 import { logKeys } from '../../log.js';
 import { json } from '../../http/respond.js';
+import { consumeLease, type ConsumeDeps } from '../../lease/consume.js';
 import { readLease, type LeaseEngineDeps } from '../../lease/engine.js';
-import { toLeaseView } from '../../lease/model.js';
-import type { leasePathSchema } from '../../schemas/leases.js';
+import { currentKey, effectiveStatus, hasReadableObject, toLeaseView, type LeaseRecord, type LeaseView } from '../../lease/model.js';
+import type { consumeRequestSchema, leasePathSchema } from '../../schemas/leases.js';
 import { validated } from '../../validation.js';
 import { leasesEdge } from './edge.js';
 
-export function getLeaseHandler(deps: Pick<LeaseEngineDeps, 'store' | 'clock'>) {
+type LeaseRouteDeps = Pick<LeaseEngineDeps, 'store' | 'clock' | 'presigner' | 'config'>;
+
+const leaseIdOf = (event: HttpEvent) => validated<typeof leasePathSchema>(validateLeasePath, event.pathParameters ?? {}, 'path').leaseId;
+
+/** The view, with where the object is and a short-lived download URL while it can be read. */
+async function viewWithDownload(deps: LeaseRouteDeps, record: LeaseRecord): Promise<LeaseView> {
+  const now = deps.clock.now();
+  const view = toLeaseView(record, now, deps.config.bucketName);
+  if (hasReadableObject(effectiveStatus(record, now))) {
+    view.downloadUrl = await deps.presigner.presignGet(currentKey(record), deps.config.urlTtlSeconds, now);
+  }
+  return view;
+}
+
+const leaseResponse = (view: LeaseView) => json(200, view, { 'x-lease-id': view.leaseId, 'cache-control': 'no-store' });
+
+export function getLeaseHandler(deps: LeaseRouteDeps) {
   return httpHandler(leasesEdge, async (event) => {
-    const { leaseId } = validated<typeof leasePathSchema>(validateLeasePath, event.pathParameters ?? {}, 'path');
+    const leaseId = leaseIdOf(event);
     logKeys({ leaseId });
-    const record = await readLease(deps, leaseId);
-    return json(200, toLeaseView(record, deps.clock.now()), { 'x-lease-id': leaseId, 'cache-control': 'no-store' });
+    return leaseResponse(await viewWithDownload(deps, await readLease(deps, leaseId)));
+  });
+}
+
+/** For a consumer that speaks neither contract: the lease is used up and its file kept. */
+export function consumeLeaseHandler(deps: LeaseRouteDeps & ConsumeDeps) {
+  return httpHandler(leasesEdge, async (event) => {
+    const leaseId = leaseIdOf(event);
+    logKeys({ leaseId });
+    let consumer = 'broker';
+    const text = bodyText(event);
+    if (text.trim() !== '') {
+      requireMediaKind(mediaKind(event), ['json', 'none'], header(event, 'content-type'));
+      const body = validated<typeof consumeRequestSchema>(validateConsumeRequest, parseJsonObject(text, 'request body') ?? {}, 'body');
+      consumer = body.consumer ?? consumer;
+    }
+    const consumed = await consumeLease(deps, leaseId, () => true, { kind: 'broker', id: consumer }, { idempotent: true });
+    return leaseResponse(await viewWithDownload(deps, consumed));
   });
 }

@@ -1,4 +1,4 @@
-import { brokerErrorSchema, leasePathSchema, leaseViewSchema } from '../../schemas/leases.js';
+import { brokerErrorSchema, consumeRequestSchema, leasePathSchema, leaseViewSchema } from '../../schemas/leases.js';
 import type { ContractSpec, OperationSpec } from '../operation.js';
 
 export const leasesOperations = [
@@ -9,6 +9,19 @@ export const leasesOperations = [
     surface: 'leases',
     validators: { validateLeasePath: leasePathSchema },
     doc: { pathSchema: leasePathSchema, okSchema: leaseViewSchema, extraResponses: { '404': 'Unknown or removed lease' } },
+  },
+  {
+    id: 'ConsumeLease',
+    method: 'POST',
+    path: '/leases/{leaseId}/consume',
+    surface: 'leases',
+    validators: { validateLeasePath: leasePathSchema, validateConsumeRequest: consumeRequestSchema },
+    doc: {
+      pathSchema: leasePathSchema,
+      okSchema: leaseViewSchema,
+      requestBody: { required: false, content: { 'application/json': { schema: { $ref: `#/components/schemas/${consumeRequestSchema.$id}` } } } },
+      extraResponses: { '404': 'Unknown or removed lease', '409': 'The lease is not UPLOADED (pending, rejected, expired or already consumed)' },
+    },
   },
 ] as const satisfies readonly OperationSpec[];
 

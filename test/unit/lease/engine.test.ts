@@ -215,9 +215,9 @@ describe('readLease', () => {
   test('returns the stored record until its TTL, then reports it gone even before DynamoDB removes it', async () => {
     const f = engineFixture();
     const { lease } = await issueLease(f, azureSpec(), { createOrGet: true });
-    f.clock.set(lease.recordExpiresAt - 1);
+    f.clock.set(lease.recordExpiresAt! - 1);
     expect(await readLease(f, lease.leaseId)).toEqual(lease);
-    f.clock.set(lease.recordExpiresAt);
+    f.clock.set(lease.recordExpiresAt!);
     await expect(readLease(f, lease.leaseId)).rejects.toBeInstanceOf(LeaseNotFoundError);
   });
 

@@ -76,9 +76,9 @@ describe('get', () => {
 
 describe('transition', () => {
   test('sets the changes and removes the fields, conditional on status and an absent sequencer', async () => {
-    mock.on(UpdateCommand).resolves({});
-    const ok = await store.transition(record.leaseId, { status: 'PENDING', sequencer: null }, { status: 'UPLOADED', size: 5, eTag: undefined }, ['dueAt']);
-    expect(ok).toBe(true);
+    mock.on(UpdateCommand).resolves({ Attributes: item });
+    const written = await store.transition(record.leaseId, { status: 'PENDING', sequencer: null }, { status: 'UPLOADED', size: 5, eTag: undefined }, ['dueAt']);
+    expect(written).toStrictEqual(record);
     expect(mock.commandCalls(UpdateCommand)[0]!.args[0].input).toEqual({
       TableName: 'leases',
       Key: { leaseId: record.leaseId },
@@ -86,11 +86,12 @@ describe('transition', () => {
       ConditionExpression: 'attribute_exists(leaseId) AND #status = :expectedStatus AND attribute_not_exists(#seqExpected)',
       ExpressionAttributeNames: { '#status': 'status', '#size': 'size', '#dueAt': 'dueAt', '#dueShard': 'dueShard', '#seqExpected': 'sequencer' },
       ExpressionAttributeValues: { ':expectedStatus': 'PENDING', ':status': 'UPLOADED', ':size': 5 },
+      ReturnValues: 'ALL_NEW',
     });
   });
 
   test('conditional on a given sequencer and due time; no REMOVE clause when nothing is removed', async () => {
-    mock.on(UpdateCommand).resolves({});
+    mock.on(UpdateCommand).resolves({ Attributes: item });
     await store.transition(record.leaseId, { status: 'UPLOADED', sequencer: '0A', dueAt: 3 }, { status: 'EXPIRED' });
     expect(mock.commandCalls(UpdateCommand)[0]!.args[0].input).toEqual({
       TableName: 'leases',
@@ -99,11 +100,22 @@ describe('transition', () => {
       ConditionExpression: 'attribute_exists(leaseId) AND #status = :expectedStatus AND #seqExpected = :seqExpected AND #dueExpected = :dueExpected',
       ExpressionAttributeNames: { '#status': 'status', '#seqExpected': 'sequencer', '#dueExpected': 'dueAt' },
       ExpressionAttributeValues: { ':expectedStatus': 'UPLOADED', ':status': 'EXPIRED', ':seqExpected': '0A', ':dueExpected': 3 },
+      ReturnValues: 'ALL_NEW',
     });
   });
 
+  test("conditional on the consumer's id; removing the record expiry removes the TTL attribute", async () => {
+    mock.on(UpdateCommand).resolves({ Attributes: item });
+    await store.transition(record.leaseId, { status: 'CONSUMED', consumedById: 'file_1' }, { status: 'DELETED' }, ['recordExpiresAt']);
+    const input = mock.commandCalls(UpdateCommand)[0]!.args[0].input;
+    expect(input.UpdateExpression).toBe('SET #status = :status REMOVE #expiresAt');
+    expect(input.ConditionExpression).toBe('attribute_exists(leaseId) AND #status = :expectedStatus AND #consumer.#consumerId = :consumerExpected');
+    expect(input.ExpressionAttributeNames).toMatchObject({ '#consumer': 'consumedBy', '#consumerId': 'id', '#expiresAt': 'expiresAt' });
+    expect(input.ExpressionAttributeValues).toMatchObject({ ':consumerExpected': 'file_1' });
+  });
+
   test('only REMOVE when nothing is set; without a sequencer condition when none is given', async () => {
-    mock.on(UpdateCommand).resolves({});
+    mock.on(UpdateCommand).resolves({ Attributes: item });
     await store.transition(record.leaseId, { status: 'PENDING' }, {}, ['size']);
     const input = mock.commandCalls(UpdateCommand)[0]!.args[0].input;
     expect(input.UpdateExpression).toBe('REMOVE #size');
@@ -114,7 +126,7 @@ describe('transition', () => {
 
   test('a failed condition is false; other failures are dependency errors', async () => {
     mock.on(UpdateCommand).rejectsOnce(conditionFailed()).rejectsOnce(broken());
-    expect(await store.transition('x', { status: 'PENDING' }, { status: 'EXPIRED' })).toBe(false);
+    expect(await store.transition('x', { status: 'PENDING' }, { status: 'EXPIRED' })).toBeUndefined();
     await expect(store.transition('x', { status: 'PENDING' }, { status: 'EXPIRED' })).rejects.toMatchObject({ dependency: 'dynamodb', throttled: false });
   });
 });
@@ -130,8 +142,18 @@ describe('the item mapping', () => {
     expect(written.expiresAt).toBe(1_800_000_000);
   });
 
+  test('a record without an expiry (a consumed lease) has no TTL attribute, and reads back without one', async () => {
+    mock.on(PutCommand).resolves({});
+    const { recordExpiresAt: _r, ...permanent } = record;
+    await store.putNew(permanent);
+    const written = mock.commandCalls(PutCommand)[0]!.args[0].input.Item!;
+    expect(written).not.toHaveProperty('expiresAt');
+    mock.on(GetCommand).resolves({ Item: written });
+    expect(await store.get(record.leaseId)).toStrictEqual(permanent);
+  });
+
   test('a transition that sets a due time sets the shard key and the TTL in seconds', async () => {
-    mock.on(UpdateCommand).resolves({});
+    mock.on(UpdateCommand).resolves({ Attributes: item });
     await store.transition(record.leaseId, { status: 'PENDING' }, { dueAt: 9, recordExpiresAt: 7000 });
     const input = mock.commandCalls(UpdateCommand)[0]!.args[0].input;
     expect(input.UpdateExpression).toBe('SET #dueAt = :dueAt, #expiresAt = :expiresAt, #dueShard = :dueShard');

@@ -1,0 +1,125 @@
+/**
+ * What the lease table's stream drives: the lease-events pipe (stream -> enrichment Lambda -> event
+ * bus) and the settler (stream -> Lambda that moves consumed files and deletes deleted ones). The stream
+ * is the outbox: a change is in it once DynamoDB has it, so neither a failing Lambda nor a failing
+ * EventBridge loses an event; both consumers retry in order per shard and park what they give up on
+ * in a queue.
+ */
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { EventBus } from 'aws-cdk-lib/aws-events';
+import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { FilterCriteria, FilterRule, StartingPosition, type IFunction } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { CfnPipe } from 'aws-cdk-lib/aws-pipes';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { LEASE_EVENT_SOURCE } from '../shared/lease/events.js';
+import { acknowledge } from './nag.js';
+
+export interface LeaseEventsProps {
+  readonly table: ITable;
+  /** The pipe's enrichment (lambdas/lease-events). */
+  readonly enrichment: IFunction;
+  /** The stream consumer that settles object work (lambdas/lease-settler). */
+  readonly settler: IFunction;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/** Records a stream consumer gave up on: kept 14 days for an operator (redrive from the stream record's position). */
+function parkingQueue(scope: Construct, id: string, removalPolicy: RemovalPolicy, what: string): Queue {
+  const queue = new Queue(scope, id, {
+    encryption: QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    retentionPeriod: Duration.days(14),
+    removalPolicy,
+  });
+  acknowledge(queue, 'AwsSolutions-SQS3', `This queue is the dead-letter destination of ${what} itself; nothing consumes it automatically.`);
+  return queue;
+}
+
+export class LeaseEvents extends Construct {
+  readonly bus: EventBus;
+  readonly pipe: CfnPipe;
+  readonly failedEvents: Queue;
+  readonly failedSettles: Queue;
+
+  constructor(scope: Construct, id: string, props: LeaseEventsProps) {
+    super(scope, id);
+    const streamArn = props.table.tableStreamArn;
+    if (!streamArn) throw new Error('the lease table needs its stream');
+
+    this.bus = new EventBus(this, 'Bus', { description: `Lease transitions (source ${LEASE_EVENT_SOURCE})` });
+    this.failedEvents = parkingQueue(this, 'FailedLeaseEvents', props.removalPolicy, 'the lease-events pipe');
+    this.failedSettles = parkingQueue(this, 'FailedLeaseSettles', props.removalPolicy, 'the lease settler');
+
+    // The pipe's role may do what the pipe does, on these resources only.
+    const role = new Role(this, 'PipeRole', {
+      assumedBy: new ServicePrincipal('pipes.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+      description: 'Lease-events pipe: read the lease stream, enrich, put events',
+      inlinePolicies: {
+        Pipe: new PolicyDocument({
+          statements: [
+            new PolicyStatement({
+              actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'],
+              resources: [streamArn],
+            }),
+            new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [props.enrichment.functionArn] }),
+            new PolicyStatement({ actions: ['events:PutEvents'], resources: [this.bus.eventBusArn] }),
+            new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.failedEvents.queueArn] }),
+          ],
+        }),
+      },
+    });
+
+    this.pipe = new CfnPipe(this, 'Pipe', {
+      roleArn: role.roleArn,
+      description: 'Lease table stream -> one EventBridge event per lease transition',
+      source: streamArn,
+      sourceParameters: {
+        dynamoDbStreamParameters: {
+          startingPosition: 'TRIM_HORIZON',
+          batchSize: 10,
+          maximumBatchingWindowInSeconds: 1,
+          // Ordered per lease (a shard keeps an item's changes in order); a failing batch is split to
+          // find the record, retried, and after that parked rather than blocking the shard for a day.
+          maximumRetryAttempts: 10,
+          maximumRecordAgeInSeconds: 6 * 3600,
+          onPartialBatchItemFailure: 'AUTOMATIC_BISECT',
+          deadLetterConfig: { arn: this.failedEvents.queueArn },
+        },
+        // Lease items only (they carry a contract); rate counters and name claims never reach the Lambda.
+        filterCriteria: { filters: [{ pattern: JSON.stringify({ dynamodb: { NewImage: { contract: { S: [{ exists: true }] } } } }) }] },
+      },
+      enrichment: props.enrichment.functionArn,
+      target: this.bus.eventBusArn,
+      targetParameters: {
+        // The enrichment answers [{ detailType, time, detail }] (shared/events/lease-event-enrichment.ts).
+        eventBridgeEventBusParameters: { source: LEASE_EVENT_SOURCE, detailType: '$.detailType', time: '$.time' },
+        inputTemplate: '<$.detail>',
+      },
+    });
+
+    // DynamoEventSource grants dynamodb:ListStreams, which has no resource-level permissions.
+    acknowledge(
+      props.settler.role ?? this,
+      'AwsSolutions-IAM5[Resource::*]',
+      'dynamodb:ListStreams, which Lambda needs to read the lease stream, cannot be scoped to a resource (the other stream actions are on the stream ARN).',
+    );
+    props.settler.addEventSource(
+      new DynamoEventSource(props.table, {
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: 10,
+        bisectBatchOnError: true,
+        reportBatchItemFailures: true,
+        retryAttempts: 5,
+        maxRecordAge: Duration.hours(6),
+        onFailure: new SqsDlq(this.failedSettles),
+        // Consumed or deleted leases with object work still due; the sweep finishes anything parked.
+        filters: [FilterCriteria.filter({ dynamodb: { NewImage: { status: { S: FilterRule.or('CONSUMED', 'DELETED') }, dueAt: { N: FilterRule.exists() } } } })],
+      }),
+    );
+  }
+}
