@@ -3,7 +3,7 @@
  * need), where aws-lambda-destinations' SqsDestination grants GetQueueAttributes and GetQueueUrl too.
  */
 import { Grant } from 'aws-cdk-lib/aws-iam';
-import type { DestinationConfig, IDestination, IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { DestinationConfig, DlqDestinationConfig, IDestination, IEventSourceDlq, IEventSourceMapping, IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 
@@ -14,6 +14,21 @@ export class SendOnlyQueueDestination implements IDestination {
     Grant.addToPrincipal({ grantee: fn, actions: ['sqs:SendMessage'], resourceArns: [this.queue.queueArn] });
     // SSE-SQS needs no KMS grant; a customer-managed key would.
     if (this.queue.encryptionMasterKey) this.queue.encryptionMasterKey.grantEncryptDecrypt(fn);
+    return { destination: this.queue.queueArn };
+  }
+}
+
+/**
+ * The same for an event source mapping's on-failure destination (a stream consumer's parked batches):
+ * aws-lambda-event-sources' SqsDlq also grants GetQueueAttributes and GetQueueUrl, which Lambda does
+ * not use.
+ */
+export class SendOnlyQueueDlq implements IEventSourceDlq {
+  constructor(private readonly queue: IQueue) {}
+
+  bind(_source: IEventSourceMapping, target: IFunction): DlqDestinationConfig {
+    Grant.addToPrincipal({ grantee: target, actions: ['sqs:SendMessage'], resourceArns: [this.queue.queueArn] });
+    if (this.queue.encryptionMasterKey) this.queue.encryptionMasterKey.grantEncryptDecrypt(target);
     return { destination: this.queue.queueArn };
   }
 }

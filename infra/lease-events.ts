@@ -9,12 +9,13 @@ import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { FilterCriteria, FilterRule, StartingPosition, type IFunction } from 'aws-cdk-lib/aws-lambda';
-import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { CfnPipe } from 'aws-cdk-lib/aws-pipes';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { LEASE_EVENT_SOURCE } from '../shared/lease/events.js';
+import { SendOnlyQueueDlq } from './failed-events-destination.js';
 import { acknowledge } from './nag.js';
 
 export interface LeaseEventsProps {
@@ -116,7 +117,7 @@ export class LeaseEvents extends Construct {
         reportBatchItemFailures: true,
         retryAttempts: 5,
         maxRecordAge: Duration.hours(6),
-        onFailure: new SqsDlq(this.failedSettles),
+        onFailure: new SendOnlyQueueDlq(this.failedSettles),
         // Consumed or deleted leases with object work still due; the sweep finishes anything parked.
         filters: [FilterCriteria.filter({ dynamodb: { NewImage: { status: { S: FilterRule.or('CONSUMED', 'DELETED') }, dueAt: { N: FilterRule.exists() } } } })],
       }),

@@ -66,8 +66,8 @@ function componentSchemas(): Schema[] {
 export function buildOpenApiDocument(serverUrl?: string): Record<string, unknown> {
   const paths: Record<string, Record<string, object>> = {};
   for (const contract of CONTRACTS) {
-    // OpenAPI has no greedy variable: {FileId+} is documented as {FileId}.
-    for (const op of contract.operations as readonly OperationSpec[]) (paths[op.path.replace('+}', '}')] ??= {})[op.method.toLowerCase()] = operation(contract, op);
+    // Paths as API Gateway has them, its greedy {FileId+} included (its OpenAPI import reads the same).
+    for (const op of contract.operations as readonly OperationSpec[]) (paths[op.path] ??= {})[op.method.toLowerCase()] = operation(contract, op);
   }
   const schemas = componentSchemas();
   return {

@@ -56,12 +56,14 @@ process.stdout.write(JSON.stringify(await handler(JSON.parse(process.argv[1]), c
   return JSON.parse(stdout) as { statusCode: number; headers: Record<string, string>; body: string };
 }
 
+const route = (id: string) => routeKey(OPERATIONS.find((op) => op.id === id)!);
+
 describe('bundled Lambdas', () => {
   test('Alibaba bundle issues a lease signed with the environment credentials; the leases bundle reads it', async () => {
     const res = await invoke(
       'alibaba',
       httpEvent({
-        routeKey: routeKey(OPERATIONS[2]!),
+        routeKey: route('ApplyFileUploadLease'),
         rawPath: '/ws_bundle/datacenter/category/default',
         pathParameters: { WorkspaceId: 'ws_bundle', CategoryId: 'default' },
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -83,7 +85,7 @@ describe('bundled Lambdas', () => {
   test('Azure bundle answers create-or-get on both routes, and ARM errors', async () => {
     const event = (query: string) =>
       httpEvent({
-        routeKey: routeKey(OPERATIONS[0]!),
+        routeKey: route('AzureWorkspaceCodeVersionStartPendingUpload'),
         rawPath: '/x',
         pathParameters: { subscriptionId: 's', resourceGroupName: 'rg', workspaceName: 'ws-bundle', name: 'c', version: '1' },
         rawQueryString: query,
@@ -95,7 +97,7 @@ describe('bundled Lambdas', () => {
     expect(JSON.parse(ok.body).pendingUploadId).toBe('bundled');
     const registry = await invoke('azure', {
       ...event('api-version=2025-09-01'),
-      routeKey: routeKey(OPERATIONS[1]!),
+      routeKey: route('AzureRegistryCodeVersionStartPendingUpload'),
       pathParameters: { subscriptionId: 's', resourceGroupName: 'rg', registryName: 'reg-bundle', name: 'c', version: '1' },
     });
     expect(registry.statusCode).toBe(200);

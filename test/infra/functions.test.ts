@@ -9,6 +9,8 @@ const FUNCTIONS = {
   LeasesApi: true,
   S3UploadEvents: false,
   RetentionSweep: false,
+  LeaseSettler: false,
+  LeaseEventsEnrichment: false,
 } as const;
 
 describe('broker Lambdas', () => {
@@ -16,9 +18,9 @@ describe('broker Lambdas', () => {
   const resources = resourcesOf(template);
   const fn = (prefix: string) => resources[logicalId(template, 'AWS::Lambda::Function', prefix)]!;
 
-  test('exactly the five broker functions and CDK\'s bucket-notifications handler', () => {
+  test('exactly the seven broker functions and CDK\'s bucket-notifications handler', () => {
     const ids = Object.keys(resourcesOf(template, 'AWS::Lambda::Function'));
-    expect(ids).toHaveLength(6);
+    expect(ids).toHaveLength(8);
     for (const prefix of Object.keys(FUNCTIONS)) expect(ids.some((id) => id.startsWith(prefix))).toBe(true);
   });
 

@@ -1,12 +1,17 @@
 import { createHash } from 'node:crypto';
-import { DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { CopyObjectCommand, DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { toS3EventRecord } from '../../local/s3-event-records.js';
 import { loadConfig } from '../../shared/config.js';
+import { alibabaAddFileHandler, alibabaDeleteFileHandler, alibabaDescribeFileHandler } from '../../shared/contracts/alibaba/files.js';
 import { alibabaApplyFileUploadLeaseHandler } from '../../shared/contracts/alibaba/handler.js';
+import { azureCreateCodeVersionHandler, azureGetCodeVersionHandler } from '../../shared/contracts/azure/code-versions.js';
 import { azureStartPendingUploadHandler } from '../../shared/contracts/azure/handler.js';
-import { getLeaseHandler } from '../../shared/contracts/leases/handler.js';
+import { consumeLeaseHandler, getLeaseHandler } from '../../shared/contracts/leases/handler.js';
+import { leaseEventEnrichment } from '../../shared/events/lease-event-enrichment.js';
+import { leaseSettlerHandler } from '../../shared/events/lease-settler.js';
 import { s3UploadEventHandler } from '../../shared/events/s3-upload-handler.js';
 import { OPERATIONS, routeKey } from '../../shared/contracts/registry.js';
 import { sweepDueLeases } from '../../shared/lease/sweep.js';
@@ -16,15 +21,21 @@ import { statementsOfFunction, synthStack } from './helpers.js';
 
 /**
  * Least privilege, measured from the code rather than restated: each Lambda's handler is driven through
- * every path it has (new lease, renewal, rate limit, verdicts, sweep) against recording AWS clients, and
+ * every path it has (new lease, renewal, rate limit, verdicts, consumption, sweep, settling) against
+ * recording AWS clients, and
  * the DynamoDB and S3 actions of its role must be exactly the calls it was seen to make.
  */
 process.env.BROKER_LOG_LEVEL = 'silent';
+
+const STREAM_READS = ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'];
 
 /** SDK command -> the IAM actions it needs. */
 const ACTIONS = new Map<unknown, string[]>([
   [GetCommand, ['dynamodb:GetItem']],
   [PutCommand, ['dynamodb:PutItem']],
+  [DeleteCommand, ['dynamodb:DeleteItem']],
+  // A server-side copy reads the source and writes the target.
+  [CopyObjectCommand, ['s3:GetObject', 's3:PutObject']],
   [UpdateCommand, ['dynamodb:UpdateItem']],
   [QueryCommand, ['dynamodb:Query']],
   [DeleteObjectCommand, ['s3:DeleteObject']],
@@ -70,26 +81,81 @@ const lease = (overrides: Record<string, unknown> = {}) => ({
 
 const conditionFailed = () => Object.assign(new Error('c'), { name: 'ConditionalCheckFailedException' });
 
+const route = (id: string) => routeKey(OPERATIONS.find((op) => op.id === id)!);
+const conditionFailedOnce = <T>(value: T) => {
+  let failed = false;
+  return () => {
+    if (failed) return value;
+    failed = true;
+    throw conditionFailed();
+  };
+};
+
+/** A lease as DynamoDB holds it, UPLOADED and due later (consumable). */
+const uploaded = (overrides: Record<string, unknown> = {}) =>
+  lease({ status: 'UPLOADED', sequencer: '01', eTag: md5('hello'), size: 5, uploadedAt: Date.now(), dueAt: Date.now() + 3_600_000, ...overrides });
+
+/** The same lease CONSUMED (or DELETED), its object work still due. */
+const consumed = (overrides: Record<string, unknown> = {}) =>
+  uploaded({ status: 'CONSUMED', consumedAt: Date.now(), storedKey: `files/${'a'.repeat(32)}/doc.txt`, dueAt: Date.now() - 1, ...overrides });
+
 async function exercise(fn: string): Promise<Set<string>> {
   const r = recordingDeps();
-  const signsUploads = new Set<string>();
+  const extra = new Set<string>();
   switch (fn) {
     case 'AzureApi': {
       const event = httpEvent({
-        routeKey: routeKey(OPERATIONS[0]!),
+        routeKey: route('AzureWorkspaceCodeVersionStartPendingUpload'),
         rawPath: '/x',
         pathParameters: { subscriptionId: 's', resourceGroupName: 'rg', workspaceName: 'ws1', name: 'c', version: '1' },
         rawQueryString: 'api-version=2025-09-01',
       });
       r.ddb.on(PutCommand).resolvesOnce({}).rejects(conditionFailed());
       r.ddb.on(GetCommand).resolves({ Item: lease({ contract: 'azure-ml', pendingUploadId: 'p' }) });
-      r.ddb.on(UpdateCommand).resolves({});
+      r.ddb.on(UpdateCommand).resolves({ Attributes: lease({ contract: 'azure-ml', pendingUploadId: 'p' }) });
       for (let i = 0; i < 2; i++) {
         const res = await azureStartPendingUploadHandler(r.deps)(event, context());
         expect(res.statusCode).toBe(200);
-        if (JSON.parse(res.body!).blobReferenceForConsumption.credential.sasUri.includes('X-Amz-Signature')) signsUploads.add('s3:PutObject');
+        if (JSON.parse(res.body!).blobReferenceForConsumption.credential.sasUri.includes('X-Amz-Signature')) extra.add('s3:PutObject');
       }
       expect(r.ddb.commandCalls(GetCommand)).toHaveLength(1); // the renewal path was taken
+      for (const action of r.seen()) extra.add(action); // reset() forgets the calls so far
+
+      // Code versions: create (claim the name, consume the lease), read, and a refused create (release the claim).
+      r.ddb.reset();
+      const azureLease = uploaded({ contract: 'azure-ml', scope: 's/rg/workspaces/ws1/c/1/p', objectKey: `tmp/${'a'.repeat(32)}/c-1` });
+      let claim: Record<string, unknown> | undefined;
+      let current: Record<string, unknown> = azureLease;
+      r.ddb.on(GetCommand).callsFake((input: { Key: { leaseId: string } }) => ({ Item: input.Key.leaseId.startsWith('name#') ? claim : current }));
+      r.ddb.on(PutCommand).callsFake((input: { Item: Record<string, unknown> }) => ((claim = input.Item), {}));
+      r.ddb.on(UpdateCommand).callsFake((input: { ExpressionAttributeValues: Record<string, unknown> }) => {
+        current = { ...current, status: 'CONSUMED', consumedBy: input.ExpressionAttributeValues[':consumedBy'], storedKey: `files/${'a'.repeat(32)}/c-1` };
+        return { Attributes: current };
+      });
+      r.ddb.on(DeleteCommand).resolves({});
+      const versionPath = { subscriptionId: 's', resourceGroupName: 'rg', workspaceName: 'ws1', name: 'c', version: '1' };
+      const codeUri = r.deps.presigner.objectUrl(azureLease.objectKey as string);
+      const put = (version: string) =>
+        azureCreateCodeVersionHandler(r.deps)(
+          httpEvent({
+            routeKey: route('AzureWorkspaceCodeVersionCreateOrUpdate'),
+            rawPath: '/x',
+            pathParameters: { ...versionPath, version },
+            rawQueryString: 'api-version=2025-09-01',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ properties: { codeUri } }),
+          }),
+          context(),
+        );
+      expect((await put('1')).statusCode).toBe(201);
+      const got = await azureGetCodeVersionHandler(r.deps)(
+        httpEvent({ routeKey: route('AzureWorkspaceCodeVersionGet'), rawPath: '/x', pathParameters: versionPath, rawQueryString: 'api-version=2025-09-01' }),
+        context(),
+      );
+      expect(got.statusCode).toBe(200);
+      claim = undefined;
+      expect((await put('2')).statusCode).toBe(409); // the lease is already used: the new claim is released
+      expect(r.ddb.commandCalls(DeleteCommand)).toHaveLength(1);
       break;
     }
     case 'AlibabaApi': {
@@ -97,7 +163,7 @@ async function exercise(fn: string): Promise<Set<string>> {
       r.ddb.on(UpdateCommand).resolves({});
       const res = await alibabaApplyFileUploadLeaseHandler(r.deps)(
         httpEvent({
-          routeKey: routeKey(OPERATIONS[2]!),
+          routeKey: route('ApplyFileUploadLease'),
           rawPath: '/ws/datacenter/category/default',
           pathParameters: { WorkspaceId: 'ws', CategoryId: 'default' },
           headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -106,21 +172,49 @@ async function exercise(fn: string): Promise<Set<string>> {
         context(),
       );
       expect(res.statusCode).toBe(200);
-      if (JSON.parse(res.body!).Data.Param.Url.includes('X-Amz-Signature')) signsUploads.add('s3:PutObject');
+      if (JSON.parse(res.body!).Data.Param.Url.includes('X-Amz-Signature')) extra.add('s3:PutObject');
+
+      // AddFile, DescribeFile, DeleteFile.
+      const leaseId = `${'a'.repeat(32)}.1790000000000`;
+      const fileId = `file_${'a'.repeat(32)}_1790000000000`;
+      const alibabaLease = uploaded({ leaseId, scope: 'ws/default' });
+      const asFile = { ...consumed({ leaseId, scope: 'ws/default' }), consumedBy: { kind: 'alibaba-file', id: fileId, attributes: { categoryId: 'default', parser: 'P', tags: [] } } };
+      for (const action of r.seen()) extra.add(action); // reset() forgets the calls so far
+      r.ddb.reset();
+      r.ddb.on(GetCommand).resolvesOnce({ Item: alibabaLease }).resolves({ Item: asFile });
+      r.ddb.on(UpdateCommand).resolvesOnce({ Attributes: asFile }).resolves({ Attributes: { ...asFile, status: 'DELETED' } });
+      const added = await alibabaAddFileHandler(r.deps)(
+        httpEvent({
+          routeKey: route('AddFile'),
+          rawPath: '/ws/datacenter/file',
+          pathParameters: { WorkspaceId: 'ws' },
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: `LeaseId=${leaseId}&Parser=P&CategoryId=default`,
+        }),
+        context(),
+      );
+      expect(added.statusCode).toBe(200);
+      const filePath = { WorkspaceId: 'ws', FileId: `${fileId}/` };
+      expect((await alibabaDescribeFileHandler(r.deps)(httpEvent({ routeKey: route('DescribeFile'), rawPath: '/x', pathParameters: filePath }), context())).statusCode).toBe(200);
+      expect((await alibabaDeleteFileHandler(r.deps)(httpEvent({ routeKey: route('DeleteFile'), rawPath: '/x', pathParameters: filePath }), context())).statusCode).toBe(200);
       break;
     }
     case 'LeasesApi': {
-      r.ddb.on(GetCommand).resolves({ Item: lease() });
-      const res = await getLeaseHandler(r.deps)(
-        httpEvent({ routeKey: routeKey(OPERATIONS[3]!), rawPath: '/leases/x', pathParameters: { leaseId: 'a'.repeat(32) } }),
+      r.ddb.on(GetCommand).resolves({ Item: uploaded() });
+      r.ddb.on(UpdateCommand).resolves({ Attributes: consumed() });
+      const res = await getLeaseHandler(r.deps)(httpEvent({ routeKey: route('GetLease'), rawPath: '/leases/x', pathParameters: { leaseId: 'a'.repeat(32) } }), context());
+      expect(res.statusCode).toBe(200);
+      if (JSON.parse(res.body!).downloadUrl.includes('X-Amz-Signature')) extra.add('s3:GetObject');
+      const consumedRes = await consumeLeaseHandler(r.deps)(
+        httpEvent({ routeKey: route('ConsumeLease'), rawPath: '/leases/x/consume', pathParameters: { leaseId: 'a'.repeat(32) } }),
         context(),
       );
-      expect(res.statusCode).toBe(200);
+      expect(consumedRes.statusCode).toBe(200);
       break;
     }
     case 'S3UploadEvents': {
       r.ddb.on(GetCommand).resolves({ Item: lease() });
-      r.ddb.on(UpdateCommand).resolves({});
+      r.ddb.on(UpdateCommand).resolves({ Attributes: lease() });
       r.s3
         .on(HeadObjectCommand)
         .resolvesOnce({ ContentLength: 5, ETag: `"${md5('hello')}"`, ContentType: 'text/plain' })
@@ -133,22 +227,51 @@ async function exercise(fn: string): Promise<Set<string>> {
       break;
     }
     case 'RetentionSweep': {
+      // One due lease per shard: two to expire, one consumed (moved), one deleted (removed).
+      const due = [lease({ dueAt: Date.now() - 1 }), lease({ dueAt: Date.now() - 1 }), consumed(), consumed({ status: 'DELETED' })];
+      let next = 0;
       r.ddb.on(QueryCommand).resolves({ Items: [{ leaseId: 'a'.repeat(32) }] });
-      r.ddb.on(GetCommand).resolves({ Item: lease({ dueAt: Date.now() - 1 }) });
-      r.ddb.on(UpdateCommand).resolves({});
+      r.ddb.on(GetCommand).callsFake(() => ({ Item: due[next++ % due.length] }));
+      r.ddb.on(UpdateCommand).resolves({ Attributes: lease({ dueAt: undefined }) });
       r.s3.on(DeleteObjectCommand).resolves({});
-      expect(await sweepDueLeases(r.deps)).toMatchObject({ expired: 4 }); // one per shard
+      r.s3.on(HeadObjectCommand).rejects(Object.assign(new Error('nf'), { name: 'NotFound', $metadata: { httpStatusCode: 404 } }));
+      r.s3.on(CopyObjectCommand).resolves({});
+      expect(await sweepDueLeases(r.deps)).toMatchObject({ expired: 2, settled: 2, failed: 0 });
+      break;
+    }
+    case 'LeaseSettler': {
+      const images = [consumed(), consumed({ status: 'DELETED' })];
+      r.ddb.on(UpdateCommand).callsFake(conditionFailedOnce({ Attributes: lease() }));
+      r.ddb.on(GetCommand).resolves({ Item: consumed({ dueAt: undefined }) });
+      r.s3.on(HeadObjectCommand).rejects(Object.assign(new Error('nf'), { name: 'NotFound', $metadata: { httpStatusCode: 404 } }));
+      r.s3.on(CopyObjectCommand).resolves({});
+      r.s3.on(DeleteObjectCommand).resolves({});
+      const out = await leaseSettlerHandler(r.deps)({
+        Records: images.map((image, i) => ({ dynamodb: { NewImage: marshall(image, { removeUndefinedValues: true }) as never, SequenceNumber: String(i) } })),
+      });
+      expect(out.batchItemFailures).toEqual([]);
+      break;
+    }
+    case 'LeaseEventsEnrichment': {
+      const events = await leaseEventEnrichment('b')([
+        { dynamodb: { OldImage: marshall(lease()) as never, NewImage: marshall(uploaded()) as never, ApproximateCreationDateTime: 1 } },
+      ]);
+      expect(events.map((e) => e.detailType)).toEqual(['Lease Uploaded']);
       break;
     }
   }
-  return new Set([...r.seen(), ...signsUploads]);
+  return new Set([...r.seen(), ...extra]);
 }
 
 describe('each Lambda may make exactly the AWS calls its code makes', () => {
   const { template } = synthStack();
-  test.each(['AzureApi', 'AlibabaApi', 'LeasesApi', 'S3UploadEvents', 'RetentionSweep'])('%s', async (fn) => {
+  test.each(['AzureApi', 'AlibabaApi', 'LeasesApi', 'S3UploadEvents', 'RetentionSweep', 'LeaseSettler', 'LeaseEventsEnrichment'])('%s', async (fn) => {
     const used = [...(await exercise(fn))].sort();
-    const granted = [...new Set(statementsOfFunction(template, fn).flatMap((s) => s.actions))].filter((a) => /^(dynamodb|s3):/.test(a)).sort();
+    const granted = [...new Set(statementsOfFunction(template, fn).flatMap((s) => s.actions))]
+      .filter((a) => /^(dynamodb|s3):/.test(a))
+      // Reading the stream is the event source mapping's doing (Lambda's poller), not the code's.
+      .filter((a) => !STREAM_READS.includes(a))
+      .sort();
     expect(granted).toEqual(used);
   });
 });

@@ -1,4 +1,5 @@
 import { TEMP_PREFIX } from '../../shared/keys.js';
+import { STORED_PREFIX } from '../../shared/lease/model.js';
 import { LEASE_TABLE } from '../../shared/lease/table.js';
 import { iamStatements, logicalId, resourcesOf, statementsOfFunction, synthStack, type Statement } from './helpers.js';
 
@@ -11,12 +12,20 @@ function expectedGrants(template: ReturnType<typeof synthStack>['template'], loc
     ? 'arn:<AWS::Partition>:s3:::uploadleasebroker-uploads-<AWS::AccountId>-<AWS::Region>'
     : `<${logicalId(template, 'AWS::S3::Bucket', 'UploadsBucket')}.Arn>`;
   const tmp = `${bucket}/${TEMP_PREFIX}*`;
+  const files = `${bucket}/${STORED_PREFIX}*`;
   const queue = `<${logicalId(template, 'AWS::SQS::Queue', 'FailedUploadEvents')}.Arn>`;
+  const settleQueue = `<${logicalId(template, 'AWS::SQS::Queue', 'LeaseEventsFailedLeaseSettles')}.Arn>`;
+  const stream = `<${logicalId(template, 'AWS::DynamoDB::Table', 'LeasesTable')}.StreamArn>`;
   const logs = (group: string) => ({ [group]: ['logs:CreateLogStream', 'logs:PutLogEvents'] });
+  const settles = {
+    [tmp]: ['s3:DeleteObject', 's3:GetObject'],
+    [files]: ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'],
+    [bucket]: ['s3:ListBucket'],
+  };
   return {
-    AzureApi: (g) => ({ ...logs(g), [table]: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [tmp]: ['s3:PutObject'] }),
-    AlibabaApi: (g) => ({ ...logs(g), [table]: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], [tmp]: ['s3:PutObject'] }),
-    LeasesApi: (g) => ({ ...logs(g), [table]: ['dynamodb:GetItem'] }),
+    AzureApi: (g) => ({ ...logs(g), [table]: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [tmp]: ['s3:PutObject'] }),
+    AlibabaApi: (g) => ({ ...logs(g), [table]: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [tmp]: ['s3:PutObject'] }),
+    LeasesApi: (g) => ({ ...logs(g), [table]: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], [tmp]: ['s3:GetObject'], [files]: ['s3:GetObject'] }),
     S3UploadEvents: (g) => ({
       ...logs(g),
       [table]: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
@@ -28,8 +37,17 @@ function expectedGrants(template: ReturnType<typeof synthStack>['template'], loc
       ...logs(g),
       [table]: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
       [`${table}/index/${LEASE_TABLE.dueIndex.name}`]: ['dynamodb:Query'],
-      [tmp]: ['s3:DeleteObject'],
+      ...settles,
     }),
+    LeaseSettler: (g) => ({
+      ...logs(g),
+      [table]: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+      ...settles,
+      [settleQueue]: ['sqs:SendMessage'],
+      [stream]: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
+      '*': ['dynamodb:ListStreams'],
+    }),
+    LeaseEventsEnrichment: (g) => ({ ...logs(g) }),
   };
 }
 
@@ -55,10 +73,12 @@ describe.each([
     for (const s of statements) for (const action of s.actions) expect(action).not.toContain('*');
   });
 
-  test('no "*" resource; the only wildcard is the temporary-object prefix of the upload bucket', () => {
-    const wildcards = statements.flatMap((s) => s.resources).filter((r) => r.includes('*'));
-    expect(statements.flatMap((s) => s.resources)).not.toContain('*');
-    for (const resource of wildcards) expect(resource).toMatch(new RegExp(`(UploadsBucket[0-9A-F]+\\.Arn>|uploads-<AWS::AccountId>-<AWS::Region>)/${TEMP_PREFIX}\\*$`));
+  test('"*" only for dynamodb:ListStreams (no resource-level permissions); other wildcards only the two object prefixes', () => {
+    expect(statements.filter((s) => s.resources.includes('*')).map((s) => s.actions)).toEqual([['dynamodb:ListStreams']]);
+    const wildcards = statements.flatMap((s) => s.resources).filter((r) => r.includes('*') && r !== '*');
+    for (const resource of wildcards) {
+      expect(resource).toMatch(new RegExp(`(UploadsBucket[0-9A-F]+\\.Arn>|uploads-<AWS::AccountId>-<AWS::Region>)/(${TEMP_PREFIX}|${STORED_PREFIX})\\*$`));
+    }
   });
 
   test('no role carries a managed policy', () => {

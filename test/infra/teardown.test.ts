@@ -24,7 +24,8 @@ describe.each([
 
   test(retain ? 'a retained bucket or queue keeps its policy' : 'nothing is retained', () => {
     const policies = [...ofType('AWS::S3::BucketPolicy'), ...ofType('AWS::SQS::QueuePolicy')];
-    expect(policies.length).toBe(3);
+    // Two buckets and three dead-letter queues (failed upload events, failed lease events, failed settles).
+    expect(policies.length).toBe(5);
     for (const [id, policy] of policies) {
       const target = refId(policy.Properties.Bucket) ?? refId(policy.Properties.Queues?.[0]);
       expect(resources[target!]).toBeDefined();

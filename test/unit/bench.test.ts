@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { createPresigner, type PutUrlSpec } from '../../shared/presign.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const LAMBDAS = ['alibaba', 'azure', 'leases', 'retention-sweep', 's3-upload-events'];
+const LAMBDAS = ['alibaba', 'azure', 'lease-events', 'lease-settler', 'leases', 'retention-sweep', 's3-upload-events'];
 
 /**
  * `npm run bench` end to end on smoke-test counts: every section runs and every figure lands in the

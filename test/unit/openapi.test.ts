@@ -19,7 +19,7 @@ describe('OpenAPI document', () => {
     for (const route of OPERATIONS) {
       const op = doc.paths[route.path]?.[route.method.toLowerCase()];
       expect(op?.operationId).toBe(route.id);
-      const pathParams = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+      const pathParams = [...route.path.matchAll(/\{(\w+)\+?\}/g)].map((m) => m[1]);
       expect(op.parameters.filter((p: any) => p.in === 'path').map((p: any) => p.name)).toEqual(pathParams);
     }
     expect(Object.values(doc.paths).flatMap((p: any) => Object.keys(p))).toHaveLength(OPERATIONS.length);

@@ -34,12 +34,12 @@ describe('sweepDueLeases', () => {
     const f = engineFixture();
     const lease = await uploadedLease(f);
     f.clock.set(lease.retainUntil! - 1);
-    expect(await sweepDueLeases(f)).toEqual({ examined: 0, expired: 0, failed: 0 });
+    expect(await sweepDueLeases(f)).toEqual({ examined: 0, expired: 0, settled: 0, failed: 0 });
     expect(f.objects.has(lease.objectKey)).toBe(true);
 
     const sweptAt = lease.retainUntil! + 90_000;
     f.clock.set(sweptAt);
-    expect(await sweepDueLeases(f)).toEqual({ examined: 1, expired: 1, failed: 0 });
+    expect(await sweepDueLeases(f)).toEqual({ examined: 1, expired: 1, settled: 0, failed: 0 });
     expect(f.objects.has(lease.objectKey)).toBe(false);
     const { dueAt: _d, ...rest } = lease;
     expect(f.store.item(lease.leaseId)).toEqual({
@@ -49,7 +49,7 @@ describe('sweepDueLeases', () => {
       recordExpiresAt: (Math.ceil(sweptAt / 1000) + RECORD_RETENTION_S) * 1000,
     });
     // Nothing left to do.
-    expect(await sweepDueLeases(f)).toEqual({ examined: 0, expired: 0, failed: 0 });
+    expect(await sweepDueLeases(f)).toEqual({ examined: 0, expired: 0, settled: 0, failed: 0 });
   });
 
   test('a lease exactly at its due time is due', async () => {
@@ -64,7 +64,7 @@ describe('sweepDueLeases', () => {
     const leaseId = leaseIdIn();
     const { lease } = await issueLease(f, { leaseId, contract: 'azure-ml', scope: 's', objectKey: `tmp/${leaseId}/c`, pendingUploadId: 'p' }, { createOrGet: true });
     f.clock.set(lease.dueAt!);
-    expect(await sweepDueLeases(f)).toEqual({ examined: 1, expired: 1, failed: 0 });
+    expect(await sweepDueLeases(f)).toEqual({ examined: 1, expired: 1, settled: 0, failed: 0 });
     expect(f.objects.deleted).toEqual([lease.objectKey]);
     expect(f.store.item(leaseId)).toMatchObject({ status: 'EXPIRED', expiredAt: lease.dueAt });
   });
@@ -74,7 +74,7 @@ describe('sweepDueLeases', () => {
     const leases = [];
     for (let shard = 0; shard < LEASE_TABLE.dueShards; shard++) leases.push(await uploadedLease(f, leaseIdIn(shard)));
     f.clock.set(T0 + RETENTION_MS);
-    expect(await sweepDueLeases(f)).toEqual({ examined: leases.length, expired: leases.length, failed: 0 });
+    expect(await sweepDueLeases(f)).toEqual({ examined: leases.length, expired: leases.length, settled: 0, failed: 0 });
     for (const lease of leases) expect(f.store.item(lease.leaseId)!.status).toBe('EXPIRED');
   });
 
@@ -84,7 +84,7 @@ describe('sweepDueLeases', () => {
     const leases = [];
     for (let i = 0; i < 7; i++) leases.push(await uploadedLease(f, leaseIdIn(1)));
     f.clock.set(T0 + RETENTION_MS);
-    expect(await sweepDueLeases(f)).toEqual({ examined: 7, expired: 7, failed: 0 });
+    expect(await sweepDueLeases(f)).toEqual({ examined: 7, expired: 7, settled: 0, failed: 0 });
     expect(f.store.calls.duePages).toBeGreaterThan(LEASE_TABLE.dueShards);
     for (const lease of leases) expect(f.objects.has(lease.objectKey)).toBe(false);
   });
@@ -96,11 +96,11 @@ describe('sweepDueLeases', () => {
     f.clock.set(T0 + RETENTION_MS);
     f.objects.failDeletes(Object.assign(new Error('SlowDown'), { name: 'SlowDown' }), 1);
     const first = await sweepDueLeases(f);
-    expect(first).toEqual({ examined: 2, expired: 1, failed: 1 });
+    expect(first).toEqual({ examined: 2, expired: 1, settled: 0, failed: 1 });
     const [stillDue] = [failing, fine].filter((l) => f.store.item(l.leaseId)!.status === 'UPLOADED');
     expect(f.store.item(stillDue!.leaseId)).toEqual(stillDue);
     expect(f.objects.has(stillDue!.objectKey)).toBe(true);
-    expect(await sweepDueLeases(f)).toEqual({ examined: 1, expired: 1, failed: 0 });
+    expect(await sweepDueLeases(f)).toEqual({ examined: 1, expired: 1, settled: 0, failed: 0 });
     expect(f.objects.has(stillDue!.objectKey)).toBe(false);
   });
 
@@ -111,7 +111,7 @@ describe('sweepDueLeases', () => {
     // A re-upload lands meanwhile: newer sequencer, new retention.
     const renewed: LeaseRecord = { ...lease, sequencer: '0B', retainUntil: T0 + 2 * RETENTION_MS, dueAt: T0 + 2 * RETENTION_MS };
     f.store.beforeNextTransition(() => f.store.set(renewed));
-    expect(await sweepDueLeases(f)).toEqual({ examined: 1, expired: 0, failed: 0 });
+    expect(await sweepDueLeases(f)).toEqual({ examined: 1, expired: 0, settled: 0, failed: 0 });
     expect(f.store.item(lease.leaseId)).toEqual(renewed);
   });
 
@@ -139,7 +139,7 @@ describe('sweepDueLeases', () => {
     // The index still lists it as due, but the record says it was renewed (index lag).
     const fakeIndex = { ...f.store, dueLeaseIds: async function* () { yield gone.leaseId; yield expired.leaseId; yield notYet.leaseId; } };
     f.store.set({ ...notYet, retainUntil: T0 + 2 * RETENTION_MS, dueAt: T0 + 2 * RETENTION_MS });
-    expect(await sweepDueLeases({ ...f, store: fakeIndex })).toEqual({ examined: 3, expired: 0, failed: 0 });
+    expect(await sweepDueLeases({ ...f, store: fakeIndex })).toEqual({ examined: 3, expired: 0, settled: 0, failed: 0 });
     expect(f.store.calls.transition).toBe(3); // the three uploads only
     expect(f.objects.deleted).toEqual([]);
   });
@@ -160,7 +160,7 @@ describe('sweepDueLeases', () => {
         return f.store.get(id);
       },
     };
-    expect(await sweepDueLeases({ ...f, store })).toEqual({ examined: 2, expired: 1, failed: 1 });
+    expect(await sweepDueLeases({ ...f, store })).toEqual({ examined: 2, expired: 1, settled: 0, failed: 1 });
     expect([a, b].map((l) => f.store.item(l.leaseId)!.status).sort()).toEqual(['EXPIRED', 'UPLOADED']);
   });
 });
@@ -174,7 +174,7 @@ describe('sweepDueLeases: what operators see in the logs', () => {
     const info = jest.spyOn(log, 'info').mockImplementation(() => undefined);
     const error = jest.spyOn(log, 'error').mockImplementation(() => undefined);
     const f = engineFixture();
-    expect(await sweepDueLeases(f)).toEqual({ examined: 0, expired: 0, failed: 0 });
+    expect(await sweepDueLeases(f)).toEqual({ examined: 0, expired: 0, settled: 0, failed: 0 });
     expect(info).not.toHaveBeenCalled();
     const a = await uploadedLease(f);
     const b = await uploadedLease(f);
@@ -183,7 +183,7 @@ describe('sweepDueLeases: what operators see in the logs', () => {
     f.objects.failDeletes(cause, 1);
     await sweepDueLeases(f);
     expect(info).toHaveBeenCalledTimes(1);
-    expect(info).toHaveBeenCalledWith('retention sweep', { examined: 2, expired: 1, failed: 1 });
+    expect(info).toHaveBeenCalledWith('retention sweep', { examined: 2, expired: 1, settled: 0, failed: 1 });
     expect(error).toHaveBeenCalledTimes(1);
     const [message, fields, logged] = error.mock.calls[0]!;
     expect(message).toBe('sweep could not expire lease; it stays due for the next sweep');
