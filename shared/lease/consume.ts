@@ -20,9 +20,10 @@ export interface ConsumeDeps {
 
 /**
  * A lease this close to the end of its retention is no longer consumable: the sweep may be deleting
- * its object at that very moment.
+ * its object at that very moment. 30 s, or a tenth of the retention when that is shorter (tests).
  */
 export const CONSUME_MARGIN_MS = 30_000;
+export const consumeMarginMs = (config: BrokerConfig): number => Math.min(CONSUME_MARGIN_MS, config.retentionSeconds * 100);
 
 export const storedKeyFor = (objectKey: string): string => STORED_PREFIX + objectKey.slice(TEMP_PREFIX.length);
 
@@ -65,7 +66,7 @@ export async function consumeLease(
   const lease = await readOwnLease(deps, leaseId, owns);
   const now = deps.clock.now();
   let status = effectiveStatus(lease, now);
-  if (status === 'UPLOADED' && now >= lease.dueAt! - CONSUME_MARGIN_MS) status = 'EXPIRED';
+  if (status === 'UPLOADED' && now >= lease.dueAt! - consumeMarginMs(deps.config)) status = 'EXPIRED';
   if (idempotent && status === 'CONSUMED' && sameConsumer(lease, consumer)) return lease;
   if (status !== 'UPLOADED') throw notConsumable(lease, status);
 

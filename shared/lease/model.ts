@@ -121,7 +121,7 @@ export interface LeaseView {
   consumedAt?: string;
   consumedBy?: { kind: ConsumerKind; id: string };
   deletedAt?: string;
-  /** Where the object is, while there is one. */
+  /** Where the object lives, while there is one (a consumed file: its permanent key). */
   location?: { bucket: string; key: string };
   /** A short-lived presigned GET, added by the lease route while the object can be read. */
   downloadUrl?: string;
@@ -150,6 +150,7 @@ export function toLeaseView(record: LeaseRecord, now: number, bucket?: string): 
   if (record.consumedAt !== undefined) view.consumedAt = iso(record.consumedAt);
   if (record.consumedBy !== undefined) view.consumedBy = { kind: record.consumedBy.kind, id: record.consumedBy.id };
   if (record.deletedAt !== undefined) view.deletedAt = iso(record.deletedAt);
-  if (bucket !== undefined && hasReadableObject(status)) view.location = { bucket, key: currentKey(record) };
+  // A consumed lease's file lives at its permanent key, even in the moment before it has moved there.
+  if (bucket !== undefined && hasReadableObject(status)) view.location = { bucket, key: record.storedKey ?? record.objectKey };
   return view;
 }

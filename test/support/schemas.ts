@@ -8,6 +8,8 @@ import {
   brokerErrorSchema,
   leaseViewSchema,
 } from '../../shared/schemas/index.js';
+import { addFileResponseSchema, describeFileResponseSchema } from '../../shared/schemas/alibaba-files.js';
+import { codeVersionResponseSchema } from '../../shared/schemas/azure-code-versions.js';
 
 /** Response schemas compiled at test time: every response a test sees is checked against the contract. */
 const ajv = new Ajv2020.default({ strict: true, allErrors: true });
@@ -26,3 +28,6 @@ export const expectAlibabaResponse = compile(alibabaResponseSchema);
 export const expectAlibabaError = compile(alibabaErrorSchema);
 export const expectLeaseView = compile(leaseViewSchema);
 export const expectBrokerError = compile(brokerErrorSchema);
+export const expectCodeVersion = compile(codeVersionResponseSchema);
+export const expectAddFileResponse = compile(addFileResponseSchema);
+export const expectDescribeFileResponse = compile(describeFileResponseSchema);

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it, test } from '@jest/globals';
-import { S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { sdkPresign } from '../../bench/sdk-presign.js';
 import { md5HexToBase64 } from '../../shared/md5.js';
 import { createPresigner, encodeKeyPath, type PresignerOptions, type PutUrlSpec } from '../../shared/presign.js';
@@ -235,5 +236,37 @@ describe('createPresigner: credentials and the signing key cache', () => {
       const p = createPresigner({ region: REGION, bucket: BUCKET, credentials: async () => bad as never });
       await expect(p.presignPut(FULL, NOW)).rejects.toThrow('Resolved credential object is not valid');
     }
+  });
+});
+
+describe('presignGet and keyOfUrl', () => {
+  const keys = ['files/abc/report.pdf', 'tmp/abc/name with spaces.pdf', 'files/abc/报告 最终版.docx', "files/abc/it's (1)!*~.txt"];
+
+  test.each(keys.map((k) => [k]))('a GET URL is byte-identical to getSignedUrl(GetObjectCommand), key %j', async (key) => {
+    for (const endpoint of [undefined, 'http://127.0.0.1:4569']) {
+      // WHEN_REQUIRED: otherwise the SDK adds checksum parameters (x-amz-checksum-*) to the URL.
+      const s3 = new S3Client({ region: REGION, credentials, responseChecksumValidation: 'WHEN_REQUIRED', requestChecksumCalculation: 'WHEN_REQUIRED', ...(endpoint ? { endpoint, forcePathStyle: true } : {}) });
+      const expected = await getSignedUrl(s3, new GetObjectCommand({ Bucket: BUCKET, Key: key }), { expiresIn: 300, signingDate: new Date(NOW) });
+      expect(await presigner(endpoint ? { endpoint } : {}).presignGet(key, 300, NOW)).toBe(expected);
+      s3.destroy();
+    }
+  });
+
+  test.each(keys.map((k) => [k]))('keyOfUrl undoes objectUrl (any query ignored), key %j', (key) => {
+    for (const endpoint of [undefined, 'http://127.0.0.1:4569']) {
+      const p = presigner(endpoint ? { endpoint } : {});
+      expect(p.keyOfUrl(p.objectUrl(key))).toBe(key);
+      expect(p.keyOfUrl(`${p.objectUrl(key)}?X-Amz-Signature=x`)).toBe(key);
+    }
+  });
+
+  test('keyOfUrl refuses URLs of another host, bucket or scheme, and text that is not a URL', () => {
+    const p = presigner({ endpoint: 'http://127.0.0.1:4569' });
+    expect(p.keyOfUrl(`http://127.0.0.1:4570/${BUCKET}/tmp/a`)).toBeUndefined();
+    expect(p.keyOfUrl('http://127.0.0.1:4569/other/tmp/a')).toBeUndefined();
+    expect(p.keyOfUrl(`https://127.0.0.1:4569/${BUCKET}/tmp/a`)).toBeUndefined();
+    expect(p.keyOfUrl('not a url')).toBeUndefined();
+    expect(p.keyOfUrl(`http://127.0.0.1:4569/${BUCKET}/tmp/%E0%A4%A`)).toBeUndefined();
+    expect(p.keyOfUrl(`http://127.0.0.1:4569/${BUCKET}/tmp/a`)).toBe('tmp/a');
   });
 });

@@ -1,0 +1,82 @@
+import { describe, expect, test } from '@jest/globals';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBRecord } from 'aws-lambda';
+import { leaseEventEnrichment } from '../../shared/events/lease-event-enrichment.js';
+import { leaseSettlerHandler } from '../../shared/events/lease-settler.js';
+import { leaseChangeOf } from '../../shared/events/lease-stream.js';
+import { consumeLease } from '../../shared/lease/consume.js';
+import { issueLease } from '../../shared/lease/engine.js';
+import { toItem } from '../../shared/lease/store.js';
+import { recordUpload } from '../../shared/lease/uploads.js';
+import type { LeaseRecord } from '../../shared/lease/model.js';
+import { engineFixture, T0, type EngineFixture } from '../support/engine-fixture.js';
+
+/** A stream record as the table's stream (NEW_AND_OLD_IMAGES) carries a write. */
+const streamRecord = (old: object | undefined, next: object | undefined, seq = '1'): DynamoDBRecord => ({
+  dynamodb: {
+    SequenceNumber: seq,
+    ApproximateCreationDateTime: T0 / 1000,
+    ...(old ? { OldImage: marshall(old, { removeUndefinedValues: true }) as never } : {}),
+    ...(next ? { NewImage: marshall(next, { removeUndefinedValues: true }) as never } : {}),
+  },
+});
+
+async function consumedLease(f: EngineFixture, id: string): Promise<LeaseRecord> {
+  const objectKey = `tmp/${id}/c-1`;
+  await issueLease(f, { leaseId: id, contract: 'azure-ml', scope: 's', objectKey, pendingUploadId: id }, { createOrGet: true });
+  f.objects.put(objectKey, { size: 1, eTag: '"e"' });
+  await recordUpload(f, { key: objectKey, size: 1, eTag: '"e"', sequencer: '0A', eventTime: T0 });
+  return consumeLease(f, id, () => true, { kind: 'broker', id: 'x' }, { idempotent: false });
+}
+
+describe('the lease table stream', () => {
+  test('lease items become changes (old status, new record, time); rate counters, name claims and removals do not', () => {
+    const lease = { leaseId: 'a'.repeat(32), contract: 'azure-ml', scope: 's', objectKey: 'tmp/a/x', status: 'UPLOADED', createdAt: 1, urlExpiresAt: 2, dueAt: 3, expiresAt: 10 };
+    const change = leaseChangeOf(streamRecord({ ...lease, status: 'PENDING' }, { ...lease, dueShard: 'DUE#1' }));
+    expect(change).toEqual({ previous: 'PENDING', record: { ...lease, expiresAt: undefined, recordExpiresAt: 10_000 }, time: T0 });
+    expect(change!.record).not.toHaveProperty('dueShard');
+    expect(leaseChangeOf(streamRecord(undefined, lease))!.previous).toBeUndefined();
+    expect(leaseChangeOf(streamRecord(undefined, { leaseId: 'rate#alibaba#ws#1', calls: 1 }))).toBeUndefined();
+    expect(leaseChangeOf(streamRecord(undefined, { leaseId: 'name#x', owner: 'a', claimedAt: 1 }))).toBeUndefined();
+    expect(leaseChangeOf(streamRecord(lease, undefined))).toBeUndefined();
+  });
+
+  test('the pipe enrichment: one event per published transition, nothing for the rest', async () => {
+    const lease = { leaseId: 'a'.repeat(32), contract: 'azure-ml', scope: 's', objectKey: 'tmp/a/x', createdAt: 1, urlExpiresAt: 2, dueAt: T0 + 1 };
+    const events = await leaseEventEnrichment('bucket')([
+      streamRecord(undefined, { ...lease, status: 'PENDING' }),
+      streamRecord({ ...lease, status: 'PENDING' }, { ...lease, status: 'UPLOADED', size: 1 }),
+      streamRecord({ ...lease, status: 'UPLOADED' }, { ...lease, status: 'UPLOADED', urlExpiresAt: 9 }),
+      streamRecord(undefined, { leaseId: 'rate#x', calls: 2 }),
+      streamRecord({ ...lease, status: 'UPLOADED' }, { ...lease, status: 'CONSUMED', consumedAt: T0, consumedBy: { kind: 'broker', id: 'j' }, storedKey: 'files/a/x' }),
+    ]);
+    expect(events.map((e) => e.detailType)).toEqual(['Lease Uploaded', 'Lease Consumed']);
+    expect(events[1]).toEqual({
+      detailType: 'Lease Consumed',
+      time: new Date(T0).toISOString(),
+      detail: expect.objectContaining({ leaseId: lease.leaseId, status: 'CONSUMED', location: { bucket: 'bucket', key: 'files/a/x' }, consumedBy: { kind: 'broker', id: 'j' } }),
+    });
+  });
+
+  test('the settler moves what the stream shows as due, skips the rest, and reports the first failure so Lambda retries from it', async () => {
+    const f = engineFixture();
+    const [a, b] = [await consumedLease(f, '1'.repeat(32)), await consumedLease(f, '2'.repeat(32))];
+    const handler = leaseSettlerHandler(f);
+    f.objects.failCopies(new Error('s3 down'), 1);
+    const records = [
+      streamRecord(undefined, { ...toItem(a), expiresAt: undefined }, '10'),
+      streamRecord(undefined, { ...toItem(b), expiresAt: undefined }, '11'),
+    ];
+    expect(await handler({ Records: records })).toEqual({ batchItemFailures: [{ itemIdentifier: '10' }] });
+    expect(f.store.item(a.leaseId)!.dueAt).toBeDefined();
+    // Lambda retries from the failed record, in order.
+    expect(await handler({ Records: records })).toEqual({ batchItemFailures: [] });
+    for (const lease of [a, b]) {
+      expect(f.store.item(lease.leaseId)!.dueAt).toBeUndefined();
+      expect(f.objects.has(lease.storedKey!)).toBe(true);
+      expect(f.objects.has(lease.objectKey)).toBe(false);
+    }
+    // An UPLOADED image is not the settler's business.
+    expect(await handler({ Records: [streamRecord(undefined, { ...toItem(a), status: 'UPLOADED' })] })).toEqual({ batchItemFailures: [] });
+  });
+});

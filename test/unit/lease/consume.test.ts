@@ -1,0 +1,235 @@
+import { describe, expect, jest, test } from '@jest/globals';
+import { LeaseNotFoundError, LeaseStateError } from '../../../shared/errors.js';
+import { withChangeFeed, type LeaseChange } from '../../../shared/lease/changes.js';
+import { consumeLease, CONSUME_MARGIN_MS, deleteConsumed, storedKeyFor, updateConsumer } from '../../../shared/lease/consume.js';
+import { issueLease } from '../../../shared/lease/engine.js';
+import { leaseEventFor, LEASE_EVENT_TYPES } from '../../../shared/lease/events.js';
+import type { ConsumedBy, LeaseRecord } from '../../../shared/lease/model.js';
+import { settleLease } from '../../../shared/lease/settle.js';
+import { sweepDueLeases } from '../../../shared/lease/sweep.js';
+import { recordUpload } from '../../../shared/lease/uploads.js';
+import { log } from '../../../shared/log.js';
+import { engineFixture, T0, type EngineFixture } from '../../support/engine-fixture.js';
+
+const anyone = () => true;
+const file = (id = 'file_1'): ConsumedBy => ({ kind: 'alibaba-file', id, attributes: { parser: 'P' } });
+let counter = 0;
+
+/** An UPLOADED lease with its object in the (memory) bucket. */
+async function uploaded(f: Omit<EngineFixture, 'store'> & { store: EngineFixture['store'] | ReturnType<typeof withChangeFeed> }, body = 'e'): Promise<LeaseRecord> {
+  const leaseId = (counter++).toString(16).padStart(32, 'c');
+  const objectKey = `tmp/${leaseId}/code-1`;
+  await issueLease(f, { leaseId, contract: 'azure-ml', scope: 's/rg/workspaces/ws/c/1/p', objectKey, pendingUploadId: 'p' }, { createOrGet: true });
+  f.objects.put(objectKey, { size: body.length, eTag: `"${body}"` });
+  expect(await recordUpload(f, { key: objectKey, size: body.length, eTag: `"${body}"`, sequencer: '0A', eventTime: f.clock.now() })).toBe('uploaded');
+  return (await f.store.get(leaseId))!;
+}
+
+describe('consumeLease', () => {
+  test('UPLOADED -> CONSUMED: consumer, time and permanent key recorded, due at once for the move, no TTL, no retention', async () => {
+    const f = engineFixture();
+    const lease = await uploaded(f);
+    f.clock.set(T0 + 5000);
+    const consumed = await consumeLease(f, lease.leaseId, anyone, file(), { idempotent: false });
+    expect(consumed).toEqual(f.store.item(lease.leaseId));
+    const { retainUntil: _r, recordExpiresAt: _e, ...kept } = lease;
+    expect(consumed).toEqual({
+      ...kept,
+      status: 'CONSUMED',
+      consumedAt: T0 + 5000,
+      consumedBy: file(),
+      storedKey: `files/${lease.leaseId}/code-1`,
+      dueAt: T0 + 5000,
+    });
+    expect(storedKeyFor(lease.objectKey)).toBe(`files/${lease.leaseId}/code-1`);
+  });
+
+  test('50 concurrent consumers: exactly one wins, 49 are refused as CONSUMED', async () => {
+    const f = engineFixture();
+    const lease = await uploaded(f);
+    const results = await Promise.allSettled(
+      Array.from({ length: 50 }, (_, i) => consumeLease(f, lease.leaseId, anyone, file(`file_${i}`), { idempotent: false })),
+    );
+    const won = results.filter((r) => r.status === 'fulfilled');
+    const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(49);
+    for (const r of lost) expect(r.reason).toMatchObject({ status: 'CONSUMED' });
+    expect(f.store.item(lease.leaseId)!.consumedBy!.id).toBe((won[0] as PromiseFulfilledResult<LeaseRecord>).value.consumedBy!.id);
+  });
+
+  test('idempotent: the same consumer again gets the same lease; another consumer, or a non-idempotent call, is refused', async () => {
+    const f = engineFixture();
+    const lease = await uploaded(f);
+    const first = await consumeLease(f, lease.leaseId, anyone, file('a'), { idempotent: true });
+    expect(await consumeLease(f, lease.leaseId, anyone, file('a'), { idempotent: true })).toEqual(first);
+    await expect(consumeLease(f, lease.leaseId, anyone, file('b'), { idempotent: true })).rejects.toMatchObject({ status: 'CONSUMED' });
+    await expect(consumeLease(f, lease.leaseId, anyone, file('a'), { idempotent: false })).rejects.toBeInstanceOf(LeaseStateError);
+  });
+
+  test('a lease the caller does not own reads as unknown; PENDING, REJECTED and EXPIRED are refused with their status', async () => {
+    const f = engineFixture();
+    const lease = await uploaded(f);
+    await expect(consumeLease(f, lease.leaseId, () => false, file(), { idempotent: false })).rejects.toBeInstanceOf(LeaseNotFoundError);
+    await expect(consumeLease(f, 'd'.repeat(32), anyone, file(), { idempotent: false })).rejects.toBeInstanceOf(LeaseNotFoundError);
+
+    const pending = await issueLease(f, { leaseId: 'e'.repeat(32), contract: 'azure-ml', scope: 's', objectKey: `tmp/${'e'.repeat(32)}/x`, pendingUploadId: 'q' }, { createOrGet: true });
+    await expect(consumeLease(f, pending.lease.leaseId, anyone, file(), { idempotent: false })).rejects.toMatchObject({ status: 'PENDING' });
+
+    f.store.set({ ...lease, leaseId: 'f'.repeat(32), status: 'REJECTED', rejectReason: 'MD5_MISMATCH' });
+    const rejected = await consumeLease(f, 'f'.repeat(32), anyone, file(), { idempotent: false }).catch((e: unknown) => e);
+    expect(rejected).toMatchObject({ status: 'REJECTED' });
+    expect((rejected as Error).message).toContain('MD5_MISMATCH');
+
+    // Within the margin before its retention ends, an uploaded lease counts as expired (the sweep may be at it).
+    f.clock.set(lease.dueAt! - CONSUME_MARGIN_MS);
+    await expect(consumeLease(f, lease.leaseId, anyone, file(), { idempotent: false })).rejects.toMatchObject({ status: 'EXPIRED' });
+    f.clock.set(lease.dueAt! - CONSUME_MARGIN_MS - 1);
+    await expect(consumeLease(f, lease.leaseId, anyone, file(), { idempotent: false })).resolves.toMatchObject({ status: 'CONSUMED' });
+  });
+
+  test('a newer upload between the read and the write makes the consumption fail on the sequencer, not consume other bytes', async () => {
+    const f = engineFixture();
+    const lease = await uploaded(f);
+    f.store.beforeNextTransition(() => f.store.set({ ...f.store.item(lease.leaseId)!, sequencer: '0B', eTag: 'other' }));
+    // Still UPLOADED with other bytes: refused as used, so the caller asks again.
+    await expect(consumeLease(f, lease.leaseId, anyone, file(), { idempotent: false })).rejects.toMatchObject({ status: 'CONSUMED' });
+    expect(f.store.item(lease.leaseId)!.status).toBe('UPLOADED');
+  });
+});
+
+describe('settleLease and the sweep: the move survives failures halfway', () => {
+  test('a consumed lease: copy to the permanent key, temporary one deleted, then no longer due', async () => {
+    const f = engineFixture();
+    const lease = await uploaded(f);
+    const consumed = await consumeLease(f, lease.leaseId, anyone, file(), { idempotent: false });
+    const settled = await settleLease(f, consumed);
+    expect(settled).toEqual(f.store.item(lease.leaseId));
+    expect(settled!.dueAt).toBeUndefined();
+    expect(f.objects.has(consumed.storedKey!)).toBe(true);
+    expect(f.objects.has(lease.objectKey)).toBe(false);
+    expect(f.objects.copies).toEqual([[lease.objectKey, consumed.storedKey]]);
+  });
+
+  test('the copy fails: the temporary object stays and the lease stays due; the sweep finishes the move', async () => {
+    const f = engineFixture();
+    const lease = await uploaded(f);
+    const consumed = await consumeLease(f, lease.leaseId, anyone, file(), { idempotent: false });
+    f.objects.failCopies(new Error('s3 down'), 1);
+    await expect(settleLease(f, consumed)).rejects.toThrow('s3 down');
+    expect(f.objects.has(lease.objectKey)).toBe(true);
+    expect(f.store.item(lease.leaseId)!.dueAt).toBe(consumed.dueAt);
+
+    expect(await sweepDueLeases(f)).toEqual({ examined: 1, expired: 0, settled: 1, failed: 0 });
+    expect(f.objects.has(consumed.storedKey!)).toBe(true);
+    expect(f.objects.has(lease.objectKey)).toBe(false);
+    expect(f.store.item(lease.leaseId)).toMatchObject({ status: 'CONSUMED' });
+    expect(f.store.item(lease.leaseId)!.dueAt).toBeUndefined();
+  });
+
+  test('copied but the delete of the temporary object fails: the next run does not copy again and deletes it', async () => {
+    const f = engineFixture();
+    const lease = await uploaded(f);
+    const consumed = await consumeLease(f, lease.leaseId, anyone, file(), { idempotent: false });
+    f.objects.failDeletes(new Error('s3 down'), 1);
+    expect(await sweepDueLeases(f)).toMatchObject({ settled: 0, failed: 1 });
+    expect(f.objects.has(consumed.storedKey!)).toBe(true);
+    expect(f.objects.has(lease.objectKey)).toBe(true);
+    expect(await sweepDueLeases(f)).toMatchObject({ settled: 1, failed: 0 });
+    expect(f.objects.copies).toHaveLength(1);
+    expect(f.objects.has(lease.objectKey)).toBe(false);
+  });
+
+  test('the temporary object holds other bytes than were verified: nothing is copied, the lease stays due, an error is logged', async () => {
+    const f = engineFixture();
+    const lease = await uploaded(f);
+    const consumed = await consumeLease(f, lease.leaseId, anyone, file(), { idempotent: false });
+    f.objects.put(lease.objectKey, { size: 1, eTag: '"replaced"' });
+    const error = jest.spyOn(log, 'error').mockImplementation(() => undefined);
+    try {
+      expect(await settleLease(f, consumed)).toBeUndefined();
+      expect(error).toHaveBeenCalledWith(expect.stringContaining('cannot be moved'), expect.objectContaining({ leaseId: lease.leaseId }));
+    } finally {
+      error.mockRestore();
+    }
+    expect(f.objects.has(consumed.storedKey!)).toBe(false);
+    expect(f.store.item(lease.leaseId)!.dueAt).toBe(consumed.dueAt);
+  });
+
+  test('DELETED: both keys go and the record expires later; a deletion overtaking a move settles as a deletion', async () => {
+    const f = engineFixture();
+    const lease = await uploaded(f);
+    const consumed = await consumeLease(f, lease.leaseId, anyone, file('x'), { idempotent: false });
+    expect(await deleteConsumed(f, lease.leaseId, 'other')).toBeUndefined();
+    const deleted = await deleteConsumed(f, lease.leaseId, 'x');
+    expect(deleted).toMatchObject({ status: 'DELETED', deletedAt: T0, dueAt: T0 });
+    expect(deleted!.recordExpiresAt).toBeGreaterThan(T0);
+    // The stale CONSUMED image (as a settler holding it would) settles what is there now.
+    const settled = await settleLease(f, consumed);
+    expect(settled).toMatchObject({ status: 'DELETED' });
+    expect(settled!.dueAt).toBeUndefined();
+    expect(f.objects.has(lease.objectKey)).toBe(false);
+    expect(f.objects.has(consumed.storedKey!)).toBe(false);
+  });
+
+  test('updateConsumer replaces what the consumer keeps only while it is still the consumer', async () => {
+    const f = engineFixture();
+    const lease = await uploaded(f);
+    await consumeLease(f, lease.leaseId, anyone, file('x'), { idempotent: false });
+    expect(await updateConsumer(f, lease, { kind: 'alibaba-file', id: 'y', attributes: {} })).toBeUndefined();
+    expect(await updateConsumer(f, lease, { kind: 'alibaba-file', id: 'x', attributes: { parser: 'Q' } })).toMatchObject({ consumedBy: { attributes: { parser: 'Q' } } });
+  });
+
+  test('an upload through a still-valid URL after consumption: kept while the move is due, deleted once the file has moved', async () => {
+    const f = engineFixture();
+    const lease = await uploaded(f);
+    const consumed = await consumeLease(f, lease.leaseId, anyone, file(), { idempotent: false });
+    const again = { key: lease.objectKey, size: 1, eTag: '"e"', sequencer: '0B', eventTime: f.clock.now() };
+    expect(await recordUpload(f, again)).toBe('consumed-pending');
+    await settleLease(f, consumed);
+    f.objects.put(lease.objectKey, { size: 1, eTag: '"e"' });
+    expect(await recordUpload(f, { ...again, sequencer: '0C' })).toBe('orphan-consumed');
+    expect(f.objects.has(lease.objectKey)).toBe(false);
+    expect(f.objects.has(consumed.storedKey!)).toBe(true);
+  });
+
+  test('Azure create-or-get on a consumed lease is refused: no URL that looks like a second chance', async () => {
+    const f = engineFixture();
+    const lease = await uploaded(f);
+    await consumeLease(f, lease.leaseId, anyone, file(), { idempotent: false });
+    const spec = { leaseId: lease.leaseId, contract: 'azure-ml' as const, scope: lease.scope, objectKey: lease.objectKey, pendingUploadId: 'p' };
+    await expect(issueLease(f, spec, { createOrGet: true })).rejects.toMatchObject({ status: 'CONSUMED', message: expect.stringContaining('another pendingUploadId') });
+  });
+});
+
+describe('lease events', () => {
+  test('one per published transition, the lease view as detail; none for issuing or a write that keeps the status', async () => {
+    const f = engineFixture();
+    const changes: LeaseChange[] = [];
+    const store = withChangeFeed(f.store, (c) => changes.push(c), () => f.clock.now());
+    const g = { ...f, store };
+    const lease = await uploaded(g);
+    await consumeLease(g, lease.leaseId, anyone, file(), { idempotent: false });
+    await settleLease(g, (await store.get(lease.leaseId))!);
+    await deleteConsumed(g, lease.leaseId, 'file_1');
+    const events = changes.map((c) => leaseEventFor(c.previous, c.record, { time: c.time, bucket: 'b' }));
+    expect(events.map((e) => e?.detailType)).toEqual([
+      undefined, // issued (PENDING)
+      LEASE_EVENT_TYPES.UPLOADED,
+      LEASE_EVENT_TYPES.CONSUMED,
+      undefined, // moved: still CONSUMED
+      LEASE_EVENT_TYPES.DELETED,
+    ]);
+    const consumedEvent = events[2]!;
+    expect(consumedEvent).toMatchObject({ source: 'upload-lease-broker', time: new Date(T0).toISOString() });
+    expect(consumedEvent.detail).toMatchObject({ leaseId: lease.leaseId, status: 'CONSUMED', consumedBy: { kind: 'alibaba-file', id: 'file_1' } });
+    expect(consumedEvent.detail).not.toHaveProperty('downloadUrl');
+  });
+
+  test('the status in an event is the transition, not what the clock says of the lease by the time it is published', () => {
+    const record = { leaseId: 'a', contract: 'azure-ml', scope: 's', objectKey: 'tmp/a/x', status: 'UPLOADED', createdAt: 0, urlExpiresAt: 1, dueAt: 5 } as LeaseRecord;
+    expect(leaseEventFor('PENDING', record, { time: 10, bucket: 'b' })!.detail.status).toBe('UPLOADED');
+    expect(leaseEventFor('UPLOADED', record, { time: 10, bucket: 'b' })).toBeUndefined();
+    expect(leaseEventFor('EXPIRED', { ...record, status: 'PENDING' }, { time: 10, bucket: 'b' })).toBeUndefined();
+  });
+});
