@@ -59,7 +59,8 @@ describe(`end to end (${process.env.E2E === '1' ? 'npm run test:e2e' : 'in-proce
     expect(put.status).toBe(200);
     expect((await waitForStatus(leaseId, 'UPLOADED')).size).toBe(bytes.length);
 
-    // Same length, other bytes: real S3 refuses the signed Content-MD5 (400); a local S3 stores it and the event handler rejects it.
+    // Same length, other bytes: S3 (and the local mode's) refuses the signed Content-MD5 with 400 BadDigest; an
+    // S3 that stored it anyway (an emulator without the check) must see the event handler reject it.
     const other = await json(await target.fetch(`/ws_e2e_${run}/datacenter/category/default`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form }));
     const wrong = Buffer.from(bytes.toString().toUpperCase());
     target.track(other.body.Data.Param.Url);
@@ -67,6 +68,49 @@ describe(`end to end (${process.env.E2E === '1' ? 'npm run test:e2e' : 'in-proce
     if (badPut.status === 200) expect((await waitForStatus(other.body.Data.FileUploadLeaseId, 'REJECTED')).rejectReason).toBe('MD5_MISMATCH');
     else expect(badPut.status).toBeGreaterThanOrEqual(400);
   }, 120_000);
+
+  test('consumption: Alibaba AddFile, DescribeFile until ready, DeleteFile; Azure code version from the blob', async () => {
+    const bytes = Buffer.from(`consumed ${run}\n`);
+    const form = new URLSearchParams({ FileName: `kept-${run}.txt`, Md5: md5(bytes), SizeInBytes: String(bytes.length) }).toString();
+    const ws = `ws_e2e_${run}`;
+    const lease = await json(await target.fetch(`/${ws}/datacenter/category/default`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form }));
+    const { FileUploadLeaseId: leaseId, Param } = lease.body.Data;
+    target.track(Param.Url);
+    expect((await fetch(Param.Url, { method: Param.Method, headers: Param.Headers, body: bytes })).status).toBe(200);
+    await waitForStatus(leaseId, 'UPLOADED');
+    const added = await json(
+      await target.fetch(`/${ws}/datacenter/file`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ LeaseId: leaseId, Parser: 'DASHSCOPE_DOCMIND', CategoryId: 'default' }).toString(),
+      }),
+    );
+    expect(added.status).toBe(200);
+    const fileId = added.body.Data.FileId;
+    const deadline = Date.now() + target.eventTimeoutMs;
+    for (;;) {
+      const described = await json(await target.fetch(`/${ws}/datacenter/file/${fileId}/`));
+      expect(described.status).toBe(200);
+      if (described.body.Data.Status === 'FILE_IS_READY') break;
+      if (Date.now() > deadline) throw new Error(`file ${fileId} not ready in time`);
+      await new Promise((r) => setTimeout(r, target.kind === 'remote' ? 1000 : 50));
+    }
+    const consumed = await json(await target.fetch(`/leases/${leaseId}`));
+    expect(consumed.body).toMatchObject({ status: 'CONSUMED', location: { key: expect.stringMatching(/^files\//) } });
+    expect(Buffer.from(await (await fetch(consumed.body.downloadUrl)).arrayBuffer()).equals(bytes)).toBe(true);
+    expect((await json(await target.fetch(`/${ws}/datacenter/file/${fileId}/`, { method: 'DELETE' }))).status).toBe(200);
+    expect((await json(await target.fetch(`/${ws}/datacenter/file/${fileId}/`))).status).toBe(404);
+
+    const azure = await json(await target.fetch(azurePath(`consumed-${run}`), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }));
+    const ref = azure.body.blobReferenceForConsumption;
+    target.track(ref.credential.sasUri);
+    expect((await fetch(ref.credential.sasUri, { method: 'PUT', body: bytes })).status).toBe(200);
+    await waitForStatus(azure.headers.get('x-lease-id')!, 'UPLOADED');
+    const versionPath = azurePath(`consumed-${run}`).replace('/startPendingUpload', '');
+    const created = await json(await target.fetch(versionPath, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ properties: { codeUri: ref.blobUri } }) }));
+    expect(created.status).toBe(201);
+    expect((await json(await target.fetch(versionPath))).body.properties.provisioningState).toBe('Succeeded');
+  }, 180_000);
 
   test('errors come back in each contract own format', async () => {
     const noVersion = await json(await target.fetch(azurePath('x', ''), { method: 'POST' }));
