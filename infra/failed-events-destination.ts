@@ -7,14 +7,18 @@ import type { DestinationConfig, DlqDestinationConfig, IDestination, IEventSourc
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 
+/** sqs:SendMessage on the queue, and nothing else; SSE-SQS needs no KMS grant, a customer-managed key would. */
+function grantSendOnly(queue: IQueue, fn: IFunction): { destination: string } {
+  Grant.addToPrincipal({ grantee: fn, actions: ['sqs:SendMessage'], resourceArns: [queue.queueArn] });
+  if (queue.encryptionMasterKey) queue.encryptionMasterKey.grantEncryptDecrypt(fn);
+  return { destination: queue.queueArn };
+}
+
 export class SendOnlyQueueDestination implements IDestination {
   constructor(private readonly queue: IQueue) {}
 
   bind(_scope: Construct, fn: IFunction): DestinationConfig {
-    Grant.addToPrincipal({ grantee: fn, actions: ['sqs:SendMessage'], resourceArns: [this.queue.queueArn] });
-    // SSE-SQS needs no KMS grant; a customer-managed key would.
-    if (this.queue.encryptionMasterKey) this.queue.encryptionMasterKey.grantEncryptDecrypt(fn);
-    return { destination: this.queue.queueArn };
+    return grantSendOnly(this.queue, fn);
   }
 }
 
@@ -27,8 +31,6 @@ export class SendOnlyQueueDlq implements IEventSourceDlq {
   constructor(private readonly queue: IQueue) {}
 
   bind(_source: IEventSourceMapping, target: IFunction): DlqDestinationConfig {
-    Grant.addToPrincipal({ grantee: target, actions: ['sqs:SendMessage'], resourceArns: [this.queue.queueArn] });
-    if (this.queue.encryptionMasterKey) this.queue.encryptionMasterKey.grantEncryptDecrypt(target);
-    return { destination: this.queue.queueArn };
+    return grantSendOnly(this.queue, target);
   }
 }

@@ -11,6 +11,17 @@ import type { ContractSpec, OperationSpec } from '../operation.js';
 
 const paramsRef = { schema: { $ref: `#/components/schemas/${alibabaParamsSchema.$id}` } };
 
+/** DescribeFile and DeleteFile share their path. */
+const fileOperation = <S extends { readonly $id: string }>(okSchema: S) =>
+  ({
+    // Alibaba's SDK ends this path with a slash, which API Gateway HTTP APIs only match with a greedy
+    // variable; the handler takes FileId without it.
+    path: '/{WorkspaceId}/datacenter/file/{FileId+}',
+    surface: 'alibaba',
+    validators: { validateAlibabaFilePath: alibabaFilePathSchema },
+    doc: { pathSchema: alibabaFilePathSchema, okSchema, extraResponses: { '404': 'Unknown file, or a file of another workspace' } },
+  }) as const;
+
 export const alibabaOperations = [
   {
     id: 'ApplyFileUploadLease',
@@ -51,24 +62,8 @@ export const alibabaOperations = [
       extraResponses: { '404': 'Unknown lease, or a lease of another workspace', '409': 'The lease is not UPLOADED, or was already used' },
     },
   },
-  {
-    id: 'DescribeFile',
-    method: 'GET',
-    // Alibaba's SDK ends this path with a slash, which API Gateway HTTP APIs only match with a greedy
-    // variable; the handler takes FileId without it.
-    path: '/{WorkspaceId}/datacenter/file/{FileId+}',
-    surface: 'alibaba',
-    validators: { validateAlibabaFilePath: alibabaFilePathSchema },
-    doc: { pathSchema: alibabaFilePathSchema, okSchema: describeFileResponseSchema, extraResponses: { '404': 'Unknown file, or a file of another workspace' } },
-  },
-  {
-    id: 'DeleteFile',
-    method: 'DELETE',
-    path: '/{WorkspaceId}/datacenter/file/{FileId+}',
-    surface: 'alibaba',
-    validators: { validateAlibabaFilePath: alibabaFilePathSchema },
-    doc: { pathSchema: alibabaFilePathSchema, okSchema: deleteFileResponseSchema, extraResponses: { '404': 'Unknown file, or a file of another workspace' } },
-  },
+  { id: 'DescribeFile', method: 'GET', ...fileOperation(describeFileResponseSchema) },
+  { id: 'DeleteFile', method: 'DELETE', ...fileOperation(deleteFileResponseSchema) },
 ] as const satisfies readonly OperationSpec[];
 
 export const alibabaContractSpec = {
