@@ -8,7 +8,8 @@ import { recordFuzzFigures } from '../support/reliability-report.js';
 
 /**
  * Property: whatever arrives, every endpoint answers below 500, in its contract's own error format with
- * a request id, and a rejected request creates nothing. Runs per endpoint: FUZZ_RUNS (default 10,000).
+ * a request id, and a rejected request creates nothing. Runs per endpoint: FUZZ_RUNS (default 10,000)
+ * for the lease and status endpoints, a quarter of that for the consumption ones.
  */
 const RUNS = Number(process.env.FUZZ_RUNS ?? 10_000);
 let broker: TestBroker;
@@ -122,6 +123,8 @@ function expectContractAnswer(res: RawResponse, check: (body: unknown) => void, 
 }
 
 const params = { numRuns: RUNS, endOnFailure: true };
+/** The consumption endpoints answer from one lookup and hold no upload: a quarter of the runs, to keep npm test short. */
+const consumptionParams = { numRuns: Math.max(100, Math.floor(RUNS / 4)), endOnFailure: true };
 
 describe(`${RUNS} generated requests per endpoint`, () => {
   test('Azure startPendingUpload (workspace and registry routes)', async () => {
@@ -187,6 +190,69 @@ describe(`${RUNS} generated requests per endpoint`, () => {
         expect([200, 400, 404, 413, 431]).toContain(res.status);
       }),
       params,
+    );
+  }, 600_000);
+
+  test('Alibaba AddFile', async () => {
+    const addFileParam = fc.oneof(param, fc.constantFrom(`${'a'.repeat(32)}.1790000000000`, 'DASHSCOPE_DOCMIND', 'default', '["t"]', '[1]', '{}', 'UNSTRUCTURED'));
+    const addFileParams = fc.record({ LeaseId: addFileParam, Parser: addFileParam, CategoryId: addFileParam, CategoryType: addFileParam, Tags: addFileParam, ParserConfig: addFileParam }, { requiredKeys: [] });
+    const body = fc.oneof(fc.constant(undefined), fc.string(), addFileParams.map(asForm), addFileParams.map((v) => JSON.stringify(v)));
+    await fc.assert(
+      fc.asyncProperty(segment, body, contentType, extraHeaders, async (ws, b, type, headers) => {
+        const res = await rawRequest(broker.url, { method: 'PUT', path: `/${asPath(ws)}/datacenter/file`, headers: { ...headers, ...(type !== undefined ? { 'content-type': type } : {}) }, ...(b !== undefined ? { body: b } : {}) });
+        count('alibaba AddFile', res);
+        expectContractAnswer(res, expectAlibabaError, 'x-acs-request-id');
+        // No lease of the fuzz broker is ever uploaded: nothing can be added.
+        expect(res.status).not.toBe(200);
+      }),
+      consumptionParams,
+    );
+  }, 600_000);
+
+  test('Alibaba DescribeFile and DeleteFile', async () => {
+    const fileId = fc.oneof(segment, fc.stringMatching(/^file_[0-9a-f]{32}_[0-9]{13}$/), fc.constantFrom('file_x', 'file_/', ''));
+    await fc.assert(
+      fc.asyncProperty(segment, fileId, fc.boolean(), fc.constantFrom('GET', 'DELETE'), extraHeaders, async (ws, id, slash, method, headers) => {
+        const res = await rawRequest(broker.url, { method, path: `/${asPath(ws)}/datacenter/file/${asPath(id)}${slash ? '/' : ''}`, headers });
+        count(`alibaba ${method} file`, res);
+        expectContractAnswer(res, expectAlibabaError, 'x-acs-request-id');
+        expect(res.status).not.toBe(200);
+      }),
+      consumptionParams,
+    );
+  }, 600_000);
+
+  test('Azure code versions: create-or-update and get', async () => {
+    const codeVersionBody = fc.oneof(
+      fc.constant(undefined),
+      fc.string(),
+      json.map((v) => JSON.stringify(v)),
+      fc.record({ properties: fc.oneof(json, fc.record({ codeUri: fc.oneof(fc.webUrl(), fc.string(), json), description: fc.oneof(fc.string(), json), tags: json, isArchived: json }, { requiredKeys: [] })) }, { requiredKeys: [] }).map((v) => JSON.stringify(v)),
+      fc.constant(`{"properties":{"codeUri":"${broker.s3Endpoint}/${broker.config.bucketName}/tmp/${'b'.repeat(32)}/c-1"}}`),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(segment, { minLength: 5, maxLength: 5 }), fc.boolean(), fc.constantFrom('PUT', 'GET'), apiVersionQuery, codeVersionBody, contentType, async (segs, registry, method, query, body, type) => {
+        const [sub, rg, parent, name, version] = segs.map(asPath);
+        const path = `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.MachineLearningServices/${registry ? 'registries' : 'workspaces'}/${parent}/codes/${name}/versions/${version}${query ? `?${query}` : ''}`;
+        const res = await rawRequest(broker.url, { method, path, headers: type !== undefined ? { 'content-type': type } : {}, ...(body !== undefined && method === 'PUT' ? { body } : {}) });
+        count(`azure ${method} code version`, res);
+        expectContractAnswer(res, expectArmError, 'x-ms-request-id');
+        expect(res.status).not.toBe(200);
+      }),
+      consumptionParams,
+    );
+  }, 600_000);
+
+  test('POST /leases/{leaseId}/consume', async () => {
+    const body = fc.oneof(fc.constant(undefined), fc.string(), json.map((v) => JSON.stringify(v)), fc.record({ consumer: fc.oneof(fc.string(), json) }).map((v) => JSON.stringify(v)));
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(segment, fc.stringMatching(/^[0-9a-f]{32}(\.[0-9]{13})?$/)), body, contentType, async (id, b, type) => {
+        const res = await rawRequest(broker.url, { method: 'POST', path: `/leases/${asPath(id)}/consume`, headers: type !== undefined ? { 'content-type': type } : {}, ...(b !== undefined ? { body: b } : {}) });
+        count('POST /leases/{leaseId}/consume', res);
+        expectContractAnswer(res, expectBrokerError, 'x-request-id');
+        expect([400, 404, 409, 413, 415, 431]).toContain(res.status);
+      }),
+      consumptionParams,
     );
   }, 600_000);
 

@@ -51,7 +51,7 @@ function render(all: Record<string, Section>): string {
   ];
   const bad = all.badInput;
   if (bad) {
-    lines.push(`## Bad input (${bad.measuredAt})`, '', `fast-check generated ${bad.runsPerEndpoint} requests per endpoint through the local HTTP adapter (malformed and huge path segments, \`..\`, \`%2F\`, \`%00\`, unicode and RTL marks, invalid and nested JSON, duplicate keys, 1 MB strings, repeated form fields, wrong content types, duplicate query parameters, 6 KB headers), plus generated file names.`, '');
+    lines.push(`## Bad input (${bad.measuredAt})`, '', `fast-check generated up to ${bad.runsPerEndpoint} requests per endpoint (exact counts below) through the local HTTP adapter (malformed and huge path segments, \`..\`, \`%2F\`, \`%00\`, unicode and RTL marks, invalid and nested JSON, duplicate keys, 1 MB strings, repeated form fields, wrong content types, duplicate query parameters, 6 KB headers), plus generated file names.`, '');
     lines.push('| endpoint | requests | 200 | answers by status | 5xx |', '| --- | --- | --- | --- | --- |');
     for (const [name, t] of Object.entries(bad.endpoints as Tally)) {
       const statuses = Object.entries(t.status).map(([s, c]) => `${s}: ${c}`).join(', ');
