@@ -27,6 +27,7 @@ import {
   send,
   toApiGatewayEvent,
 } from './apigw.js';
+import { localAuth } from './auth-settings.js';
 import { LOCAL_CREDENTIALS, startEmulators } from './emulators.js';
 import { createLocalLeaseFeed, type LocalLeaseFeed } from './lease-feed.js';
 import { s3VerifySignatures } from './s3-auth/verify-switch.js';
@@ -88,6 +89,8 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
   const env = { AWS_REGION: 'us-east-1', LEASE_TABLE_NAME: 'upload-leases', UPLOAD_BUCKET_NAME: 'upload-lease-broker-local', ...options.env };
   let onEvent: (event: S3Event) => Promise<void> = async () => undefined;
   const verifySignatures = s3VerifySignatures(options.env?.S3_VERIFY_SIGNATURES);
+  // Read before anything starts, so a bad setting leaves nothing running.
+  const auth = localAuth(options.env ?? {});
   if (!verifySignatures) log.warn('S3_VERIFY_SIGNATURES=false: the embedded S3 accepts any signature and expired URLs', {});
   const emulators = await startEmulators({
     verifySignatures,
@@ -101,7 +104,12 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
   });
   const config = loadConfig({ ...env, AWS_ENDPOINT_URL_S3: emulators.s3Endpoint, AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamoEndpoint });
   const base = withObjects(
-    createBrokerDeps(config, { credentials: LOCAL_CREDENTIALS, timeouts: LOCAL_TIMEOUTS, ...(options.clock ? { clock: options.clock } : {}) }),
+    createBrokerDeps(config, {
+      credentials: LOCAL_CREDENTIALS,
+      timeouts: LOCAL_TIMEOUTS,
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(auth ? { auth } : {}),
+    }),
     LOCAL_CREDENTIALS,
     LOCAL_TIMEOUTS,
   );

@@ -94,6 +94,31 @@ export class ConflictError extends BrokerError {
   readonly kind = 'conflict';
 }
 
+/** Why a caller could not be authenticated; each contract names it in its own codes (401). */
+export type AuthenticationFailure =
+  | 'missing'
+  | 'malformed'
+  | 'signature'
+  | 'unknown-key'
+  | 'nonce-used'
+  | 'expired'
+  | 'invalid-token';
+
+export class AuthenticationError extends BrokerError {
+  readonly kind = 'authentication';
+  constructor(
+    readonly failure: AuthenticationFailure,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** An authenticated caller asked for a workspace, subscription or registry it is not granted (403). */
+export class ForbiddenError extends BrokerError {
+  readonly kind = 'forbidden';
+}
+
 export class RateLimitedError extends BrokerError {
   readonly kind = 'rate-limited';
   constructor(readonly retryAfterSeconds: number) {

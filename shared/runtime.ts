@@ -4,6 +4,7 @@ import { createDynamoClient, createS3Client, type Credentials, type RequestTimeo
 import { systemClock, type Clock } from './clock.js';
 import type { BrokerConfig } from './config.js';
 import type { LeaseEngineDeps } from './lease/engine.js';
+import { OPEN_AUTH, type ContractAuth } from './auth/contract-auth.js';
 import { createNameClaims, type NameClaims } from './lease/claims.js';
 import { createLeaseStore } from './lease/store.js';
 import { createPresigner } from './presign.js';
@@ -16,18 +17,27 @@ export interface BrokerDeps extends LeaseEngineDeps {
   readonly alibabaRateLimiter: RateLimiter;
   /** Unique consumer names (Azure code versions). */
   readonly claims: NameClaims;
+  /** Each surface's own authentication (open unless the contracts' native schemes are on). */
+  readonly auth: ContractAuth;
 }
 
 /** Everything an API Lambda needs, built once at cold start; tests and the local mode pass their own clock/credentials. */
 export function createBrokerDeps(
   config: BrokerConfig,
-  options: { clock?: Clock; credentials?: Credentials; timeouts?: RequestTimeouts } = {},
+  options: {
+    clock?: Clock;
+    credentials?: Credentials;
+    timeouts?: RequestTimeouts;
+    /** The contracts' own authentication, built on the same DynamoDB client (nonces) and clock. */
+    auth?: (parts: { ddb: DynamoDBDocumentClient; config: BrokerConfig; clock: Clock }) => ContractAuth;
+  } = {},
 ): BrokerDeps {
   const ddb = createDynamoClient(config, options.credentials, options.timeouts);
+  const clock = options.clock ?? systemClock;
   return {
     ddb,
     config,
-    clock: options.clock ?? systemClock,
+    clock,
     store: createLeaseStore(ddb, config.tableName),
     // Signed with the same (role) credentials the DynamoDB client resolves; no S3 client needed.
     presigner: createPresigner({
@@ -38,6 +48,7 @@ export function createBrokerDeps(
     }),
     alibabaRateLimiter: createDynamoRateLimiter(ddb, config.tableName, config.alibabaRateLimitPerSecond),
     claims: createNameClaims(ddb, config.tableName),
+    auth: options.auth?.({ ddb, config, clock }) ?? OPEN_AUTH,
   };
 }
 

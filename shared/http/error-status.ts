@@ -1,8 +1,10 @@
 import {
+  AuthenticationError,
   BrokerError,
   ConflictError,
   DependencyError,
   FileTooLargeError,
+  ForbiddenError,
   LeaseNotFoundError,
   LeaseStateError,
   MalformedBodyError,
@@ -37,6 +39,8 @@ export function errorStatus(error: unknown): ErrorStatus {
     return { statusCode: 400 };
   }
   if (error instanceof UnsupportedMediaTypeError) return { statusCode: 415 };
+  if (error instanceof AuthenticationError) return { statusCode: 401 };
+  if (error instanceof ForbiddenError) return { statusCode: 403 };
   if (error instanceof LeaseNotFoundError || error instanceof ResourceNotFoundError) return { statusCode: 404 };
   if (error instanceof LeaseStateError || error instanceof ConflictError) return { statusCode: 409 };
   if (error instanceof RateLimitedError) return { statusCode: 429, retryAfterSeconds: error.retryAfterSeconds };

@@ -2,6 +2,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { OPEN, openAuthenticator, type Authenticator, type Caller } from '../auth/caller.js';
 import { BrokerError } from '../errors.js';
 import { log, logger } from '../log.js';
 import type { BrokerContext, ContractEdge, HttpEvent, HttpResult } from './types.js';
@@ -40,12 +41,28 @@ function contractEdge(edge: ContractEdge): MiddlewareObj<HttpEvent, HttpResult, 
   };
 }
 
+/** Establishes who calls, in the contract's own scheme, before the handler; a refusal is the contract's 401. */
+function authentication(authenticate: Authenticator): MiddlewareObj<HttpEvent, HttpResult, Error, BrokerContext> {
+  return {
+    before: async (request) => {
+      request.context.caller = await authenticate(request.event);
+      if (request.context.caller.kind !== 'open') logger.appendKeys({ caller: callerName(request.context.caller) });
+    },
+  };
+}
+
+const callerName = (caller: Caller) => (caller.kind === 'alibaba-key' ? caller.accessKeyId : caller.kind === 'azure-principal' ? caller.principal : 'open');
+
+/** The caller the chain established (open when the route has no authentication of its own). */
+export const callerOf = (context: BrokerContext): Caller => context.caller ?? OPEN;
+
 /** The middy chain every API Lambda shares; the edge is used last so its onError runs first. */
-export function httpHandler(edge: ContractEdge, fn: HttpFn) {
+export function httpHandler(edge: ContractEdge, fn: HttpFn, authenticate: Authenticator = openAuthenticator) {
   return middy<HttpEvent, HttpResult, Error, BrokerContext>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(httpHeaderNormalizer())
     .use(httpSecurityHeaders())
     .use(contractEdge(edge))
+    .use(authentication(authenticate))
     .handler(fn);
 }

@@ -1,3 +1,4 @@
+import type { Caller } from '../auth/caller.js';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 
 export type HttpEvent = APIGatewayProxyEventV2;
@@ -6,6 +7,8 @@ export type HttpResult = APIGatewayProxyStructuredResultV2 & { statusCode: numbe
 /** Lambda context plus the id this request is known by in its contract's responses and logs. */
 export interface BrokerContext extends Context {
   brokerRequestId: string;
+  /** Set by the chain's authentication before the handler runs. */
+  caller?: Caller;
 }
 
 /** How one contract speaks at the edge: request ids, headers and its error format. */

@@ -1,4 +1,13 @@
-import { FileTooLargeError, LeaseNotFoundError, LeaseStateError, ResourceNotFoundError, ValidationError } from '../../errors.js';
+import {
+  AuthenticationError,
+  FileTooLargeError,
+  ForbiddenError,
+  LeaseNotFoundError,
+  LeaseStateError,
+  ResourceNotFoundError,
+  ValidationError,
+  type AuthenticationFailure,
+} from '../../errors.js';
 import { errorStatus, publicMessage, retryAfterHeader } from '../../http/error-status.js';
 import { json } from '../../http/respond.js';
 import type { ContractEdge, HttpResult } from '../../http/types.js';
@@ -24,7 +33,20 @@ const LEASE_STATE_CODES: Record<LeaseStateError['status'], string> = {
   DELETED: 'InvalidLease.AlreadyUsed',
 };
 
+/** Alibaba's codes for a refused signature. */
+const AUTHENTICATION_CODES: Record<AuthenticationFailure, string> = {
+  missing: 'IncompleteSignature',
+  malformed: 'IncompleteSignature',
+  signature: 'SignatureDoesNotMatch',
+  'unknown-key': 'InvalidAccessKeyId.NotFound',
+  'nonce-used': 'SignatureNonceUsed',
+  expired: 'InvalidTimeStamp.Expired',
+  'invalid-token': 'InvalidAuthorization',
+};
+
 function alibabaCode(error: unknown, statusCode: number): string {
+  if (error instanceof AuthenticationError) return AUTHENTICATION_CODES[error.failure];
+  if (error instanceof ForbiddenError) return 'Forbidden.AccessDenied';
   if (error instanceof FileTooLargeError) return 'DataCenter.FileTooLarge';
   if (error instanceof LeaseNotFoundError) return 'InvalidLease.NotFound';
   if (error instanceof LeaseStateError) return LEASE_STATE_CODES[error.status];

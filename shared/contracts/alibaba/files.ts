@@ -1,8 +1,10 @@
 import { ResourceNotFoundError, LeaseNotFoundError, ValidationError } from '../../errors.js';
 import { validateAddFileParams, validateAlibabaFilePath, validateAlibabaWorkspacePath } from '../../generated/validators.js';
-import { httpHandler } from '../../http/handler.js';
+import { requireWorkspace } from '../../auth/access.js';
+import type { ContractAuth } from '../../auth/contract-auth.js';
+import { callerOf, httpHandler } from '../../http/handler.js';
 import { json } from '../../http/respond.js';
-import type { HttpEvent } from '../../http/types.js';
+import type { BrokerContext, HttpEvent } from '../../http/types.js';
 import { ALIBABA_LEASE_ID } from '../../ids.js';
 import { logKeys } from '../../log.js';
 import { consumeLease, deleteConsumed, readOwnLease, type ConsumeDeps } from '../../lease/consume.js';
@@ -11,6 +13,8 @@ import type { addFileParamsSchema, alibabaFilePathSchema, alibabaWorkspacePathSc
 import { validated } from '../../validation.js';
 import { alibabaEdge } from './edge.js';
 import { alibabaParams } from './request.js';
+
+type FileDeps = ConsumeDeps & { readonly auth: ContractAuth };
 
 /** A FileId names the lease it consumed, so a file needs no record of its own: `file_<hex>_<ms>`. */
 export const fileIdFor = (leaseId: string): string => `file_${leaseId.replace('.', '_')}`;
@@ -47,9 +51,10 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 const success = (requestId: string, data: object) => json(200, { Code: 'Success', Data: data, Message: 'success', RequestId: requestId, Status: '200', Success: true });
 
 /** AddFile: an UPLOADED lease of this workspace becomes a permanent file, once. */
-export function alibabaAddFileHandler(deps: ConsumeDeps) {
+export function alibabaAddFileHandler(deps: FileDeps) {
   return httpHandler(alibabaEdge, async (event, context) => {
     const { WorkspaceId } = validated<typeof alibabaWorkspacePathSchema>(validateAlibabaWorkspacePath, event.pathParameters ?? {}, 'path');
+    requireWorkspace(callerOf(context), WorkspaceId);
     const params = validated<typeof addFileParamsSchema>(validateAddFileParams, alibabaParams(event, ADD_FILE_PARAMS), 'body');
     const tags = jsonField(params.Tags, 'Tags', isTagList) ?? [];
     const parserConfig = jsonField(params.ParserConfig, 'ParserConfig', isObject);
@@ -68,13 +73,14 @@ export function alibabaAddFileHandler(deps: ConsumeDeps) {
     // Not idempotent, as Alibaba documents it: the lease is used up by the first call.
     await consumeLease(deps, params.LeaseId, inWorkspace(WorkspaceId), { kind: 'alibaba-file', id: fileId, attributes }, { idempotent: false });
     return success(context.brokerRequestId, { FileId: fileId, Parser: params.Parser });
-  });
+  }, deps.auth.alibaba);
 }
 
 /** The consumed lease behind a FileId of this workspace, or ResourceNotFoundError. */
-async function fileLease(deps: ConsumeDeps, event: HttpEvent): Promise<{ lease: LeaseRecord; fileId: string }> {
+async function fileLease(deps: ConsumeDeps, event: HttpEvent, context: BrokerContext): Promise<{ lease: LeaseRecord; fileId: string }> {
   const path = validated<typeof alibabaFilePathSchema>(validateAlibabaFilePath, event.pathParameters ?? {}, 'path');
   const { WorkspaceId } = path;
+  requireWorkspace(callerOf(context), WorkspaceId);
   const FileId = path.FileId.replace(/\/$/, '');
   const notFound = new ResourceNotFoundError('file', `The file '${FileId}' does not exist in this workspace.`);
   const leaseId = leaseIdOfFile(FileId);
@@ -94,9 +100,9 @@ async function fileLease(deps: ConsumeDeps, event: HttpEvent): Promise<{ lease: 
 /** `YYYY-MM-DD HH:mm:ss`, in UTC. */
 const createTime = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 
-export function alibabaDescribeFileHandler(deps: ConsumeDeps) {
+export function alibabaDescribeFileHandler(deps: FileDeps) {
   return httpHandler(alibabaEdge, async (event, context) => {
-    const { lease, fileId } = await fileLease(deps, event);
+    const { lease, fileId } = await fileLease(deps, event, context);
     const attributes = (lease.consumedBy!.attributes ?? {}) as { categoryId?: string; parser?: string; tags?: string[] };
     const fileName = lease.fileName ?? '';
     return success(context.brokerRequestId, {
@@ -111,15 +117,15 @@ export function alibabaDescribeFileHandler(deps: ConsumeDeps) {
       Parser: attributes.parser ?? '',
       Tags: attributes.tags ?? [],
     });
-  });
+  }, deps.auth.alibaba);
 }
 
-export function alibabaDeleteFileHandler(deps: ConsumeDeps) {
+export function alibabaDeleteFileHandler(deps: FileDeps) {
   return httpHandler(alibabaEdge, async (event, context) => {
-    const { lease, fileId } = await fileLease(deps, event);
+    const { lease, fileId } = await fileLease(deps, event, context);
     const deleted = await deleteConsumed(deps, lease.leaseId, fileId);
     // Deleted by a concurrent call between our read and write: it is gone all the same, for this caller too.
     if (!deleted) throw new ResourceNotFoundError('file', `The file '${fileId}' does not exist in this workspace.`);
     return success(context.brokerRequestId, { FileId: fileId });
-  });
+  }, deps.auth.alibaba);
 }

@@ -1,5 +1,7 @@
 import { contentTypeForFileName } from '../../content-types.js';
-import { httpHandler } from '../../http/handler.js';
+import { requireWorkspace } from '../../auth/access.js';
+import type { ContractAuth } from '../../auth/contract-auth.js';
+import { callerOf, httpHandler } from '../../http/handler.js';
 import { logKeys } from '../../log.js';
 import { json } from '../../http/respond.js';
 import { newAlibabaLeaseId } from '../../ids.js';
@@ -10,9 +12,10 @@ import { alibabaEdge } from './edge.js';
 import { parseAlibabaRequest } from './request.js';
 
 /** Not idempotent: every call is a new lease, as the contract says. */
-export function alibabaApplyFileUploadLeaseHandler(deps: LeaseEngineDeps & { alibabaRateLimiter: RateLimiter }) {
+export function alibabaApplyFileUploadLeaseHandler(deps: LeaseEngineDeps & { alibabaRateLimiter: RateLimiter; auth: ContractAuth }) {
   return httpHandler(alibabaEdge, async (event, context) => {
     const request = parseAlibabaRequest(event);
+    requireWorkspace(callerOf(context), request.workspaceId);
     // The real service allows 10 calls per second per workspace; so do we (ALIBABA_RATE_LIMIT_PER_SECOND).
     await deps.alibabaRateLimiter.take(`alibaba#${request.workspaceId}`, deps.clock.now());
     const leaseId = newAlibabaLeaseId(deps.clock.now());
@@ -44,5 +47,5 @@ export function alibabaApplyFileUploadLeaseHandler(deps: LeaseEngineDeps & { ali
       Success: true,
     };
     return json(200, body, { 'x-lease-id': leaseId });
-  });
+  }, deps.auth.alibaba);
 }

@@ -1,7 +1,9 @@
 import { ConflictError, LeaseNotFoundError, ResourceNotFoundError, ValidationError } from '../../errors.js';
 import { validateCodeVersionRequest } from '../../generated/validators.js';
 import { bodyText, header, mediaKind, parseJsonObject, requireMediaKind } from '../../http/body.js';
-import { httpHandler } from '../../http/handler.js';
+import { requireAzureParent } from '../../auth/access.js';
+import type { ContractAuth } from '../../auth/contract-auth.js';
+import { callerOf, httpHandler } from '../../http/handler.js';
 import { json } from '../../http/respond.js';
 import type { HttpEvent } from '../../http/types.js';
 import { scopedLeaseId } from '../../ids.js';
@@ -19,6 +21,7 @@ import { parseAzureTarget, type AzureTarget } from './request.js';
 export interface CodeVersionDeps extends ConsumeDeps {
   readonly claims: NameClaims;
   readonly presigner: UploadPresigner;
+  readonly auth: ContractAuth;
 }
 
 /** A claim nobody finished for this long (a crash between claim and consume) may be taken over. */
@@ -118,8 +121,9 @@ async function existingVersion(deps: CodeVersionDeps, t: AzureTarget): Promise<{
  * taken over after STALE_CLAIM_MS.
  */
 export function azureCreateCodeVersionHandler(deps: CodeVersionDeps) {
-  return httpHandler(azureEdge, async (event) => {
+  return httpHandler(azureEdge, async (event, context) => {
     const t = parseAzureTarget(event);
+    requireAzureParent(callerOf(context), t);
     const body = readCodeVersion(event);
     const leaseId = leaseIdOfCodeUri(deps.presigner, body.codeUri);
     logKeys({ leaseId });
@@ -150,17 +154,18 @@ export function azureCreateCodeVersionHandler(deps: CodeVersionDeps) {
       }
       throw error;
     }
-  });
+  }, deps.auth.azure);
 }
 
 export function azureGetCodeVersionHandler(deps: CodeVersionDeps) {
-  return httpHandler(azureEdge, async (event) => {
+  return httpHandler(azureEdge, async (event, context) => {
     const t = parseAzureTarget(event);
+    requireAzureParent(callerOf(context), t);
     const { lease } = await existingVersion(deps, t);
     if (!lease || !inParent(t)(lease)) {
       throw new ResourceNotFoundError('code-version', `The code version '${t.name}:${t.version}' was not found.`);
     }
     logKeys({ leaseId: lease.leaseId });
     return json(200, resource(deps, t, lease));
-  });
+  }, deps.auth.azure);
 }

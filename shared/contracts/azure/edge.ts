@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import {
+  AuthenticationError,
   FileTooLargeError,
+  ForbiddenError,
   MalformedBodyError,
   MissingApiVersionError,
   ResourceNotFoundError,
@@ -32,7 +34,16 @@ function armCode(error: unknown, statusCode: number): { code: string; target?: s
   }
   if (error instanceof MalformedBodyError || error instanceof FileTooLargeError) return { code: 'InvalidRequestContent' };
   if (error instanceof ResourceNotFoundError) return { code: 'ResourceNotFound' };
+  if (error instanceof AuthenticationError) return { code: error.failure === 'missing' ? 'AuthenticationFailed' : 'InvalidAuthenticationToken' };
+  if (error instanceof ForbiddenError) return { code: 'AuthorizationFailed' };
   return { code: ARM_CODES[statusCode] ?? 'InternalServerError' };
+}
+
+/** As ARM answers a 401: the scheme, and why a token that was sent is refused. */
+function wwwAuthenticate(error: unknown): Record<string, string> {
+  if (!(error instanceof AuthenticationError)) return {};
+  const challenge = error.failure === 'missing' ? 'Bearer realm="upload-lease-broker"' : 'Bearer realm="upload-lease-broker", error="invalid_token"';
+  return { 'www-authenticate': challenge };
 }
 
 /** ARM ErrorResponse: { error: { code, message, target?, details, additionalInfo } }. */
@@ -43,7 +54,7 @@ function toArmError(error: unknown): HttpResult {
   return json(
     status.statusCode,
     { error: { code, message, ...(target !== undefined ? { target } : {}), details: [], additionalInfo: [] } },
-    retryAfterHeader(status),
+    { ...retryAfterHeader(status), ...wwwAuthenticate(error) },
   );
 }
 

@@ -1,5 +1,7 @@
 import { newGuid, scopedLeaseId } from '../../ids.js';
-import { httpHandler } from '../../http/handler.js';
+import { requireAzureParent } from '../../auth/access.js';
+import type { ContractAuth } from '../../auth/contract-auth.js';
+import { callerOf, httpHandler } from '../../http/handler.js';
 import { logKeys } from '../../log.js';
 import { json } from '../../http/respond.js';
 import { objectKeyFor } from '../../keys.js';
@@ -42,10 +44,11 @@ function responseBody(issued: IssuedLease, storageAccountArmId: string) {
   };
 }
 
-export function azureStartPendingUploadHandler(deps: LeaseEngineDeps) {
+export function azureStartPendingUploadHandler(deps: LeaseEngineDeps & { auth: ContractAuth }) {
   const storageAccountArmId = bucketArn(deps.config.bucketName, deps.config.region);
-  return httpHandler(azureEdge, async (event) => {
+  return httpHandler(azureEdge, async (event, context) => {
     const request = parseAzureRequest(event);
+    requireAzureParent(callerOf(context), request);
     const pendingUploadId = request.pendingUploadId ?? newGuid();
     const scope = azureScope(request, pendingUploadId);
     const leaseId = scopedLeaseId(scope);
@@ -62,5 +65,5 @@ export function azureStartPendingUploadHandler(deps: LeaseEngineDeps) {
       { createOrGet: true },
     );
     return json(200, responseBody(issued, storageAccountArmId), { 'x-lease-id': leaseId });
-  });
+  }, deps.auth.azure);
 }

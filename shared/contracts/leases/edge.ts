@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { LeaseNotFoundError, LeaseStateError, ValidationError } from '../../errors.js';
+import { AuthenticationError, LeaseNotFoundError, LeaseStateError, ValidationError } from '../../errors.js';
 import { errorStatus, publicMessage, retryAfterHeader } from '../../http/error-status.js';
 import { json } from '../../http/respond.js';
 import type { ContractEdge, HttpResult } from '../../http/types.js';
@@ -25,6 +25,7 @@ const STATE_CODES: Record<LeaseStateError['status'], string> = {
 function brokerCode(error: unknown, statusCode: number): string {
   if (error instanceof ValidationError) return error.location === 'path' ? 'InvalidLeaseId' : 'InvalidRequest';
   if (error instanceof LeaseNotFoundError) return 'LeaseNotFound';
+  if (error instanceof AuthenticationError) return 'Unauthenticated';
   if (error instanceof LeaseStateError) return STATE_CODES[error.status];
   return BROKER_CODES[statusCode] ?? 'InternalError';
 }
@@ -32,7 +33,8 @@ function brokerCode(error: unknown, statusCode: number): string {
 function toBrokerError(error: unknown, requestId: string): HttpResult {
   const status = errorStatus(error);
   const message = publicMessage(error, 'The server encountered an internal error.');
-  return json(status.statusCode, { error: { code: brokerCode(error, status.statusCode), message, requestId } }, retryAfterHeader(status));
+  const challenge: Record<string, string> = error instanceof AuthenticationError ? { 'www-authenticate': 'Bearer realm="upload-lease-broker", ACS3-HMAC-SHA256' } : {};
+  return json(status.statusCode, { error: { code: brokerCode(error, status.statusCode), message, requestId } }, { ...retryAfterHeader(status), ...challenge });
 }
 
 /** The broker's own routes speak a small JSON error format of their own. */

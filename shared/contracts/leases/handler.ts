@@ -1,6 +1,10 @@
 import { validateConsumeRequest, validateLeasePath } from '../../generated/validators.js';
 import { bodyText, header, mediaKind, parseJsonObject, requireMediaKind } from '../../http/body.js';
-import { httpHandler } from '../../http/handler.js';
+import { mayReadLease } from '../../auth/access.js';
+import type { Caller } from '../../auth/caller.js';
+import type { ContractAuth } from '../../auth/contract-auth.js';
+import { LeaseNotFoundError } from '../../errors.js';
+import { callerOf, httpHandler } from '../../http/handler.js';
 import type { HttpEvent } from '../../http/types.js';
 import { logKeys } from '../../log.js';
 import { json } from '../../http/respond.js';
@@ -11,7 +15,14 @@ import type { consumeRequestSchema, leasePathSchema } from '../../schemas/leases
 import { validated } from '../../validation.js';
 import { leasesEdge } from './edge.js';
 
-type LeaseRouteDeps = Pick<LeaseEngineDeps, 'store' | 'clock' | 'presigner' | 'config'>;
+type LeaseRouteDeps = Pick<LeaseEngineDeps, 'store' | 'clock' | 'presigner' | 'config'> & { readonly auth: ContractAuth };
+
+/** A lease of a tenant the caller is not granted reads as unknown: its existence is not revealed. */
+async function readCallersLease(deps: LeaseRouteDeps, leaseId: string, caller: Caller): Promise<LeaseRecord> {
+  const lease = await readLease(deps, leaseId);
+  if (!mayReadLease(caller, lease)) throw new LeaseNotFoundError(leaseId);
+  return lease;
+}
 
 const leaseIdOf = (event: HttpEvent) => validated<typeof leasePathSchema>(validateLeasePath, event.pathParameters ?? {}, 'path').leaseId;
 
@@ -28,18 +39,19 @@ async function viewWithDownload(deps: LeaseRouteDeps, record: LeaseRecord): Prom
 const leaseResponse = (view: LeaseView) => json(200, view, { 'x-lease-id': view.leaseId, 'cache-control': 'no-store' });
 
 export function getLeaseHandler(deps: LeaseRouteDeps) {
-  return httpHandler(leasesEdge, async (event) => {
+  return httpHandler(leasesEdge, async (event, context) => {
     const leaseId = leaseIdOf(event);
     logKeys({ leaseId });
-    return leaseResponse(await viewWithDownload(deps, await readLease(deps, leaseId)));
-  });
+    return leaseResponse(await viewWithDownload(deps, await readCallersLease(deps, leaseId, callerOf(context))));
+  }, deps.auth.either);
 }
 
 /** For a consumer that speaks neither contract: the lease is used up and its file kept. */
 export function consumeLeaseHandler(deps: LeaseRouteDeps & ConsumeDeps) {
-  return httpHandler(leasesEdge, async (event) => {
+  return httpHandler(leasesEdge, async (event, context) => {
     const leaseId = leaseIdOf(event);
     logKeys({ leaseId });
+    const caller = callerOf(context);
     let consumer = 'broker';
     const text = bodyText(event);
     if (text.trim() !== '') {
@@ -47,7 +59,7 @@ export function consumeLeaseHandler(deps: LeaseRouteDeps & ConsumeDeps) {
       const body = validated<typeof consumeRequestSchema>(validateConsumeRequest, parseJsonObject(text, 'request body') ?? {}, 'body');
       consumer = body.consumer ?? consumer;
     }
-    const consumed = await consumeLease(deps, leaseId, () => true, { kind: 'broker', id: consumer }, { idempotent: true });
+    const consumed = await consumeLease(deps, leaseId, (lease) => mayReadLease(caller, lease), { kind: 'broker', id: consumer }, { idempotent: true });
     return leaseResponse(await viewWithDownload(deps, consumed));
-  });
+  }, deps.auth.either);
 }

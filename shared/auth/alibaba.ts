@@ -1,0 +1,52 @@
+import type { Clock } from '../clock.js';
+import { AuthenticationError } from '../errors.js';
+import { Acs3Error, parseAcs3Authorization, verifyAcs3 } from './acs3.js';
+import type { AccessKeyStore } from './access-keys.js';
+import { bodyBytes, headerOf, type Authenticator } from './caller.js';
+import type { NonceStore } from './nonces.js';
+
+/** x-acs-date must be within this much of the server's clock. */
+export const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
+
+const ACS_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
+
+/**
+ * The Alibaba contract's own authentication: an ACS3-HMAC-SHA256 signature by a known key, a fresh
+ * x-acs-date and a nonce never seen before. The signature is checked before the nonce is spent, so an
+ * unsigned request cannot burn someone else's nonce.
+ */
+export function alibabaAuthenticator(deps: { keys: AccessKeyStore; nonces: NonceStore; clock: Clock }): Authenticator {
+  return async (event) => {
+    let authorization;
+    try {
+      authorization = parseAcs3Authorization(headerOf(event, 'authorization'));
+    } catch (error) {
+      throw new AuthenticationError((error as Acs3Error).failure === 'missing' ? 'missing' : 'malformed', (error as Error).message);
+    }
+    const key = await deps.keys.find(authorization.accessKeyId);
+    if (!key) throw new AuthenticationError('unknown-key', `The AccessKeyId '${authorization.accessKeyId}' is not found.`);
+    const headers: Record<string, string | undefined> = {};
+    for (const [name, value] of Object.entries(event.headers ?? {})) headers[name.toLowerCase()] = value;
+    try {
+      verifyAcs3(
+        { method: event.requestContext.http.method, rawPath: event.rawPath, rawQuery: event.rawQueryString ?? '', headers, body: bodyBytes(event) },
+        authorization,
+        key.secret,
+      );
+    } catch (error) {
+      if (error instanceof Acs3Error) throw new AuthenticationError(error.failure === 'malformed' ? 'malformed' : 'signature', error.message);
+      throw error;
+    }
+    const now = deps.clock.now();
+    const date = headers['x-acs-date'];
+    if (!date || !ACS_DATE.test(date) || Math.abs(now - Date.parse(date)) > MAX_CLOCK_SKEW_MS) {
+      throw new AuthenticationError('expired', 'The x-acs-date of the request is missing or more than 15 minutes from the server time.');
+    }
+    const nonce = headers['x-acs-signature-nonce'];
+    if (!nonce) throw new AuthenticationError('malformed', 'The x-acs-signature-nonce header is required.');
+    if (!(await deps.nonces.use(key.accessKeyId, nonce, now))) {
+      throw new AuthenticationError('nonce-used', 'The x-acs-signature-nonce was used before.');
+    }
+    return { kind: 'alibaba-key', accessKeyId: key.accessKeyId, workspaces: key.workspaces };
+  };
+}

@@ -1,0 +1,65 @@
+import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { AuthenticationError } from '../errors.js';
+import type { AzureGrants } from './azure-grants.js';
+import { headerOf, type Authenticator } from './caller.js';
+
+export interface JwtSettings {
+  /** The OIDC issuer (`iss`); its discovery document names the JWKS. */
+  readonly issuer: string;
+  readonly audience: string;
+  /** Local mode only: an http:// issuer (a test or development identity provider). */
+  readonly allowHttpIssuer?: boolean;
+}
+
+/**
+ * The JWKS of an issuer, found through its OpenID discovery document once and then cached. jose's
+ * remote key set keeps the keys, refetches them when a token names an unknown `kid` (at most once per
+ * cooldown), and refuses the token if the key is still unknown.
+ */
+function keySetOf(settings: JwtSettings): JWTVerifyGetKey {
+  const issuer = new URL(settings.issuer);
+  if (issuer.protocol !== 'https:' && !(settings.allowHttpIssuer && issuer.protocol === 'http:')) {
+    throw new Error(`JWT_ISSUER must be an https URL (got ${settings.issuer})`);
+  }
+  let keySet: Promise<JWTVerifyGetKey> | undefined;
+  const load = async (): Promise<JWTVerifyGetKey> => {
+    const url = `${settings.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
+    const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+    if (!res.ok) throw new Error(`OIDC discovery ${url} answered ${res.status}`);
+    const { jwks_uri: jwksUri } = (await res.json()) as { jwks_uri?: string };
+    if (!jwksUri) throw new Error(`OIDC discovery ${url} has no jwks_uri`);
+    return createRemoteJWKSet(new URL(jwksUri), { timeoutDuration: 5000 });
+  };
+  return async (header, token) => {
+    // A failed discovery is retried on the next request, not cached.
+    keySet ??= load().catch((error: unknown) => {
+      keySet = undefined;
+      throw error;
+    });
+    return (await keySet)(header, token);
+  };
+}
+
+/** ARM's bearer-token authentication: RS256 only, issuer, audience, exp and nbf checked. */
+export function azureAuthenticator(settings: JwtSettings, grants: AzureGrants): Authenticator {
+  const keys = keySetOf(settings);
+  return async (event) => {
+    const header = headerOf(event, 'authorization');
+    if (!header) throw new AuthenticationError('missing', "Authentication failed. The 'Authorization' header is missing.");
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match) throw new AuthenticationError('malformed', "Authentication failed. The 'Authorization' header is not a bearer token.");
+    let payload;
+    try {
+      ({ payload } = await jwtVerify(match[1]!, keys, { issuer: settings.issuer, audience: settings.audience, algorithms: ['RS256'] }));
+    } catch (error) {
+      const expired = error instanceof errors.JWTExpired;
+      // Anything else (discovery or JWKS unreachable) is a dependency failure, not the caller's.
+      if (!(error instanceof errors.JOSEError)) throw error;
+      throw new AuthenticationError('invalid-token', expired ? 'The access token expiry UTC time is earlier than current UTC time.' : 'The access token is invalid.');
+    }
+    const principal = typeof payload.oid === 'string' ? payload.oid : payload.sub;
+    if (!principal) throw new AuthenticationError('invalid-token', 'The access token names no principal (oid or sub).');
+    const grant = grants.get(principal);
+    return { kind: 'azure-principal', principal, subscriptions: grant?.subscriptions ?? [], registries: grant?.registries ?? [] };
+  };
+}
