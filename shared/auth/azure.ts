@@ -11,10 +11,15 @@ export interface JwtSettings {
   readonly allowHttpIssuer?: boolean;
 }
 
+/** After a refresh for an unknown `kid`, further unknown kids are refused without asking the issuer again for this long. */
+export const UNKNOWN_KID_COOLDOWN_MS = 30_000;
+
 /**
- * The JWKS of an issuer, found through its OpenID discovery document once and then cached. jose's
- * remote key set keeps the keys, refetches them when a token names an unknown `kid` (at most once per
- * cooldown), and refuses the token if the key is still unknown.
+ * The JWKS of an issuer, found through its OpenID discovery document once and then cached (jose's remote
+ * key set). A token naming a `kid` the cached set lacks makes one refresh (the issuer may have rotated
+ * its keys) and is refused if the key is still unknown. The cooldown applies to such refreshes only,
+ * not to the first load: jose's own cooldown would also skip a refresh right after the first load, and
+ * a rotation in that moment would lock everyone out for its duration.
  */
 function keySetOf(settings: JwtSettings): JWTVerifyGetKey {
   const issuer = new URL(settings.issuer);
@@ -28,7 +33,16 @@ function keySetOf(settings: JwtSettings): JWTVerifyGetKey {
     if (!res.ok) throw new Error(`OIDC discovery ${url} answered ${res.status}`);
     const { jwks_uri: jwksUri } = (await res.json()) as { jwks_uri?: string };
     if (!jwksUri) throw new Error(`OIDC discovery ${url} has no jwks_uri`);
-    return createRemoteJWKSet(new URL(jwksUri), { timeoutDuration: 5000 });
+    const remote = createRemoteJWKSet(new URL(jwksUri), { timeoutDuration: 5000, cooldownDuration: 0 });
+    let lastUnknownRefresh = Number.NEGATIVE_INFINITY;
+    return async (header, token) => {
+      const cached = remote.jwks();
+      if (cached && !cached.keys.some((k) => k.kid === header.kid)) {
+        if (Date.now() - lastUnknownRefresh < UNKNOWN_KID_COOLDOWN_MS) throw new errors.JWKSNoMatchingKey();
+        lastUnknownRefresh = Date.now();
+      }
+      return remote(header, token);
+    };
   };
   return async (header, token) => {
     // A failed discovery is retried on the next request, not cached.
