@@ -18,11 +18,13 @@ import {
   type IHttpRouteAuthorizer,
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpNoneAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { routeKey, OPERATIONS } from '../shared/contracts/registry.js';
+import { acknowledge } from './nag.js';
 import type { Surface } from '../shared/contracts/operation.js';
 import type { BrokerSettings } from './settings.js';
 
@@ -75,7 +77,14 @@ export class BrokerApi extends Construct {
             corsPreflight: {
               allowOrigins: [...settings.corsAllowedOrigins],
               allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST],
-              allowHeaders: ['authorization', 'content-type', 'x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256'],
+              allowHeaders: [
+                'authorization',
+                'content-type',
+                'x-amz-date',
+                'x-amz-security-token',
+                'x-amz-content-sha256',
+                ...(settings.auth === 'contracts' ? ['x-acs-date', 'x-acs-signature-nonce', 'x-acs-content-sha256', 'x-acs-action', 'x-acs-version'] : []),
+              ],
               exposeHeaders: ['x-lease-id'],
               maxAge: Duration.minutes(10),
             },
@@ -94,15 +103,22 @@ export class BrokerApi extends Construct {
       }
       return integration;
     };
-    this.routes = OPERATIONS.map(
-      (route) =>
-        new HttpRoute(this, route.id, {
-          httpApi: this.api,
-          routeKey: HttpRouteKey.with(route.path, HttpMethod[route.method]),
-          integration: integrationFor(route.surface),
-          authorizer,
-        }),
-    );
+    this.routes = OPERATIONS.map((route) => {
+      const httpRoute = new HttpRoute(this, route.id, {
+        httpApi: this.api,
+        routeKey: HttpRouteKey.with(route.path, HttpMethod[route.method]),
+        integration: integrationFor(route.surface),
+        authorizer,
+      });
+      if (settings.auth === 'contracts') {
+        acknowledge(
+          httpRoute,
+          'AwsSolutions-APIG4',
+          'auth=contracts: the route\'s Lambda authenticates the contract\'s own scheme (ACS3-HMAC-SHA256 or a bearer JWT) before anything else, so refusals keep the contract\'s error format.',
+        );
+      }
+      return httpRoute;
+    });
 
     const accessLogs = new LogGroup(this, 'AccessLogs', {
       retention: settings.logRetention,
@@ -132,6 +148,9 @@ export class BrokerApi extends Construct {
 
 function authorizerFor(settings: BrokerApiProps['settings']): IHttpRouteAuthorizer {
   if (settings.auth === 'iam') return new HttpIamAuthorizer();
+  // The Lambdas authenticate each contract's own scheme (shared/auth/): an API Gateway authorizer would
+  // answer refusals with its own {"message":"Unauthorized"}, not the contract's error format.
+  if (settings.auth === 'contracts') return new HttpNoneAuthorizer();
   if (!settings.jwt) throw new Error('auth=jwt without issuer/audience');
   return new HttpJwtAuthorizer('JwtAuthorizer', settings.jwt.issuer, {
     jwtAudience: [...settings.jwt.audience],

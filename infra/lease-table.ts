@@ -66,6 +66,16 @@ export class LeaseTable extends Construct {
     return this.grantItemActions(grantee, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
   }
 
+  /** ACS3 signature nonces (shared/auth/nonces.ts): one conditional put per request. */
+  grantRecordNonces(grantee: IGrantable): Grant {
+    return this.grantItemActions(grantee, 'dynamodb:PutItem');
+  }
+
+  /** Stored access keys and Azure grants (shared/auth/stored-credentials.ts): reads by id. */
+  grantReadCredentials(grantee: IGrantable): Grant {
+    return this.grantItemActions(grantee, 'dynamodb:GetItem');
+  }
+
   /** Unique consumer names (Azure code versions, shared/lease/claims.ts): read, claim, release. */
   grantClaimNames(grantee: IGrantable): Grant {
     return this.grantItemActions(grantee, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem');

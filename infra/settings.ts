@@ -9,7 +9,13 @@ import { DEFAULTS, loadConfig } from '../shared/config.js';
 import { tempObjectExpirationDays } from '../shared/lifecycle.js';
 import { OPERATIONS } from '../shared/contracts/registry.js';
 
-export type AuthMode = 'iam' | 'jwt';
+/**
+ * iam / jwt: API Gateway admits AWS-internal callers (SigV4, or one JWT issuer) and the Lambdas trust
+ * it. contracts: no API Gateway authorizer; each contract authenticates in its Lambda the way its own
+ * clients do (Alibaba ACS3-HMAC-SHA256 with stored access keys, Azure bearer tokens from jwtIssuer), so
+ * a refusal comes back in the contract's own error format.
+ */
+export type AuthMode = 'iam' | 'jwt' | 'contracts';
 
 export interface JwtSettings {
   readonly issuer: string;
@@ -19,7 +25,7 @@ export interface JwtSettings {
 export interface BrokerSettings {
   /** Route authorization: SigV4 (IAM) or a JWT authorizer. */
   readonly auth: AuthMode;
-  /** Present exactly when auth is 'jwt'. */
+  /** Present exactly when auth is 'jwt' or 'contracts' (then: the Azure bearer tokens' issuer and audiences). */
   readonly jwt?: JwtSettings;
   /** Default-stage throttling of the HTTP API. */
   readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
@@ -154,7 +160,8 @@ function readJwt(scope: Construct): JwtSettings {
   const issuer = url(scope, 'jwtIssuer', { httpsOnly: true });
   const audience = list(scope, 'jwtAudience');
   if (!issuer || audience.length === 0) {
-    throw new SettingsError('auth=jwt needs -c jwtIssuer=https://... and -c jwtAudience=<aud>[,<aud>...]');
+    const mode = str(scope, 'auth') ?? CONTEXT_DEFAULTS.auth;
+    throw new SettingsError(`auth=${mode} needs -c jwtIssuer=https://... and -c jwtAudience=<aud>[,<aud>...]`);
   }
   return { issuer, audience };
 }
@@ -190,7 +197,7 @@ function readLambdaEnvironment(scope: Construct, localstack: boolean): Record<st
 
 export function readSettings(scope: Construct): BrokerSettings {
   const auth = str(scope, 'auth') ?? CONTEXT_DEFAULTS.auth;
-  if (auth !== 'iam' && auth !== 'jwt') throw new SettingsError(`context auth must be "iam" or "jwt", got "${auth}"`);
+  if (auth !== 'iam' && auth !== 'jwt' && auth !== 'contracts') throw new SettingsError(`context auth must be "iam", "jwt" or "contracts", got "${auth}"`);
   const localstack = bool(scope, 'localstack', CONTEXT_DEFAULTS.localstack);
   const corsAllowedOrigins = list(scope, 'corsAllowedOrigins');
   for (const origin of corsAllowedOrigins) {
@@ -200,7 +207,7 @@ export function readSettings(scope: Construct): BrokerSettings {
   const lambdaEnvironment = readLambdaEnvironment(scope, localstack);
   return {
     auth,
-    ...(auth === 'jwt' ? { jwt: readJwt(scope) } : {}),
+    ...(auth !== 'iam' ? { jwt: readJwt(scope) } : {}),
     throttle: {
       rateLimit: int(scope, 'throttleRateLimit', CONTEXT_DEFAULTS.throttleRateLimit, 1),
       burstLimit: int(scope, 'throttleBurstLimit', CONTEXT_DEFAULTS.throttleBurstLimit, 1, 5000),

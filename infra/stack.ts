@@ -6,9 +6,11 @@
  */
 import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { SURFACES, type Surface } from '../shared/contracts/operation.js';
 import { LEASE_EVENT_SOURCE } from '../shared/lease/events.js';
 import { LIFECYCLE } from '../shared/lifecycle.js';
 import { BrokerApi } from './broker-api.js';
@@ -28,6 +30,7 @@ export interface UploadLeaseBrokerStackProps extends StackProps {
 /** Output ids, exactly as `cdk deploy` prints them and docs/deploy.md uses them. */
 export const OUTPUTS = Object.freeze({
   leaseEventBusName: 'LeaseEventBusName',
+  accessKeysKeyArn: 'AccessKeysKeyArn',
   apiUrl: 'ApiUrl',
   apiId: 'ApiId',
   bucketName: 'BucketName',
@@ -69,6 +72,24 @@ export class UploadLeaseBrokerStack extends Stack {
       'This queue is the on-failure destination of the S3 event Lambda, i.e. the dead-letter queue itself; nothing consumes it automatically.',
     );
 
+    // auth=contracts: access-key secrets are stored encrypted under this key (npm run access-keys).
+    const accessKeysKey =
+      settings.auth === 'contracts'
+        ? new Key(this, 'AccessKeysKey', {
+            description: 'Encrypts the secrets of the Alibaba-style access keys the API accepts',
+            enableKeyRotation: true,
+            removalPolicy: removal,
+          })
+        : undefined;
+    const contractAuthEnvironment: Record<string, string> = accessKeysKey
+      ? {
+          AUTH: 'contracts',
+          JWT_ISSUER: settings.jwt!.issuer,
+          JWT_AUDIENCE: settings.jwt!.audience.join(','),
+          ACCESS_KEYS_KMS_KEY_ARN: accessKeysKey.keyArn,
+        }
+      : {};
+
     const brokerFunction = (id: string, lambda: BrokerLambdaName, description: string, extra: Partial<BrokerFunctionProps> = {}) =>
       new BrokerFunction(this, id, {
         lambda,
@@ -77,6 +98,7 @@ export class UploadLeaseBrokerStack extends Stack {
           LEASE_TABLE_NAME: this.table.tableName,
           UPLOAD_BUCKET_NAME: this.uploads.bucketName,
           ...settings.lambdaEnvironment,
+          ...(SURFACES.includes(lambda as Surface) ? contractAuthEnvironment : {}),
         },
         logRetention: settings.logRetention,
         logRemovalPolicy: removal,
@@ -123,6 +145,16 @@ export class UploadLeaseBrokerStack extends Stack {
     for (const consumer of [azure, alibaba, leases]) this.table.grantTransitionLeases(consumer);
     this.table.grantReadLeases(leases);
     this.uploads.grantReadLeaseObjects(leases);
+    if (accessKeysKey) {
+      // Alibaba's routes and the broker's own verify ACS3 signatures (keys, nonces); Azure's and the
+      // broker's look up the grants of a token's principal.
+      for (const fn of [alibaba, leases]) {
+        this.table.grantReadCredentials(fn);
+        this.table.grantRecordNonces(fn);
+        accessKeysKey.grantDecrypt(fn);
+      }
+      this.table.grantReadCredentials(azure);
+    }
     this.table.grantTransitionLeases(uploadEvents);
     this.uploads.grantInspectTempObjects(uploadEvents);
     this.table.grantTransitionLeases(sweep);
@@ -165,6 +197,9 @@ export class UploadLeaseBrokerStack extends Stack {
       value: leaseEvents.bus.eventBusName,
       description: `EventBridge bus of lease events (source ${LEASE_EVENT_SOURCE}; see README)`,
     });
+    if (accessKeysKey) {
+      new CfnOutput(this, OUTPUTS.accessKeysKeyArn, { value: accessKeysKey.keyArn, description: 'KMS key of the stored access keys (npm run access-keys)' });
+    }
     new CfnOutput(this, OUTPUTS.region, { value: Aws.REGION, description: 'Region the stack is deployed in (SigV4 signing region)' });
     new CfnOutput(this, OUTPUTS.failedUploadEventsQueueUrl, {
       value: failedUploadEvents.queueUrl,

@@ -133,7 +133,7 @@ export class RateLimitedError extends BrokerError {
 export class DependencyError extends BrokerError {
   readonly kind = 'dependency';
   constructor(
-    readonly dependency: 'dynamodb' | 's3' | 'credentials',
+    readonly dependency: 'dynamodb' | 's3' | 'credentials' | 'kms' | 'identity-provider',
     readonly throttled: boolean,
     options?: { cause?: unknown },
   ) {

@@ -1,10 +1,12 @@
+import { lambdaAuth } from '../../shared/auth/lambda-auth.js';
 import { loadConfig } from '../../shared/config.js';
 import { alibabaHandlers } from '../../shared/contracts/alibaba/index.js';
 import { alibabaOperations } from '../../shared/contracts/alibaba/operations.js';
 import { surfaceHandler } from '../../shared/http/surface.js';
 import { createBrokerDeps } from '../../shared/runtime.js';
 
-const deps = createBrokerDeps(loadConfig());
+const auth = lambdaAuth(process.env);
+const deps = createBrokerDeps(loadConfig(), auth ? { auth } : {});
 
 /** Every alibaba operation of the registry (shared/contracts/registry.ts), routed inside by @middy/http-router. */
 export const handler = surfaceHandler(alibabaOperations, alibabaHandlers, deps);

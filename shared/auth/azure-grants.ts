@@ -12,7 +12,10 @@ export interface AzureGrant {
   readonly registries: readonly string[];
 }
 
-export type AzureGrants = ReadonlyMap<string, AzureGrant>;
+/** Looks up a principal's grant (undefined: none, so nothing is allowed). */
+export interface AzureGrants {
+  grantFor(principal: string): Promise<AzureGrant | undefined>;
+}
 
 export function parseAzureGrants(text: string, source: string): AzureGrants {
   let entries: unknown;
@@ -31,7 +34,7 @@ export function parseAzureGrants(text: string, source: string): AzureGrants {
     const lower = (v: unknown) => ((v as string[] | undefined) ?? []).map((s) => s.toLowerCase());
     grants.set(e.principal, { principal: e.principal, subscriptions: lower(e.subscriptions), registries: lower(e.registries) });
   });
-  return grants;
+  return { grantFor: async (principal) => grants.get(principal) };
 }
 
 export const azureGrantsFromFile = (path: string): AzureGrants => {

@@ -1,12 +1,13 @@
 import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
-import { AuthenticationError } from '../errors.js';
+import { AuthenticationError, DependencyError } from '../errors.js';
 import type { AzureGrants } from './azure-grants.js';
 import { headerOf, type Authenticator } from './caller.js';
 
 export interface JwtSettings {
   /** The OIDC issuer (`iss`); its discovery document names the JWKS. */
   readonly issuer: string;
-  readonly audience: string;
+  /** One or more accepted audiences (JWT_AUDIENCE, comma-separated). */
+  readonly audience: string | readonly string[];
   /** Local mode only: an http:// issuer (a test or development identity provider). */
   readonly allowHttpIssuer?: boolean;
 }
@@ -57,6 +58,7 @@ function keySetOf(settings: JwtSettings): JWTVerifyGetKey {
 /** ARM's bearer-token authentication: RS256 only, issuer, audience, exp and nbf checked. */
 export function azureAuthenticator(settings: JwtSettings, grants: AzureGrants): Authenticator {
   const keys = keySetOf(settings);
+  const audiences = (typeof settings.audience === 'string' ? settings.audience.split(',') : [...settings.audience]).map((a) => a.trim()).filter(Boolean);
   return async (event) => {
     const header = headerOf(event, 'authorization');
     if (!header) throw new AuthenticationError('missing', "Authentication failed. The 'Authorization' header is missing.");
@@ -64,16 +66,16 @@ export function azureAuthenticator(settings: JwtSettings, grants: AzureGrants): 
     if (!match) throw new AuthenticationError('malformed', "Authentication failed. The 'Authorization' header is not a bearer token.");
     let payload;
     try {
-      ({ payload } = await jwtVerify(match[1]!, keys, { issuer: settings.issuer, audience: settings.audience, algorithms: ['RS256'] }));
+      ({ payload } = await jwtVerify(match[1]!, keys, { issuer: settings.issuer, audience: audiences, algorithms: ['RS256'] }));
     } catch (error) {
       const expired = error instanceof errors.JWTExpired;
-      // Anything else (discovery or JWKS unreachable) is a dependency failure, not the caller's.
-      if (!(error instanceof errors.JOSEError)) throw error;
+      // Anything else (the issuer's discovery unreachable) is the identity provider's failure, not the caller's.
+      if (!(error instanceof errors.JOSEError)) throw new DependencyError('identity-provider', true, { cause: error });
       throw new AuthenticationError('invalid-token', expired ? 'The access token expiry UTC time is earlier than current UTC time.' : 'The access token is invalid.');
     }
     const principal = typeof payload.oid === 'string' ? payload.oid : payload.sub;
     if (!principal) throw new AuthenticationError('invalid-token', 'The access token names no principal (oid or sub).');
-    const grant = grants.get(principal);
+    const grant = await grants.grantFor(principal);
     return { kind: 'azure-principal', principal, subscriptions: grant?.subscriptions ?? [], registries: grant?.registries ?? [] };
   };
 }

@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
@@ -42,4 +43,9 @@ export function createS3Client(config: BrokerConfig, credentials?: Credentials, 
     responseChecksumValidation: 'WHEN_REQUIRED',
     ...(config.s3Endpoint ? { endpoint: config.s3Endpoint, forcePathStyle: true } : {}),
   });
+}
+
+/** The API Lambdas' KMS client in AUTH=contracts mode: decrypts access-key secrets (shared/auth/stored-credentials.ts). */
+export function createKmsClient(config: BrokerConfig, credentials?: Credentials, timeouts?: RequestTimeouts): KMSClient {
+  return new KMSClient(common(config, credentials, timeouts));
 }
