@@ -18,6 +18,7 @@ import { BrokerFunction, type BrokerFunctionProps, type BrokerLambdaName } from 
 import { SendOnlyQueueDestination } from './failed-events-destination.js';
 import { completeTeardown } from './teardown.js';
 import { LeaseEvents } from './lease-events.js';
+import { OUTPUTS } from './outputs.js';
 import { LeaseTable } from './lease-table.js';
 import { acknowledge } from './nag.js';
 import type { BrokerSettings } from './settings.js';
@@ -27,17 +28,7 @@ export interface UploadLeaseBrokerStackProps extends StackProps {
   readonly settings: BrokerSettings;
 }
 
-/** Output ids, exactly as `cdk deploy` prints them and docs/deploy.md uses them. */
-export const OUTPUTS = Object.freeze({
-  leaseEventBusName: 'LeaseEventBusName',
-  accessKeysKeyArn: 'AccessKeysKeyArn',
-  apiUrl: 'ApiUrl',
-  apiId: 'ApiId',
-  bucketName: 'BucketName',
-  tableName: 'TableName',
-  region: 'Region',
-  failedUploadEventsQueueUrl: 'FailedUploadEventsQueueUrl',
-});
+export { OUTPUTS } from './outputs.js';
 
 export class UploadLeaseBrokerStack extends Stack {
   readonly table: LeaseTable;

@@ -10,6 +10,7 @@ const VARIANTS: Record<string, Context> = {
   sandbox: { deletionProtection: 'false' },
   localstack: { localstack: 'true', deletionProtection: 'false' },
   jwt: { auth: 'jwt', jwtIssuer: 'https://issuer.example.com/', jwtAudience: 'broker', corsAllowedOrigins: 'https://app.example.com' },
+  contracts: { auth: 'contracts', jwtIssuer: 'https://login.microsoftonline.com/tenant/v2.0', jwtAudience: 'https://management.azure.com/' },
 };
 
 describe('cdk-nag AwsSolutions', () => {

@@ -1,0 +1,64 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import fc from 'fast-check';
+import { startTestBroker, type TestBroker } from '../support/local-broker.js';
+import { startTestIssuer, type TestIssuer } from '../support/oidc-issuer.js';
+import { closeRawAgent, rawRequest } from '../support/raw-http.js';
+import { expectAlibabaError, expectArmError, expectBrokerError } from '../support/schemas.js';
+import { allLeases, allObjectKeys } from '../support/storage.js';
+
+/**
+ * The bad-input sweep with AUTH=contracts on: whatever credentials arrive (none, garbage, an ACS3
+ * header with a wrong or malformed signature, a bearer token that is not one), every surface answers
+ * below 500 in its own format, and no refused request leaves a lease behind. FUZZ_RUNS / 10 per surface.
+ */
+const RUNS = Math.max(100, Math.floor(Number(process.env.FUZZ_RUNS ?? 10_000) / 10));
+let broker: TestBroker;
+let issuer: TestIssuer;
+beforeAll(async () => {
+  issuer = await startTestIssuer('aud');
+  const dir = mkdtempSync(join(tmpdir(), 'ulb-fuzz-auth-'));
+  writeFileSync(join(dir, 'keys.json'), JSON.stringify([{ AccessKeyId: 'LTAIfuzz', AccessKeySecret: 'fuzzing-secret-0123', Workspaces: ['ws'] }]));
+  writeFileSync(join(dir, 'grants.json'), JSON.stringify([{ principal: 'p', subscriptions: ['s'] }]));
+  broker = await startTestBroker({ env: { AUTH: 'contracts', ACCESS_KEYS_FILE: join(dir, 'keys.json'), AZURE_GRANTS_FILE: join(dir, 'grants.json'), JWT_ISSUER: issuer.issuer, JWT_AUDIENCE: 'aud' } });
+});
+afterAll(async () => {
+  closeRawAgent();
+  await broker.dispose();
+  await issuer.close();
+});
+
+const hex = fc.stringMatching(/^[0-9a-f]{64}$/);
+const authorization = fc.oneof(
+  fc.constant(undefined),
+  fc.string({ maxLength: 200 }).filter((s) => /^[\x20-\x7e]*$/.test(s)),
+  fc.tuple(fc.constantFrom('LTAIfuzz', 'LTAIunknown', ''), fc.constantFrom('host;x-acs-date', 'host', '', 'x;y;z'), fc.oneof(hex, fc.constant('zz'))).map(
+    ([id, signed, sig]) => `ACS3-HMAC-SHA256 Credential=${id},SignedHeaders=${signed},Signature=${sig}`,
+  ),
+  fc.stringMatching(/^[A-Za-z0-9._-]{0,80}$/).map((t) => `Bearer ${t}`),
+  fc.constant('Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJwIn0.'),
+);
+const acsHeaders = fc.record({ 'x-acs-date': fc.constantFrom('2026-11-30T00:00:00Z', 'yesterday', ''), 'x-acs-signature-nonce': fc.string({ maxLength: 10 }).filter((s) => /^[\x21-\x7e]*$/.test(s)), 'x-acs-content-sha256': hex }, { requiredKeys: [] });
+const ROUTES = [
+  { method: 'POST', path: '/ws/datacenter/category/default', body: 'FileName=a.pdf&Md5=19657c391f6c70bcea63c154d8606bb3&SizeInBytes=1', check: expectAlibabaError, type: 'application/x-www-form-urlencoded' },
+  { method: 'PUT', path: '/ws/datacenter/file', body: 'LeaseId=x&Parser=P&CategoryId=c', check: expectAlibabaError, type: 'application/x-www-form-urlencoded' },
+  { method: 'POST', path: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/wsx/codes/c/versions/1/startPendingUpload?api-version=2025-09-01', body: '{}', check: expectArmError, type: 'application/json' },
+  { method: 'GET', path: `/leases/${'a'.repeat(32)}`, body: undefined, check: expectBrokerError, type: undefined },
+] as const;
+
+test(`${RUNS} requests per surface with generated credentials: 401/403 in the contract's format, never a 5xx, nothing created`, async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.constantFrom(...ROUTES), authorization, acsHeaders, async (route, auth, extra) => {
+      const headers: Record<string, string> = { ...extra, ...(route.type ? { 'content-type': route.type } : {}), ...(auth !== undefined ? { authorization: auth } : {}) };
+      const res = await rawRequest(broker.url, { method: route.method, path: route.path, headers, ...(route.body ? { body: route.body } : {}) });
+      expect(res.status).toBeLessThan(500);
+      expect([400, 401, 403]).toContain(res.status);
+      route.check(JSON.parse(res.text));
+    }),
+    { numRuns: RUNS * ROUTES.length, endOnFailure: true },
+  );
+  expect((await allLeases(broker)).filter((l) => /^[0-9a-f]{32}/.test(l.leaseId))).toEqual([]);
+  expect(await allObjectKeys(broker)).toEqual([]);
+}, 600_000);
