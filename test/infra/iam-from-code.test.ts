@@ -1,4 +1,11 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { DecryptCommand, KMSClient } from '@aws-sdk/client-kms';
+import SdkUtils from '@alicloud/openapi-core/dist/utils.js';
+import { azureAuthenticator } from '../../shared/auth/azure.js';
+import { contractAuth } from '../../shared/auth/contract-auth.js';
+import { lambdaAuth } from '../../shared/auth/lambda-auth.js';
+import { storedAzureGrants } from '../../shared/auth/stored-credentials.js';
+import { startTestIssuer, type TestIssuer } from '../support/oidc-issuer.js';
 import { CopyObjectCommand, DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
@@ -273,5 +280,103 @@ describe('each Lambda may make exactly the AWS calls its code makes', () => {
       .filter((a) => !STREAM_READS.includes(a))
       .sort();
     expect(granted).toEqual(used);
+  });
+});
+
+describe('auth=contracts: the calls authentication adds are exactly the grants it adds', () => {
+  const CONTRACTS = { auth: 'contracts', jwtIssuer: 'https://issuer.example/', jwtAudience: 'aud' };
+  const { template } = synthStack(CONTRACTS);
+  const KEY_ID = 'LTAIiamfromcode';
+  const SECRET = 'a-secret-for-the-iam-test';
+
+  /** ACS3-signed by the official SDK's own signer. */
+  function signed(method: string, rawPath: string, body = '', contentType?: string) {
+    const hash = createHash('sha256').update(body).digest('hex');
+    const headers: Record<string, string> = {
+      host: 'api.example',
+      'x-acs-action': 'A',
+      'x-acs-version': '2023-12-29',
+      'x-acs-date': new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      'x-acs-signature-nonce': randomUUID(),
+      'x-acs-content-sha256': hash,
+      ...(contentType ? { 'content-type': contentType } : {}),
+    };
+    headers.authorization = SdkUtils.default.getAuthorization({ pathname: rawPath, method, query: {}, headers } as never, 'ACS3-HMAC-SHA256', hash, KEY_ID, SECRET);
+    return { headers, ...(body ? { body } : {}) };
+  }
+
+  async function exerciseWithAuth(fn: string, issuer: TestIssuer): Promise<Set<string>> {
+    const kms = mockClient(KMSClient);
+    kms.on(DecryptCommand).resolves({ Plaintext: Buffer.from(SECRET) });
+    const auth = lambdaAuth({ AUTH: 'contracts', JWT_ISSUER: 'https://issuer.example/', JWT_AUDIENCE: 'aud', ACCESS_KEYS_KMS_KEY_ARN: 'arn:aws:kms:eu-west-1:1:key/k' })!;
+    // The deployed Lambdas' authentication; its bearer side trusts the test's local (http) issuer, with the
+    // grants still read from the table as deployed.
+    const withLocalIssuer = (parts: Parameters<typeof auth>[0]) =>
+      contractAuth(auth(parts).alibaba, azureAuthenticator({ issuer: issuer.issuer, audience: 'aud', allowHttpIssuer: true }, storedAzureGrants({ ddb: parts.ddb, tableName: parts.config.tableName })));
+    const deps = withObjects(createBrokerDeps(config, { credentials, auth: withLocalIssuer }), credentials);
+    const ddb = mockClient(deps.ddb);
+    const alibabaLease = { ...uploaded({ leaseId: `${'a'.repeat(32)}.1790000000000`, scope: 'ws/default' }) };
+    ddb.on(GetCommand).callsFake((input: { Key: { leaseId: string } }) => {
+      const id = input.Key.leaseId;
+      if (id.startsWith('accesskey#')) return { Item: { leaseId: id, secretCiphertext: Buffer.from('c').toString('base64'), workspaces: ['ws'] } };
+      if (id.startsWith('grant#')) return { Item: { leaseId: id, subscriptions: ['s'] } };
+      return { Item: alibabaLease };
+    });
+    ddb.on(PutCommand).resolves({});
+    ddb.on(UpdateCommand).resolves({ Attributes: { ...alibabaLease, status: 'CONSUMED', storedKey: 'files/x/y', consumedBy: { kind: 'broker', id: 'broker' } } });
+    const leaseId = alibabaLease.leaseId;
+    const extra = new Set<string>();
+    if (fn === 'AlibabaApi') {
+      const body = `FileName=doc.txt&Md5=${md5('hello')}&SizeInBytes=5`;
+      const res = await alibabaApplyFileUploadLeaseHandler(deps)(
+        httpEvent({ routeKey: route('ApplyFileUploadLease'), rawPath: '/ws/datacenter/category/default', pathParameters: { WorkspaceId: 'ws', CategoryId: 'default' }, ...signed('POST', '/ws/datacenter/category/default', body, 'application/x-www-form-urlencoded') }),
+        context(),
+      );
+      expect(res.statusCode).toBe(200);
+      extra.add('s3:PutObject');
+      const addBody = `LeaseId=${leaseId}&Parser=P&CategoryId=default`;
+      const added = await alibabaAddFileHandler(deps)(
+        httpEvent({ routeKey: route('AddFile'), rawPath: '/ws/datacenter/file', pathParameters: { WorkspaceId: 'ws' }, ...signed('PUT', '/ws/datacenter/file', addBody, 'application/x-www-form-urlencoded') }),
+        context(),
+      );
+      expect(added.statusCode).toBe(200);
+    } else {
+      const read = await getLeaseHandler(deps)(
+        httpEvent({ routeKey: route('GetLease'), rawPath: `/leases/${leaseId}`, pathParameters: { leaseId }, ...signed('GET', `/leases/${leaseId}`) }),
+        context(),
+      );
+      expect(read.statusCode).toBe(200);
+      if (JSON.parse(read.body!).downloadUrl) extra.add('s3:GetObject');
+      const token = await issuer.mint({ oid: 'p' });
+      const consumed = await consumeLeaseHandler(deps)(
+        httpEvent({ routeKey: route('ConsumeLease'), rawPath: `/leases/${leaseId}/consume`, pathParameters: { leaseId }, headers: { authorization: `Bearer ${token}` } }),
+        context(),
+      );
+      // An Alibaba lease is not the Azure principal's: 404, after the grant was read.
+      expect(consumed.statusCode).toBe(404);
+      const consumedByOwner = await consumeLeaseHandler(deps)(
+        httpEvent({ routeKey: route('ConsumeLease'), rawPath: `/leases/${leaseId}/consume`, pathParameters: { leaseId }, ...signed('POST', `/leases/${leaseId}/consume`) }),
+        context(),
+      );
+      expect(consumedByOwner.statusCode).toBe(200);
+    }
+    const used = new Set([
+      ...extra,
+      ...ddb.calls().flatMap((call) => ACTIONS.get((call.args[0] as object).constructor)!),
+      ...(kms.commandCalls(DecryptCommand).length ? ['kms:Decrypt'] : []),
+    ]);
+    kms.restore();
+    return used;
+  }
+
+  test.each(['AlibabaApi', 'LeasesApi'])('%s', async (fn) => {
+    const issuer = await startTestIssuer('aud');
+    try {
+      const used = [...(await exerciseWithAuth(fn, issuer))].sort();
+      const granted = [...new Set(statementsOfFunction(template, fn).flatMap((s) => s.actions))].filter((a) => /^(dynamodb|s3|kms):/.test(a)).sort();
+      expect(granted).toEqual(used);
+    } finally {
+      await issuer.close();
+    }
   });
 });
