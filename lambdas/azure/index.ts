@@ -1,3 +1,4 @@
+import { azureFromStack } from '../../shared/auth/lambda-auth-azure.js';
 import { lambdaAuth } from '../../shared/auth/lambda-auth.js';
 import { loadConfig } from '../../shared/config.js';
 import { azureHandlers } from '../../shared/contracts/azure/index.js';
@@ -5,7 +6,7 @@ import { azureOperations } from '../../shared/contracts/azure/operations.js';
 import { surfaceHandler } from '../../shared/http/surface.js';
 import { createBrokerDeps } from '../../shared/runtime.js';
 
-const auth = lambdaAuth(process.env);
+const auth = lambdaAuth(process.env, { azure: azureFromStack });
 const deps = createBrokerDeps(loadConfig(), auth ? { auth } : {});
 
 /** Every azure operation of the registry (shared/contracts/registry.ts), routed inside by @middy/http-router. */

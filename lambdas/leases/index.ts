@@ -1,3 +1,5 @@
+import { alibabaFromStack } from '../../shared/auth/lambda-auth-alibaba.js';
+import { azureFromStack } from '../../shared/auth/lambda-auth-azure.js';
 import { lambdaAuth } from '../../shared/auth/lambda-auth.js';
 import { loadConfig } from '../../shared/config.js';
 import { leasesHandlers } from '../../shared/contracts/leases/index.js';
@@ -5,7 +7,7 @@ import { leasesOperations } from '../../shared/contracts/leases/operations.js';
 import { surfaceHandler } from '../../shared/http/surface.js';
 import { createBrokerDeps } from '../../shared/runtime.js';
 
-const auth = lambdaAuth(process.env);
+const auth = lambdaAuth(process.env, { alibaba: alibabaFromStack, azure: azureFromStack });
 const deps = createBrokerDeps(loadConfig(), auth ? { auth } : {});
 
 /** Every leases operation of the registry (shared/contracts/registry.ts), routed inside by @middy/http-router. */

@@ -4,6 +4,7 @@ import SdkUtils from '@alicloud/openapi-core/dist/utils.js';
 import { azureAuthenticator } from '../../shared/auth/azure.js';
 import { contractAuth } from '../../shared/auth/contract-auth.js';
 import { lambdaAuth } from '../../shared/auth/lambda-auth.js';
+import { alibabaFromStack } from '../../shared/auth/lambda-auth-alibaba.js';
 import { storedAzureGrants } from '../../shared/auth/stored-credentials.js';
 import { startTestIssuer, type TestIssuer } from '../support/oidc-issuer.js';
 import { CopyObjectCommand, DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
@@ -308,7 +309,10 @@ describe('auth=contracts: the calls authentication adds are exactly the grants i
   async function exerciseWithAuth(fn: string, issuer: TestIssuer): Promise<Set<string>> {
     const kms = mockClient(KMSClient);
     kms.on(DecryptCommand).resolves({ Plaintext: Buffer.from(SECRET) });
-    const auth = lambdaAuth({ AUTH: 'contracts', JWT_ISSUER: 'https://issuer.example/', JWT_AUDIENCE: 'aud', ACCESS_KEYS_KMS_KEY_ARN: 'arn:aws:kms:eu-west-1:1:key/k' })!;
+    const auth = lambdaAuth(
+      { AUTH: 'contracts', JWT_ISSUER: 'https://issuer.example/', JWT_AUDIENCE: 'aud', ACCESS_KEYS_KMS_KEY_ARN: 'arn:aws:kms:eu-west-1:1:key/k' },
+      { alibaba: alibabaFromStack },
+    )!;
     // The deployed Lambdas' authentication; its bearer side trusts the test's local (http) issuer, with the
     // grants still read from the table as deployed.
     const withLocalIssuer = (parts: Parameters<typeof auth>[0]) =>
