@@ -27,7 +27,14 @@ const flag = (name: string) => args.find((a) => a === `--${name}` || a.startsWit
 const flagValue = (name: string) => flag(name)?.split('=').slice(1).join('=') || undefined;
 const quick = flag('quick') !== undefined || process.env.BENCH_QUICK === '1';
 const outPath = resolve(flagValue('out') ?? process.env.BENCH_RESULTS ?? join(HERE, 'results.json'));
-const only = new Set((flagValue('only') ?? 'presign,handler,cold,size,memory').split(','));
+const SECTIONS = ['presign', 'handler', 'cold', 'size', 'memory'] as const;
+const only = new Set((flagValue('only') ?? SECTIONS.join(',')).split(','));
+// An unknown section would run nothing and still overwrite the results file.
+const unknown = [...only].filter((s) => !(SECTIONS as readonly string[]).includes(s));
+if (unknown.length) {
+  process.stderr.write(`--only: unknown section(s) ${unknown.join(', ')}; choose from ${SECTIONS.join(', ')}\n`);
+  process.exit(2);
+}
 
 const SETTINGS = quick
   ? {
@@ -222,3 +229,11 @@ for (const t of targets) log(formatTarget(t));
 mkdirSync(dirname(outPath), { recursive: true });
 writeFileSync(outPath, `${JSON.stringify(results, null, 2)}\n`);
 log(`\nwrote ${outPath}`);
+// A failed target fails the command (CI and scripts see it); smoke-test counts are not judged.
+const failed = targets.filter((t) => !t.pass);
+if (failed.length && !quick) {
+  log(`${failed.length} target(s) FAILED`);
+  process.exitCode = 1;
+} else if (failed.length) {
+  log(`quick run: ${failed.length} target(s) below budget on smoke-test counts, not judged`);
+}

@@ -169,3 +169,23 @@ describe('presigner: byte-identical to getSignedUrl for any input', () => {
     await expect(bad.presignPut({ key: 'tmp/a/b.pdf', expiresInSeconds: 60 }, Date.now())).rejects.toThrow('Resolved credential object is not valid');
   });
 });
+
+describe('bench/run.ts arguments', () => {
+  test('an unknown --only section is refused before anything runs or is written', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-test-'));
+    const out = join(dir, 'results.json');
+    try {
+      const run = spawnSync(join(ROOT, 'node_modules', '.bin', 'node'), ['--import', 'tsx', 'bench/run.ts', '--only=presing'], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, BENCH_QUICK: '1', BENCH_RESULTS: out, NODE_OPTIONS: '' },
+        timeout: 60_000,
+      });
+      expect(run.status).toBe(2);
+      expect(run.stderr).toContain('unknown section(s) presing');
+      expect(() => readFileSync(out)).toThrow();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
