@@ -19,20 +19,35 @@ interface Received {
   readonly sha256: string;
 }
 
-/** Copies the body to `file`, counting and hashing it on the way. */
-async function spool(body: NodeJS.ReadableStream, file: string): Promise<Received> {
+/** S3's single-PUT limit; a larger body is refused before it fills the disk. */
+export const MAX_BODY_BYTES = 5 * 1024 ** 3;
+
+class ClientBodyError extends Error {}
+
+/** Copies the body to `file`, counting and hashing it on the way. Request-side failures are ClientBodyErrors. */
+async function spool(body: NodeJS.ReadableStream, file: string, maxBytes: number): Promise<Received> {
   const md5 = createHash('md5');
   const sha256 = createHash('sha256');
   let bytes = 0;
   const measure = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       bytes += chunk.length;
+      if (bytes > maxBytes) return callback(new ClientBodyError('too large'));
       md5.update(chunk);
       sha256.update(chunk);
       callback(null, chunk);
     },
   });
-  await pipeline(body, measure, createWriteStream(file));
+  const sink = createWriteStream(file);
+  let sinkFailed = false;
+  sink.on('error', () => (sinkFailed = true));
+  try {
+    await pipeline(body, measure, sink);
+  } catch (error) {
+    // The disk failing is the emulator's fault (500); anything else came from the request.
+    if (sinkFailed) throw error;
+    throw new ClientBodyError((error as Error).message);
+  }
   return { file, bytes, md5: md5.digest(), sha256: sha256.digest('hex') };
 }
 
@@ -71,7 +86,7 @@ function checkBody(headers: NodeJS.Dict<string | string[]>, received: Received):
  * straight over the stored object as bytes arrive, so without this a short or corrupt body would
  * replace a good object; S3 stores nothing unless the whole body arrived and matched.
  */
-export function bodyGuard(spoolDirectory: string): KoaMiddleware {
+export function bodyGuard(spoolDirectory: string, maxBytes = MAX_BODY_BYTES): KoaMiddleware {
   return async (ctx, next) => {
     if (ctx.method !== 'PUT' && ctx.method !== 'POST') return next();
     const headers = ctx.req.headers;
@@ -82,8 +97,10 @@ export function bodyGuard(spoolDirectory: string): KoaMiddleware {
     try {
       let received: Received;
       try {
-        received = await spool(ctx.req, file);
-      } catch {
+        received = await spool(ctx.req, file, maxBytes);
+      } catch (error) {
+        if (!(error instanceof ClientBodyError)) throw error;
+        if (error.message === 'too large') return refuse(ctx, new S3Refusal(400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size.'));
         // The client went away (or sent a broken aws-chunked body) before the declared end.
         return refuse(ctx, new S3Refusal(400, 'IncompleteBody', 'You did not provide the number of bytes specified by the Content-Length HTTP header.'));
       }

@@ -284,6 +284,8 @@ export function verifySigV4(request: ReceivedRequest, settings: VerifierSettings
 
   const signedAt = amzDateToMs(auth.amzDate);
   if (auth.mode === 'query') {
+    // Dated in the future beyond clock skew, a URL would outlive the one-week cap.
+    if (signedAt - options.nowMs > MAX_SKEW_MS) throw new S3Refusal(403, 'AccessDenied', 'Request is not valid yet');
     const expiresAt = signedAt + auth.expiresSeconds! * 1000;
     if (options.nowMs > expiresAt) {
       throw new S3Refusal(403, 'AccessDenied', 'Request has expired', {

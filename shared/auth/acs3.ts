@@ -63,7 +63,13 @@ export function parseAcs3Authorization(header: string | undefined): Acs3Authoriz
   if (!accessKeyId || !signed || !signature || !/^[0-9a-f]{64}$/.test(signature)) {
     throw new Acs3Error('malformed', 'The Authorization header must carry Credential, SignedHeaders and a hex Signature.');
   }
-  return { accessKeyId, signedHeaders: signed.split(';'), signature };
+  // Bounded before any lookup: ids are short alphanumerics, header names lower-case tokens.
+  if (!/^[A-Za-z0-9._-]{1,128}$/.test(accessKeyId)) throw new Acs3Error('malformed', 'The Credential is not an AccessKeyId.');
+  const signedHeaders = signed.split(';');
+  if (signedHeaders.length > 64 || !signedHeaders.every((h) => /^[a-z0-9-]{1,128}$/.test(h))) {
+    throw new Acs3Error('malformed', 'SignedHeaders must list lower-case header names.');
+  }
+  return { accessKeyId, signedHeaders, signature };
 }
 
 export function canonicalAcs3Request(request: Acs3Request, signedHeaders: readonly string[], payloadHash: string): string {
@@ -80,7 +86,8 @@ export function canonicalAcs3Request(request: Acs3Request, signedHeaders: readon
     .sort(([a, av], [b, bv]) => (a < b ? -1 : a > b ? 1 : av < bv ? -1 : av > bv ? 1 : 0));
   const query = params.map(([n, v]) => `${n}=${v}`).join('&');
   // API Gateway joins repeated headers with commas, which is how the canonical form lists them too.
-  const headers = signedHeaders.map((name) => `${name}:${(request.headers[name] ?? '').trim()}\n`).join('');
+  const value = (name: string) => (Object.hasOwn(request.headers, name) ? (request.headers[name] ?? '') : '');
+  const headers = signedHeaders.map((name) => `${name}:${value(name).trim()}\n`).join('');
   return [request.method, path, query, headers, signedHeaders.join(';'), payloadHash].join('\n');
 }
 

@@ -9,6 +9,8 @@ import type { NonceStore } from './nonces.js';
 export const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
 
 const ACS_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
+/** The SDKs send a few dozen characters; the bound keeps a nonce item's key far inside DynamoDB's limit. */
+export const MAX_NONCE_LENGTH = 256;
 
 /**
  * The Alibaba contract's own authentication: an ACS3-HMAC-SHA256 signature by a known key, a fresh
@@ -39,11 +41,13 @@ export function alibabaAuthenticator(deps: { keys: AccessKeyStore; nonces: Nonce
     }
     const now = deps.clock.now();
     const date = headers['x-acs-date'];
-    if (!date || !ACS_DATE.test(date) || Math.abs(now - Date.parse(date)) > MAX_CLOCK_SKEW_MS) {
+    const signedAt = date && ACS_DATE.test(date) ? Date.parse(date) : Number.NaN;
+    // An impossible calendar date parses to NaN: refused, or it would never go stale.
+    if (!Number.isFinite(signedAt) || Math.abs(now - signedAt) > MAX_CLOCK_SKEW_MS) {
       throw new AuthenticationError('expired', 'The x-acs-date of the request is missing or more than 15 minutes from the server time.');
     }
     const nonce = headers['x-acs-signature-nonce'];
-    if (!nonce) throw new AuthenticationError('malformed', 'The x-acs-signature-nonce header is required.');
+    if (!nonce || nonce.length > MAX_NONCE_LENGTH) throw new AuthenticationError('malformed', `The x-acs-signature-nonce header is required (at most ${MAX_NONCE_LENGTH} characters).`);
     if (!(await deps.nonces.use(key.accessKeyId, nonce, now))) {
       throw new AuthenticationError('nonce-used', 'The x-acs-signature-nonce was used before.');
     }

@@ -55,6 +55,9 @@ function keySetOf(settings: JwtSettings): JWTVerifyGetKey {
   };
 }
 
+/** jose reports a key set it could not fetch or read as a bare JOSEError (no subclass). */
+const isKeySetFetchFailure = (error: unknown) => error instanceof errors.JOSEError && (error as { code?: string }).code === 'ERR_JOSE_GENERIC';
+
 /** ARM's bearer-token authentication: RS256 only, issuer, audience, exp and nbf checked. */
 export function azureAuthenticator(settings: JwtSettings, grants: AzureGrants): Authenticator {
   const keys = keySetOf(settings);
@@ -66,11 +69,14 @@ export function azureAuthenticator(settings: JwtSettings, grants: AzureGrants): 
     if (!match) throw new AuthenticationError('malformed', "Authentication failed. The 'Authorization' header is not a bearer token.");
     let payload;
     try {
-      ({ payload } = await jwtVerify(match[1]!, keys, { issuer: settings.issuer, audience: audiences, algorithms: ['RS256'] }));
+      // A token without exp would never expire: exp is required, not only checked when present.
+      ({ payload } = await jwtVerify(match[1]!, keys, { issuer: settings.issuer, audience: audiences, algorithms: ['RS256'], requiredClaims: ['exp'] }));
     } catch (error) {
       const expired = error instanceof errors.JWTExpired;
-      // Anything else (the issuer's discovery unreachable) is the identity provider's failure, not the caller's.
-      if (!(error instanceof errors.JOSEError)) throw new DependencyError('identity-provider', true, { cause: error });
+      // The issuer unreachable (discovery, or its key set timing out or failing) is its failure, not the caller's.
+      if (!(error instanceof errors.JOSEError) || error instanceof errors.JWKSTimeout || isKeySetFetchFailure(error)) {
+        throw new DependencyError('identity-provider', true, { cause: error });
+      }
       throw new AuthenticationError('invalid-token', expired ? 'The access token expiry UTC time is earlier than current UTC time.' : 'The access token is invalid.');
     }
     const principal = typeof payload.oid === 'string' ? payload.oid : payload.sub;

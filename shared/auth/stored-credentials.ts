@@ -19,13 +19,23 @@ export const accessKeyItemId = (accessKeyId: string) => `accesskey#${accessKeyId
 export const grantItemId = (principal: string) => `grant#${principal}`;
 export const encryptionContextFor = (accessKeyId: string) => ({ accessKeyId });
 
+/** At most this many ids per instance: unauthenticated input picks the ids, so the cache must not grow with it. */
+export const CACHE_ENTRIES = 1000;
+
 function cached<T>(load: (id: string) => Promise<T>, now: () => number): (id: string) => Promise<T> {
+  // A Map iterates in insertion order: re-inserting on use keeps the least recently used first.
   const entries = new Map<string, { value: Promise<T>; at: number }>();
   return (id) => {
     const hit = entries.get(id);
-    if (hit && now() - hit.at < CACHE_MS) return hit.value;
+    if (hit && now() - hit.at < CACHE_MS) {
+      entries.delete(id);
+      entries.set(id, hit);
+      return hit.value;
+    }
     const value = load(id);
+    entries.delete(id);
     entries.set(id, { value, at: now() });
+    if (entries.size > CACHE_ENTRIES) entries.delete(entries.keys().next().value!);
     value.catch(() => entries.delete(id)); // failures are not cached
     return value;
   };

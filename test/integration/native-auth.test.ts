@@ -66,10 +66,10 @@ async function refusal(call: Promise<unknown>): Promise<{ statusCode: number; co
 }
 
 /** A request signed by the official SDK's own signer, sent by fetch: lets a test replay it or change it after signing. */
-function signedRequest(options: { method: string; path: string; body?: string; key?: { id: string; secret: string }; date?: Date; nonce?: string }) {
+function signedRequest(options: { method: string; path: string; body?: string; key?: { id: string; secret: string }; date?: Date | string; nonce?: string }) {
   const body = options.body ?? '';
   const hash = createHash('sha256').update(body).digest('hex');
-  const date = (options.date ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const date = typeof options.date === 'string' ? options.date : (options.date ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z');
   const headers: Record<string, string> = {
     host: new URL(broker.url).host,
     'x-acs-action': 'ApplyFileUploadLease',
@@ -123,6 +123,9 @@ describe('Alibaba: ACS3-HMAC-SHA256 with the official SDK', () => {
 
     const old = await readResponse(await signedRequest({ method: 'POST', path: '/ws_a/datacenter/category/default', body: form, date: new Date(Date.now() - 16 * 60_000) }).send());
     expect([old.status, old.json.Code]).toEqual([401, 'InvalidTimeStamp.Expired']);
+    // A date no calendar has would otherwise never go stale.
+    const impossible = await readResponse(await signedRequest({ method: 'POST', path: '/ws_a/datacenter/category/default', body: form, date: '2026-13-45T25:61:00Z' }).send());
+    expect([impossible.status, impossible.json.Code]).toEqual([401, 'InvalidTimeStamp.Expired']);
 
     const unsigned = await readResponse(await fetch(`${broker.url}/ws_a/datacenter/category/default`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form }));
     expect([unsigned.status, unsigned.json.Code]).toEqual([401, 'IncompleteSignature']);
