@@ -1,5 +1,5 @@
 /**
- * The lease table, mirroring shared/lease/table.ts (keys, sparse KEYS_ONLY due index, TTL attribute),
+ * The lease table, mirroring shared/lease/table.ts (keys, sparse due index with what the sweep reads, TTL attribute),
  * with its stream (new and old images), and grants that name exactly the DynamoDB actions each Lambda
  * performs.
  */
@@ -33,7 +33,8 @@ export class LeaseTable extends Construct {
       indexName: dueIndex.name,
       partitionKey: { name: dueIndex.partitionKey, type: AttributeType.STRING },
       sortKey: { name: dueIndex.sortKey, type: AttributeType.NUMBER },
-      projectionType: ProjectionType.KEYS_ONLY,
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: [...dueIndex.projected],
     });
   }
 

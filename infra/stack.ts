@@ -111,6 +111,8 @@ export class UploadLeaseBrokerStack extends Stack {
       timeout: Duration.minutes(Math.max(1, LIFECYCLE.sweepIntervalMinutes - 1)),
       retryAttempts: 0,
     });
+    // Its retention lag and counts, as Embedded Metric Format lines in its log (shared/metrics.ts).
+    sweep.addEnvironment('POWERTOOLS_METRICS_NAMESPACE', this.stackName);
     const settler = brokerFunction('LeaseSettler', 'lease-settler', 'Moves consumed files to their permanent key and deletes deleted ones', {
       // A server-side copy of up to 5 GB takes a while.
       timeout: Duration.minutes(5),

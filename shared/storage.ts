@@ -1,4 +1,4 @@
-import { CopyObjectCommand, DeleteObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, DeleteObjectCommand, DeleteObjectsCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { toDependencyError } from './aws/dependency-errors.js';
 import { encodeKeyPath } from './presign.js';
 
@@ -13,6 +13,11 @@ export interface ObjectStore {
   head(key: string): Promise<StoredObject | undefined>;
   /** Idempotent: deleting a missing object succeeds. */
   delete(key: string): Promise<void>;
+  /**
+   * Deletes up to DELETE_BATCH keys in one request (DeleteObjects); returns the keys S3 could not
+   * delete. A request-level failure is a DependencyError (nothing is known to be deleted).
+   */
+  deleteMany(keys: readonly string[]): Promise<string[]>;
   /**
    * Server-side copy of `source` to `target`, only while the source still has `eTag` (the bytes that
    * were verified). False when the source is gone or has other bytes now.
@@ -29,6 +34,9 @@ const isNotFound = (error: unknown): boolean => {
   const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
   return e?.name === 'NotFound' || e?.name === 'NoSuchKey' || e?.$metadata?.httpStatusCode === 404;
 };
+
+/** S3's limit of keys per DeleteObjects request. */
+export const DELETE_BATCH = 1000;
 
 export function createObjectStore(s3: S3Client, bucket: string): ObjectStore {
   return {
@@ -50,6 +58,17 @@ export function createObjectStore(s3: S3Client, bucket: string): ObjectStore {
         await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
       } catch (error) {
         if (isNotFound(error)) return;
+        throw toDependencyError('s3', error);
+      }
+    },
+    async deleteMany(keys) {
+      if (keys.length === 0) return [];
+      if (keys.length > DELETE_BATCH) throw new Error(`deleteMany takes at most ${DELETE_BATCH} keys`);
+      try {
+        // Quiet: S3 answers with the failures only.
+        const out = await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }));
+        return (out.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey').map((e) => e.Key!);
+      } catch (error) {
         throw toDependencyError('s3', error);
       }
     },

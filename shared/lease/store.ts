@@ -22,9 +22,23 @@ export interface LeaseStore {
     changes: Partial<LeaseRecord>,
     remove?: readonly (keyof LeaseRecord)[],
   ): Promise<LeaseRecord | undefined>;
-  /** Ids of leases whose `dueAt` is at or before `now`, from the sparse due index of every shard: never a scan. */
-  dueLeaseIds(now: number): AsyncIterable<string>;
+  /**
+   * Pages of due leases (`dueAt` at or before `now`) of one shard of the sparse due index, oldest first,
+   * with the attributes the index projects: never a scan, never a GetItem. The index is eventually
+   * consistent: every write made from an entry must be conditional on what the entry says.
+   */
+  dueLeases(shard: number, now: number): AsyncIterable<DueLease[]>;
+  /** The oldest `dueAt` at or before `now` in any shard, or undefined when nothing is due. */
+  oldestDueAt(now: number): Promise<number | undefined>;
 }
+
+/** A due-index entry: the keys and what the index projects (shared/lease/table.ts). */
+export type DueLease = Pick<LeaseRecord, 'leaseId' | 'status' | 'objectKey' | 'sequencer' | 'storedKey' | 'eTag'> & { readonly dueAt: number };
+
+const dueLeaseOf = (item: Record<string, unknown>): DueLease => {
+  const { dueShard: _shard, ...rest } = item;
+  return rest as unknown as DueLease;
+};
 
 export interface TransitionExpectation {
   readonly status: LeaseRecord['status'];
@@ -122,30 +136,53 @@ export function createLeaseStore(ddb: DynamoDBDocumentClient, tableName: string)
       }
     },
 
-    async *dueLeaseIds(now) {
+    async *dueLeases(shard, now) {
+      const { dueIndex } = LEASE_TABLE;
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        let page;
+        try {
+          page = await ddb.send(
+            new QueryCommand({
+              TableName: tableName,
+              IndexName: dueIndex.name,
+              KeyConditionExpression: '#shard = :shard AND #due <= :now',
+              ExpressionAttributeNames: { '#shard': dueIndex.partitionKey, '#due': dueIndex.sortKey },
+              ExpressionAttributeValues: { ':shard': `DUE#${shard}`, ':now': now },
+              ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+            }),
+          );
+        } catch (error) {
+          throw toDependencyError('dynamodb', error);
+        }
+        if (page.Items?.length) yield page.Items.map(dueLeaseOf);
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+    },
+
+    async oldestDueAt(now) {
       const { dueIndex, dueShards } = LEASE_TABLE;
-      for (let shard = 0; shard < dueShards; shard++) {
-        let startKey: Record<string, unknown> | undefined;
-        do {
-          let page;
+      const oldest = await Promise.all(
+        Array.from({ length: dueShards }, async (_, shard) => {
           try {
-            page = await ddb.send(
+            const out = await ddb.send(
               new QueryCommand({
                 TableName: tableName,
                 IndexName: dueIndex.name,
                 KeyConditionExpression: '#shard = :shard AND #due <= :now',
                 ExpressionAttributeNames: { '#shard': dueIndex.partitionKey, '#due': dueIndex.sortKey },
                 ExpressionAttributeValues: { ':shard': `DUE#${shard}`, ':now': now },
-                ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+                Limit: 1,
               }),
             );
+            return out.Items?.[0]?.dueAt as number | undefined;
           } catch (error) {
             throw toDependencyError('dynamodb', error);
           }
-          for (const item of page.Items ?? []) yield item.leaseId as string;
-          startKey = page.LastEvaluatedKey;
-        } while (startKey);
-      }
+        }),
+      );
+      const due = oldest.filter((d): d is number => d !== undefined);
+      return due.length ? Math.min(...due) : undefined;
     },
   };
 }

@@ -1,9 +1,19 @@
 import { log } from '../log.js';
-import { effectiveStatus, recordExpiryFor } from './model.js';
+import { DELETE_BATCH } from '../storage.js';
+import { recordExpiryFor, type LeaseRecord } from './model.js';
 import { settleLease } from './settle.js';
+import type { DueLease } from './store.js';
+import { LEASE_TABLE } from './table.js';
 import type { UploadDeps } from './uploads.js';
 
 export type SweepDeps = UploadDeps;
+
+export interface SweepOptions {
+  /** Conditional writes (and settlements) in flight at once, per run. */
+  readonly concurrency?: number;
+  /** Epoch ms of the wall clock: no new page is started after it (a Lambda's remaining time). */
+  readonly deadline?: number;
+}
 
 export interface SweepReport {
   /** Due index entries looked at. */
@@ -13,45 +23,121 @@ export interface SweepReport {
   /** Consumed or deleted leases whose object move or deletion this run finished. */
   readonly settled: number;
   readonly failed: number;
+  /** True when the deadline stopped the run with due work left (the next run starts from it). */
+  readonly stoppedEarly: boolean;
+  /** Age of the oldest lease past due and not yet done after the run: 0 when none is left. */
+  readonly retentionLagSeconds: number;
+}
+
+export const DEFAULT_CONCURRENCY = 32;
+/**
+ * An unused PENDING lease is expired only once it has been due this long. The due index is eventually
+ * consistent: an upload recorded just before the due time may still show as PENDING there for a moment,
+ * and its object must not be deleted on that stale word. An UPLOADED lease past due never changes again
+ * (its URL expired long before), so it is expired at once.
+ */
+export const PENDING_SETTLE_MS = 30_000;
+
+/** Runs `work` over `items` with at most `limit` in flight. */
+async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await work(items[next++]!);
+  });
+  await Promise.all(lanes);
 }
 
 /**
- * Deletes the objects of due leases and marks them EXPIRED. The object goes first: if its delete
- * fails the lease stays due and the next sweep tries again, so no file outlives its retention by more
- * than one sweep interval while S3 works. `expiredAt` records when the retention ended (the lease's
- * due time), not when this sweep happened to run.
+ * Deletes the objects of due leases and marks them EXPIRED; finishes the object work of consumed and
+ * deleted leases. Every shard of the due index is read in parallel, page by page; the index projects
+ * what is decided on, so there is no read per lease. Per page: the objects go first, in DeleteObjects
+ * batches of up to 1,000 keys; then each lease's conditional transition (on the status, sequencer and
+ * due time the entry showed), with bounded concurrency. A failed delete or write leaves the lease due for
+ * the next run; a lease that changed since the index saw it is left alone; nothing transitions twice.
+ * `expiredAt` records when the retention ended (the lease's due time), not when this run happened.
  */
-export async function sweepDueLeases(deps: SweepDeps): Promise<SweepReport> {
+export async function sweepDueLeases(deps: SweepDeps, options: SweepOptions = {}): Promise<SweepReport> {
   const now = deps.clock.now();
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   let examined = 0;
   let expired = 0;
   let settled = 0;
   let failed = 0;
-  for await (const leaseId of deps.store.dueLeaseIds(now)) {
-    examined++;
-    try {
-      const lease = await deps.store.get(leaseId);
-      if (lease && (lease.status === 'CONSUMED' || lease.status === 'DELETED')) {
-        // Object work a request could not finish (settle.ts).
-        const left = await settleLease(deps, lease);
-        if (left && left.dueAt === undefined) settled++;
-        else failed++;
+  let stoppedEarly = false;
+
+  const expire = async (entries: readonly DueLease[]) => {
+    for (let i = 0; i < entries.length; i += DELETE_BATCH) {
+      const batch = entries.slice(i, i + DELETE_BATCH);
+      let undeleted: Set<string>;
+      try {
+        undeleted = new Set(await deps.objects.deleteMany(batch.map((e) => e.objectKey)));
+      } catch (error) {
+        failed += batch.length;
+        log.error('sweep could not delete a batch of objects; its leases stay due for the next sweep', { leases: batch.length }, error);
         continue;
       }
-      if (!lease || lease.status === 'EXPIRED' || effectiveStatus(lease, now) !== 'EXPIRED') continue;
-      await deps.objects.delete(lease.objectKey);
-      const ok = await deps.store.transition(
-        leaseId,
-        { status: lease.status, sequencer: lease.sequencer ?? null, dueAt: lease.dueAt! },
-        { status: 'EXPIRED', expiredAt: lease.dueAt!, recordExpiresAt: recordExpiryFor(now, deps.config) },
-        ['dueAt'],
-      );
-      if (ok) expired++;
+      await inParallel(batch, concurrency, async (entry) => {
+        if (undeleted.has(entry.objectKey)) {
+          failed++;
+          log.error('sweep could not delete an object; its lease stays due for the next sweep', { leaseId: entry.leaseId });
+          return;
+        }
+        try {
+          const done = await deps.store.transition(
+            entry.leaseId,
+            { status: entry.status, sequencer: entry.sequencer ?? null, dueAt: entry.dueAt },
+            { status: 'EXPIRED', expiredAt: entry.dueAt, recordExpiresAt: recordExpiryFor(now, deps.config) },
+            ['dueAt'],
+          );
+          if (done) expired++;
+        } catch (error) {
+          failed++;
+          log.error('sweep could not expire lease; it stays due for the next sweep', { leaseId: entry.leaseId }, error);
+        }
+      });
+    }
+  };
+
+  const settle = (entries: readonly DueLease[]) =>
+    inParallel(entries, concurrency, async (entry) => {
+      try {
+        // The entry has what settling reads; a stale one fails its conditional write and is re-read.
+        const left = await settleLease(deps, entry as LeaseRecord);
+        if (left && left.dueAt === undefined) settled++;
+        else failed++;
+      } catch (error) {
+        failed++;
+        log.error('sweep could not settle lease; it stays due for the next sweep', { leaseId: entry.leaseId }, error);
+      }
+    });
+
+  const sweepShard = async (shard: number) => {
+    try {
+      for await (const page of deps.store.dueLeases(shard, now)) {
+        if (options.deadline !== undefined && Date.now() >= options.deadline) {
+          stoppedEarly = true;
+          return;
+        }
+        examined += page.length;
+        const expirable = page.filter(
+          (e) => e.status === 'UPLOADED' || (e.status === 'PENDING' && e.dueAt <= now - PENDING_SETTLE_MS),
+        );
+        await Promise.all([expire(expirable), settle(page.filter((e) => e.status === 'CONSUMED' || e.status === 'DELETED'))]);
+      }
     } catch (error) {
       failed++;
-      log.error('sweep could not expire lease; it stays due for the next sweep', { leaseId }, error);
+      log.error('sweep could not read the due index; the rest of the shard waits for the next sweep', { shard }, error);
     }
+  };
+  await Promise.all(Array.from({ length: LEASE_TABLE.dueShards }, (_, shard) => sweepShard(shard)));
+
+  let retentionLagSeconds = 0;
+  try {
+    const oldest = await deps.store.oldestDueAt(now);
+    if (oldest !== undefined) retentionLagSeconds = Math.max(0, Math.round((now - oldest) / 1000));
+  } catch (error) {
+    log.warn('retention lag unknown: the due index could not be read', {}, error);
   }
-  if (examined > 0) log.info('retention sweep', { examined, expired, settled, failed });
-  return { examined, expired, settled, failed };
+  if (examined > 0 || retentionLagSeconds > 0) log.info('retention sweep', { examined, expired, settled, failed, stoppedEarly, retentionLagSeconds });
+  return { examined, expired, settled, failed, stoppedEarly, retentionLagSeconds };
 }

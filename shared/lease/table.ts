@@ -1,12 +1,19 @@
 /**
  * The lease table's shape, in one place for the CDK stack, the local emulator and the store.
  * Partition key: leaseId. A sparse GSI (dueShard, dueAt) holds only leases that still have work
- * due (PENDING, UPLOADED), so the retention sweep queries it instead of scanning the table.
+ * due (PENDING, UPLOADED; CONSUMED and DELETED until their objects are settled), so the retention
+ * sweep queries it instead of scanning the table, and reads from it everything it decides on.
  */
 export const LEASE_TABLE = Object.freeze({
   partitionKey: 'leaseId',
   ttlAttribute: 'expiresAt',
-  dueIndex: Object.freeze({ name: 'byDue', partitionKey: 'dueShard', sortKey: 'dueAt' }),
+  dueIndex: Object.freeze({
+    name: 'byDue',
+    partitionKey: 'dueShard',
+    sortKey: 'dueAt',
+    /** What the sweep needs beyond the keys: with these it expires and settles without a GetItem. */
+    projected: Object.freeze(['status', 'sequencer', 'objectKey', 'storedKey', 'eTag'] as const),
+  }),
   /** Spreads the index over a few partitions; the sweep queries every shard. */
   dueShards: 4,
 });
@@ -37,7 +44,7 @@ export function createTableInput(tableName: string) {
           { AttributeName: dueIndex.partitionKey, KeyType: 'HASH' as const },
           { AttributeName: dueIndex.sortKey, KeyType: 'RANGE' as const },
         ],
-        Projection: { ProjectionType: 'KEYS_ONLY' as const },
+        Projection: { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...dueIndex.projected] },
       },
     ],
   };

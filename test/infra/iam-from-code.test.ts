@@ -7,7 +7,7 @@ import { lambdaAuth } from '../../shared/auth/lambda-auth.js';
 import { alibabaFromStack } from '../../shared/auth/lambda-auth-alibaba.js';
 import { storedAzureGrants } from '../../shared/auth/stored-credentials.js';
 import { startTestIssuer, type TestIssuer } from '../support/oidc-issuer.js';
-import { CopyObjectCommand, DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, DeleteObjectCommand, DeleteObjectsCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -42,6 +42,7 @@ const ACTIONS = new Map<unknown, string[]>([
   [GetCommand, ['dynamodb:GetItem']],
   [PutCommand, ['dynamodb:PutItem']],
   [DeleteCommand, ['dynamodb:DeleteItem']],
+  [DeleteObjectsCommand, ['s3:DeleteObject']],
   // A server-side copy reads the source and writes the target.
   [CopyObjectCommand, ['s3:GetObject', 's3:PutObject']],
   [UpdateCommand, ['dynamodb:UpdateItem']],
@@ -235,12 +236,28 @@ async function exercise(fn: string): Promise<Set<string>> {
       break;
     }
     case 'RetentionSweep': {
-      // One due lease per shard: two to expire, one consumed (moved), one deleted (removed).
-      const due = [lease({ dueAt: Date.now() - 1 }), lease({ dueAt: Date.now() - 1 }), consumed(), consumed({ status: 'DELETED' })];
-      let next = 0;
-      r.ddb.on(QueryCommand).resolves({ Items: [{ leaseId: 'a'.repeat(32) }] });
-      r.ddb.on(GetCommand).callsFake(() => ({ Item: due[next++ % due.length] }));
-      r.ddb.on(UpdateCommand).resolves({ Attributes: lease({ dueAt: undefined }) });
+      // One due entry per shard, as the index projects them: one to expire, one unused (long due), one
+      // consumed (to move), one deleted (its settle write loses a race once, so the lease is read again).
+      const id = (n: number) => String(n).repeat(32);
+      const entries = [
+        { leaseId: id(1), dueShard: 'DUE#0', dueAt: Date.now() - 3_600_000, status: 'UPLOADED', sequencer: '01', objectKey: `tmp/${id(1)}/a` },
+        { leaseId: id(2), dueShard: 'DUE#1', dueAt: Date.now() - 3_600_000, status: 'PENDING', objectKey: `tmp/${id(2)}/a` },
+        { leaseId: id(3), dueShard: 'DUE#2', dueAt: Date.now() - 1, status: 'CONSUMED', sequencer: '01', eTag: md5('x'), objectKey: `tmp/${id(3)}/a`, storedKey: `files/${id(3)}/a` },
+        { leaseId: id(4), dueShard: 'DUE#3', dueAt: Date.now() - 1, status: 'DELETED', objectKey: `tmp/${id(4)}/a`, storedKey: `files/${id(4)}/a` },
+      ];
+      r.ddb.on(QueryCommand).callsFake((input: { ExpressionAttributeValues: { ':shard': string }; Limit?: number }) =>
+        input.Limit ? {} : { Items: entries.filter((e) => e.dueShard === input.ExpressionAttributeValues[':shard']) },
+      );
+      let raced = false;
+      r.ddb.on(UpdateCommand).callsFake((input: { Key: { leaseId: string } }) => {
+        if (input.Key.leaseId === id(4) && !raced) {
+          raced = true;
+          throw conditionFailed();
+        }
+        return { Attributes: lease({ leaseId: input.Key.leaseId, dueAt: undefined }) };
+      });
+      r.ddb.on(GetCommand).resolves({ Item: lease({ leaseId: id(4), status: 'DELETED', dueAt: undefined }) });
+      r.s3.on(DeleteObjectsCommand).resolves({});
       r.s3.on(DeleteObjectCommand).resolves({});
       r.s3.on(HeadObjectCommand).rejects(Object.assign(new Error('nf'), { name: 'NotFound', $metadata: { httpStatusCode: 404 } }));
       r.s3.on(CopyObjectCommand).resolves({});

@@ -14,7 +14,7 @@ describe('lease table', () => {
         {
           IndexName: LEASE_TABLE.dueIndex.name,
           KeySchema: input.GlobalSecondaryIndexes[0]!.KeySchema,
-          Projection: { ProjectionType: 'KEYS_ONLY' },
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['status', 'sequencer', 'objectKey', 'storedKey', 'eTag'] },
         },
       ],
     });

@@ -202,7 +202,7 @@ describe('startEmulators', () => {
           { AttributeName: LEASE_TABLE.dueIndex.partitionKey, KeyType: 'HASH' },
           { AttributeName: LEASE_TABLE.dueIndex.sortKey, KeyType: 'RANGE' },
         ],
-        Projection: { ProjectionType: 'KEYS_ONLY' },
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['status', 'sequencer', 'objectKey', 'storedKey', 'eTag'] },
       });
     } finally {
       ddb.destroy();

@@ -78,10 +78,11 @@ describe('faults in the event handler and the sweep', () => {
     const { leaseId, key, record } = await uploaded('expire me');
     await s3UploadEventHandler(broker.deps)({ Records: [record] });
     clock.advance(broker.config.retentionSeconds * 1000 + 1);
-    const objects = failingOnce<ObjectStore>(broker.deps.objects, 'delete', () => new DependencyError('s3', false), (k) => k === key);
+    // The sweep deletes in batches: the whole batch holding this key fails once.
+    const objects = failingOnce<ObjectStore>(broker.deps.objects, 'deleteMany', () => new DependencyError('s3', false), (keys) => (keys as string[]).includes(key));
     const first = await sweepDueLeases({ ...broker.deps, objects });
     expect(objects.failures).toBe(1);
-    expect(first.failed).toBe(1);
+    expect(first.failed).toBeGreaterThanOrEqual(1);
     expect((await broker.deps.store.get(leaseId))!.status).toBe('UPLOADED');
     expect(await objectExists(broker, key)).toBe(true);
     const second = await sweepDueLeases(broker.deps);

@@ -5,6 +5,7 @@ import { fixedClock } from '../support/clock.js';
 import { s3UploadEventHandler } from '../../shared/events/s3-upload-handler.js';
 import { API_VERSION, AZURE_PATH, getLease, postForm, postJson, startTestBroker, type TestBroker } from '../support/local-broker.js';
 import { objectExists, putDirect } from '../support/storage.js';
+import { PENDING_SETTLE_MS } from '../../shared/lease/sweep.js';
 
 /** Retention with an injected clock: 12 hours pass in a line of code. */
 const clock = fixedClock(Date.now());
@@ -78,7 +79,8 @@ describe('12-hour temporary retention', () => {
     clock.set(lease.urlExpiresAt);
     await broker.sweepNow();
     expect((await broker.deps.store.get(leaseId))!.status).toBe('PENDING');
-    clock.set(lease.dueAt!);
+    // Unused PENDING leases are swept once due for the index settle time (shared/lease/sweep.ts).
+    clock.set(lease.dueAt! + PENDING_SETTLE_MS);
     await broker.sweepNow();
     expect((await broker.deps.store.get(leaseId))!.status).toBe('EXPIRED');
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { LeaseRecord } from '../../shared/lease/model.js';
 import { dueShardOf } from '../../shared/lease/table.js';
+import { allDueLeases } from '../support/memory-store.js';
 import type { LeaseStore } from '../../shared/lease/store.js';
 import { startTestBroker, type TestBroker } from '../support/local-broker.js';
 import { createMemoryLeaseStore } from '../support/memory-store.js';
@@ -81,7 +82,7 @@ describe.each(stores)('%s lease store', (_name, storeOf) => {
     expect(await store.transition(randomBytes(16).toString('hex'), { status: 'PENDING' }, { size: 1 })).toBeUndefined();
   });
 
-  test('dueLeaseIds lists due leases of every shard, and nothing out of the index or not yet due', async () => {
+  test('dueLeases lists due leases of every shard with what the index projects, and nothing out of the index or not yet due', async () => {
     const store = storeOf();
     const mine = new Set<string>();
     const due: string[] = [];
@@ -95,9 +96,11 @@ describe.each(stores)('%s lease store', (_name, storeOf) => {
     await store.putNew(out);
     mine.add(out.leaseId);
     await store.transition(out.leaseId, { status: 'PENDING' }, { status: 'EXPIRED' }, ['dueAt']);
-    const listed: string[] = [];
-    for await (const id of store.dueLeaseIds(NOW)) if (mine.has(id)) listed.push(id);
-    expect(listed.sort()).toEqual(due.sort());
+    const entries = (await allDueLeases(store, NOW)).filter((e) => mine.has(e.leaseId));
+    expect(entries.map((e) => e.leaseId).sort()).toEqual(due.sort());
+    const sample = (await store.get(entries[0]!.leaseId))!;
+    expect(entries[0]).toEqual({ leaseId: sample.leaseId, status: sample.status, objectKey: sample.objectKey, dueAt: sample.dueAt });
+    expect(await store.oldestDueAt(NOW)).toBeLessThanOrEqual(Math.min(...entries.map((e) => e.dueAt)));
     expect(new Set(due.map(dueShardOf)).size).toBeGreaterThan(2);
   });
 });

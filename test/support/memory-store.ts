@@ -1,5 +1,5 @@
 import type { LeaseRecord } from '../../shared/lease/model.js';
-import type { LeaseStore } from '../../shared/lease/store.js';
+import type { DueLease, LeaseStore } from '../../shared/lease/store.js';
 import { dueShardOf, LEASE_TABLE } from '../../shared/lease/table.js';
 import type { ObjectStore, StoredObject } from '../../shared/storage.js';
 
@@ -78,17 +78,22 @@ export function createMemoryLeaseStore(): MemoryLeaseStore {
       return copy(next as unknown as LeaseRecord);
     },
 
-    async *dueLeaseIds(now) {
-      for (let shard = 0; shard < LEASE_TABLE.dueShards; shard++) {
-        const due = [...items.values()]
-          .filter((r) => r.dueAt !== undefined && r.dueAt <= now && dueShardOf(r.leaseId) === `DUE#${shard}`)
-          .sort((a, b) => a.dueAt! - b.dueAt!)
-          .map((r) => r.leaseId);
-        for (let i = 0; i === 0 || i < due.length; i += store.pageSize) {
-          calls.duePages++;
-          for (const id of due.slice(i, i + store.pageSize)) yield id;
-        }
+    async *dueLeases(shard, now) {
+      const due = [...items.values()]
+        .filter((r) => r.dueAt !== undefined && r.dueAt <= now && dueShardOf(r.leaseId) === `DUE#${shard}`)
+        .sort((a, b) => a.dueAt! - b.dueAt!)
+        .map((r) => {
+          const { leaseId, status, objectKey, sequencer, storedKey, eTag, dueAt } = copy(r);
+          return { leaseId, status, objectKey, dueAt: dueAt!, ...(sequencer !== undefined ? { sequencer } : {}), ...(storedKey !== undefined ? { storedKey } : {}), ...(eTag !== undefined ? { eTag } : {}) };
+        });
+      for (let i = 0; i < due.length; i += store.pageSize) {
+        calls.duePages++;
+        yield due.slice(i, i + store.pageSize);
       }
+    },
+    async oldestDueAt(now) {
+      const due = [...items.values()].filter((r) => r.dueAt !== undefined && r.dueAt <= now).map((r) => r.dueAt!);
+      return due.length ? Math.min(...due) : undefined;
     },
   };
   return store;
@@ -100,6 +105,8 @@ export interface MemoryObjectStore extends ObjectStore {
   readonly deleted: string[];
   /** Makes the next `delete` calls fail with this error. */
   failDeletes(error: unknown, times?: number): void;
+  /** Makes the next batch delete leave this key in place (S3's per-key failure). */
+  refuseDeleteOf(key: string): void;
   /** Makes the next `copy` calls fail with this error. */
   failCopies(error: unknown, times?: number): void;
   readonly copies: Array<[string, string]>;
@@ -111,6 +118,7 @@ export function createMemoryObjectStore(): MemoryObjectStore {
   const copies: Array<[string, string]> = [];
   let failure: { error: unknown; times: number } | undefined;
   let copyFailure: { error: unknown; times: number } | undefined;
+  const refused = new Set<string>();
   return {
     deleted,
     copies,
@@ -118,6 +126,23 @@ export function createMemoryObjectStore(): MemoryObjectStore {
     has: (key) => objects.has(key),
     failDeletes: (error, times = Infinity) => void (failure = { error, times }),
     failCopies: (error, times = Infinity) => void (copyFailure = { error, times }),
+    refuseDeleteOf: (key) => void refused.add(key),
+    async deleteMany(keys) {
+      if (failure && failure.times > 0) {
+        failure.times--;
+        throw failure.error;
+      }
+      const undeleted: string[] = [];
+      for (const key of keys) {
+        if (refused.delete(key)) {
+          undeleted.push(key);
+          continue;
+        }
+        deleted.push(key);
+        objects.delete(key);
+      }
+      return undeleted;
+    },
     async copy(source, target, eTag) {
       if (copyFailure && copyFailure.times > 0) {
         copyFailure.times--;
@@ -142,4 +167,11 @@ export function createMemoryObjectStore(): MemoryObjectStore {
       objects.delete(key);
     },
   };
+}
+
+/** Every due entry of every shard, as the sweep reads them (tests only). */
+export async function allDueLeases(store: Pick<LeaseStore, 'dueLeases'>, now: number): Promise<DueLease[]> {
+  const out: DueLease[] = [];
+  for (let shard = 0; shard < LEASE_TABLE.dueShards; shard++) for await (const page of store.dueLeases(shard, now)) out.push(...page);
+  return out;
 }

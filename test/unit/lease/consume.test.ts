@@ -120,7 +120,7 @@ describe('settleLease and the sweep: the move survives failures halfway', () => 
     expect(f.objects.has(lease.objectKey)).toBe(true);
     expect(f.store.item(lease.leaseId)!.dueAt).toBe(consumed.dueAt);
 
-    expect(await sweepDueLeases(f)).toEqual({ examined: 1, expired: 0, settled: 1, failed: 0 });
+    expect(await sweepDueLeases(f)).toMatchObject({ examined: 1, expired: 0, settled: 1, failed: 0 });
     expect(f.objects.has(consumed.storedKey!)).toBe(true);
     expect(f.objects.has(lease.objectKey)).toBe(false);
     expect(f.store.item(lease.leaseId)).toMatchObject({ status: 'CONSUMED' });

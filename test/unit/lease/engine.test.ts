@@ -4,6 +4,7 @@ import { issueLease, readLease } from '../../../shared/lease/engine.js';
 import type { LeaseRecord, NewLease } from '../../../shared/lease/model.js';
 import { createPresigner } from '../../../shared/presign.js';
 import { azureSpec, engineFixture, T0 } from '../../support/engine-fixture.js';
+import { allDueLeases } from '../../support/memory-store.js';
 
 const HOUR = 3600_000;
 const MINUTE = 60_000;
@@ -157,9 +158,7 @@ describe('issueLease with create-or-get on an existing lease', () => {
     }
     expect(stored).toMatchObject({ dueAt, recordExpiresAt: dueAt + 86_400_000, urlExpiresAt: dueAt - 300_000 });
     expect(again.lease).toEqual(stored);
-    const due = [];
-    for await (const id of f.store.dueLeaseIds(dueAt)) due.push(id);
-    expect(due).toEqual([azureSpec().leaseId]);
+    expect((await allDueLeases(f.store, dueAt)).map((e) => e.leaseId)).toEqual([azureSpec().leaseId]);
   });
 
   test('an UPLOADED lease past its retention (not yet swept) is revived PENDING, as an expired one is', async () => {

@@ -161,20 +161,19 @@ describe('the item mapping', () => {
   });
 });
 
-describe('dueLeaseIds', () => {
-  test('queries every shard of the due index up to now, following each shard to its last page', async () => {
+describe('dueLeases', () => {
+  test('queries one shard of the due index up to now, page by page, returning the projected entries', async () => {
     mock.on(QueryCommand).callsFake((input: { ExpressionAttributeValues: { ':shard': string }; ExclusiveStartKey?: unknown }) => {
       const shard = input.ExpressionAttributeValues[':shard'];
-      if (shard === 'DUE#1' && !input.ExclusiveStartKey) return { Items: [{ leaseId: 'one' }], LastEvaluatedKey: { leaseId: 'one' } };
-      if (shard === 'DUE#1') return { Items: [{ leaseId: 'two' }] };
-      if (shard === 'DUE#3') return { Items: [{ leaseId: 'three' }] };
+      if (shard === 'DUE#0' && !input.ExclusiveStartKey) return { Items: [{ leaseId: 'one', dueShard: 'DUE#0', dueAt: 1, status: 'UPLOADED', objectKey: 'tmp/1/a' }], LastEvaluatedKey: { leaseId: 'one' } };
+      if (shard === 'DUE#0') return { Items: [{ leaseId: 'two', dueShard: 'DUE#0', dueAt: 2, status: 'PENDING', objectKey: 'tmp/2/a' }] };
       return {};
     });
-    const ids = [];
-    for await (const id of store.dueLeaseIds(1234)) ids.push(id);
-    expect(ids).toEqual(['one', 'two', 'three']);
+    const pages = [];
+    for await (const page of store.dueLeases(0, 1234)) pages.push(page);
+    expect(pages).toEqual([[{ leaseId: 'one', dueAt: 1, status: 'UPLOADED', objectKey: 'tmp/1/a' }], [{ leaseId: 'two', dueAt: 2, status: 'PENDING', objectKey: 'tmp/2/a' }]]);
     const inputs = mock.commandCalls(QueryCommand).map((c) => c.args[0].input);
-    expect(inputs.map((i) => i.ExpressionAttributeValues![':shard'])).toEqual(['DUE#0', 'DUE#1', 'DUE#1', 'DUE#2', 'DUE#3']);
+    expect(inputs.map((i) => i.ExpressionAttributeValues![':shard'])).toEqual(['DUE#0', 'DUE#0']);
     expect(inputs[0]).toEqual({
       TableName: 'leases',
       IndexName: 'byDue',
@@ -182,13 +181,24 @@ describe('dueLeaseIds', () => {
       ExpressionAttributeNames: { '#shard': 'dueShard', '#due': 'dueAt' },
       ExpressionAttributeValues: { ':shard': 'DUE#0', ':now': 1234 },
     });
-    expect(inputs[2]!.ExclusiveStartKey).toEqual({ leaseId: 'one' });
+    expect(inputs[1]!.ExclusiveStartKey).toEqual({ leaseId: 'one' });
+  });
+
+  test('oldestDueAt: the first entry of every shard, the oldest of them', async () => {
+    mock.on(QueryCommand).callsFake((input: { ExpressionAttributeValues: { ':shard': string }; Limit?: number }) => {
+      expect(input.Limit).toBe(1);
+      return input.ExpressionAttributeValues[':shard'] === 'DUE#2' ? { Items: [{ dueAt: 7 }] } : input.ExpressionAttributeValues[':shard'] === 'DUE#3' ? { Items: [{ dueAt: 5 }] } : {};
+    });
+    expect(await store.oldestDueAt(10)).toBe(5);
+    mock.reset();
+    mock.on(QueryCommand).resolves({});
+    expect(await store.oldestDueAt(10)).toBeUndefined();
   });
 
   test('a failed query is a dependency error', async () => {
     mock.on(QueryCommand).rejects(throttled());
     const iterate = async () => {
-      for await (const _ of store.dueLeaseIds(1)) void _;
+      for await (const _ of store.dueLeases(0, 1)) void _;
     };
     await expect(iterate()).rejects.toMatchObject({ dependency: 'dynamodb', throttled: true });
   });
@@ -218,7 +228,7 @@ describe('the table shape', () => {
             { AttributeName: 'dueShard', KeyType: 'HASH' },
             { AttributeName: 'dueAt', KeyType: 'RANGE' },
           ],
-          Projection: { ProjectionType: 'KEYS_ONLY' },
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['status', 'sequencer', 'objectKey', 'storedKey', 'eTag'] },
         },
       ],
     });
