@@ -6,7 +6,7 @@
  * Options (flags or env):
  *   --quick / BENCH_QUICK=1        tiny iteration counts (smoke test; the figures mean nothing)
  *   --out=<path> / BENCH_RESULTS   where to write the JSON (default bench/results.json)
- *   --only=presign,handler,cold,size,memory   run a subset (the JSON then has only those)
+ *   --only=presign,handler,cold,size,memory,sweep   run a subset (the JSON then has only those)
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -18,6 +18,7 @@ import { benchHandlers, type HandlerLevelResult } from './handlers.js';
 import { benchMemory, type MemoryResult } from './memory.js';
 import { benchPresign, type PresignResult } from './presign.js';
 import { formatTarget, kb, table, type TargetLine } from './report.js';
+import { benchSweep, type SweepResult } from './sweep.js';
 
 process.env.BROKER_LOG_LEVEL = 'silent';
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -27,7 +28,7 @@ const flag = (name: string) => args.find((a) => a === `--${name}` || a.startsWit
 const flagValue = (name: string) => flag(name)?.split('=').slice(1).join('=') || undefined;
 const quick = flag('quick') !== undefined || process.env.BENCH_QUICK === '1';
 const outPath = resolve(flagValue('out') ?? process.env.BENCH_RESULTS ?? join(HERE, 'results.json'));
-const SECTIONS = ['presign', 'handler', 'cold', 'size', 'memory'] as const;
+const SECTIONS = ['presign', 'handler', 'cold', 'size', 'memory', 'sweep'] as const;
 const only = new Set((flagValue('only') ?? SECTIONS.join(',')).split(','));
 // An unknown section would run nothing and still overwrite the results file.
 const unknown = [...only].filter((s) => !(SECTIONS as readonly string[]).includes(s));
@@ -44,6 +45,7 @@ const SETTINGS = quick
       coldProcesses: 2,
       memoryInvocations: 200,
       memoryWarmup: 50,
+      sweepLeases: 50,
     }
   : {
       presign: { rounds: 8, timeMs: 250, batch: 16 },
@@ -52,6 +54,7 @@ const SETTINGS = quick
       coldProcesses: 20,
       memoryInvocations: 10_000,
       memoryWarmup: 1000,
+      sweepLeases: 5000,
     };
 
 const TARGETS = {
@@ -62,6 +65,7 @@ const TARGETS = {
   coldMaxOverBareMs: 60,
   bundleMaxBytes: 350_000,
   memoryMaxGrowthMB: 10,
+  sweepMinSpeedup: 10,
 };
 
 const log = (s: string) => process.stdout.write(`${s}\n`);
@@ -221,6 +225,29 @@ if (only.has('memory')) {
     m.rssSteadyGrowthMB < TARGETS.memoryMaxGrowthMB,
     `${m.rssSteadyGrowthMB} MB`,
   );
+}
+
+// 6. Sweep throughput
+if (only.has('sweep')) {
+  progress(`sweep: ${SETTINGS.sweepLeases} due leases in the local emulators, the one-by-one baseline then ours`);
+  const sw: SweepResult = await benchSweep({ leases: SETTINGS.sweepLeases });
+  results.sweep = sw;
+  log(
+    table(
+      `Sweep throughput: ${sw.leases} due leases with their objects, local emulators (S3 verifying signatures); judged with ${sw.latencyMs} ms added per request`,
+      ['sweep', 'seconds', 'leases/s', 'all EXPIRED, all objects gone'],
+      [
+        [`ours, +${sw.latencyMs} ms/request (index projection, DeleteObjects batches, parallel shards and writes)`, sw.ours.seconds, sw.ours.leasesPerSecond, sw.ours.verified ? 'yes' : 'NO'],
+        [`baseline, +${sw.latencyMs} ms/request (GetItem, DeleteObject, UpdateItem per lease)`, sw.oneByOne.seconds, sw.oneByOne.leasesPerSecond, sw.oneByOne.verified ? 'yes' : 'NO'],
+        ['ours, emulators as they are (CPU-bound, info)', sw.withoutLatency.ours.seconds, sw.withoutLatency.ours.leasesPerSecond, sw.withoutLatency.ours.verified ? 'yes' : 'NO'],
+        ['baseline, emulators as they are (CPU-bound, info)', sw.withoutLatency.oneByOne.seconds, sw.withoutLatency.oneByOne.leasesPerSecond, sw.withoutLatency.oneByOne.verified ? 'yes' : 'NO'],
+      ],
+    ),
+  );
+  target(`sweep >= ${TARGETS.sweepMinSpeedup}x the one-by-one baseline`, sw.speedup >= TARGETS.sweepMinSpeedup, `${sw.speedup}x (${sw.ours.leasesPerSecond} vs ${sw.oneByOne.leasesPerSecond} leases/s)`);
+  log(`info: without added latency (this process's CPU is the limit) ours is ${sw.withoutLatency.speedup}x the baseline.`);
+  const verified = [sw.ours, sw.oneByOne, sw.withoutLatency.ours, sw.withoutLatency.oneByOne].every((r) => r.verified);
+  target('sweep leaves every lease EXPIRED and every object gone', verified, verified ? 'all four runs' : 'a run left a lease or an object');
 }
 
 results.targets = targets;

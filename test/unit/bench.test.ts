@@ -72,7 +72,11 @@ describe('bench/run.ts --quick', () => {
       const snap = { rssMB: num, heapUsedMB: num, heapTotalMB: num, externalMB: num };
       expect(r.memory).toMatchObject({ init: snap, warm: snap, afterAzure: snap, afterAlibaba: snap, rssGrowthMB: num, rssSteadyGrowthMB: num, heapGrowthMB: num });
 
-      expect(r.targets.length).toBeGreaterThanOrEqual(15);
+      // 6. sweep: both sweeps, with and without the modelled latency, each verified afterwards.
+      const sweepRun = { leases: 50, seconds: num, leasesPerSecond: num, verified: true };
+      expect(r.sweep).toMatchObject({ leases: 50, latencyMs: 5, ours: sweepRun, oneByOne: sweepRun, speedup: num, withoutLatency: { ours: sweepRun, oneByOne: sweepRun, speedup: num } });
+
+      expect(r.targets.length).toBeGreaterThanOrEqual(17);
       for (const t of r.targets) expect(t).toEqual({ name: expect.any(String), pass: expect.any(Boolean), detail: expect.any(String) });
     } finally {
       rmSync(dir, { recursive: true, force: true });
