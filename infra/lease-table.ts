@@ -82,6 +82,11 @@ export class LeaseTable extends Construct {
     return this.grantItemActions(grantee, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem');
   }
 
+  /** The sweep's consistent re-read, 100 leases a call, before it deletes their objects. */
+  grantReadLeasesInBatches(grantee: IGrantable): Grant {
+    return this.grantItemActions(grantee, 'dynamodb:BatchGetItem');
+  }
+
   /** The sweep's Query on the sparse due index. */
   grantQueryDueIndex(grantee: IGrantable): Grant {
     return Grant.addToPrincipal({ grantee, actions: ['dynamodb:Query'], resourceArns: [this.dueIndexArn] });

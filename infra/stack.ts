@@ -152,6 +152,7 @@ export class UploadLeaseBrokerStack extends Stack {
     this.uploads.grantInspectTempObjects(uploadEvents);
     this.table.grantTransitionLeases(sweep);
     this.table.grantQueryDueIndex(sweep);
+    this.table.grantReadLeasesInBatches(sweep);
     this.uploads.grantDeleteTempObjects(sweep);
     this.uploads.grantSettleLeaseObjects(sweep);
     this.table.grantTransitionLeases(settler);

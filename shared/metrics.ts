@@ -10,7 +10,8 @@ export const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_N
 
 /** After every sweep run: the retention lag (the promise kept, or by how much not) and what was done. */
 export function recordSweep(report: SweepReport): void {
-  metrics.addMetric('RetentionLagSeconds', MetricUnit.Seconds, report.retentionLagSeconds);
+  // Unknown is left out, not published as a healthy 0.
+  if (report.retentionLagSeconds !== undefined) metrics.addMetric('RetentionLagSeconds', MetricUnit.Seconds, report.retentionLagSeconds);
   metrics.addMetric('LeasesExpired', MetricUnit.Count, report.expired);
   metrics.addMetric('LeasesSettled', MetricUnit.Count, report.settled);
   metrics.addMetric('SweepFailures', MetricUnit.Count, report.failed);

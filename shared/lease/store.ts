@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { toDependencyError } from '../aws/dependency-errors.js';
 import { fromItem, itemChanges, toItem, type LeaseItem } from './item.js';
 import type { LeaseRecord } from './model.js';
@@ -11,6 +11,8 @@ export interface LeaseStore {
   /** Writes a new record unless one with the same id exists; false when it did. */
   putNew(record: LeaseRecord): Promise<boolean>;
   get(leaseId: string): Promise<LeaseRecord | undefined>;
+  /** Strongly consistent reads of many leases (BatchGetItem, 100 a call); absent ids are missing from the map. */
+  getMany(leaseIds: readonly string[]): Promise<Map<string, LeaseRecord>>;
   /**
    * Applies `changes` only while the stored record still has `expected.status` (and sequencer, due time
    * or consumer id, when given): optimistic concurrency for every state transition. Returns the record
@@ -31,6 +33,9 @@ export interface LeaseStore {
   /** The oldest `dueAt` at or before `now` in any shard, or undefined when nothing is due. */
   oldestDueAt(now: number): Promise<number | undefined>;
 }
+
+/** Entries per due-index page: one DeleteObjects request's worth. */
+export const DUE_PAGE_SIZE = 1000;
 
 /** A due-index entry: the keys and what the index projects (shared/lease/table.ts). */
 export type DueLease = Pick<LeaseRecord, 'leaseId' | 'status' | 'objectKey' | 'sequencer' | 'storedKey' | 'eTag'> & { readonly dueAt: number };
@@ -76,6 +81,27 @@ export function createLeaseStore(ddb: DynamoDBDocumentClient, tableName: string)
       } catch (error) {
         throw toDependencyError('dynamodb', error);
       }
+    },
+
+    async getMany(leaseIds) {
+      const found = new Map<string, LeaseRecord>();
+      for (let i = 0; i < leaseIds.length; i += 100) {
+        let keys: Record<string, unknown>[] | undefined = leaseIds.slice(i, i + 100).map((leaseId) => ({ leaseId }));
+        // DynamoDB may leave keys unprocessed under load: ask again for those, with a short backoff.
+        for (let attempt = 0; keys?.length; attempt++) {
+          if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
+          if (attempt >= 8) throw new Error('BatchGetItem left keys unprocessed after 8 attempts');
+          let out;
+          try {
+            out = await ddb.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: keys, ConsistentRead: true } } }));
+          } catch (error) {
+            throw toDependencyError('dynamodb', error);
+          }
+          for (const item of out.Responses?.[tableName] ?? []) found.set(item.leaseId as string, fromItem(item as LeaseItem));
+          keys = out.UnprocessedKeys?.[tableName]?.Keys as Record<string, unknown>[] | undefined;
+        }
+      }
+      return found;
     },
 
     async transition(leaseId, expected, changes, remove = []) {
@@ -149,6 +175,8 @@ export function createLeaseStore(ddb: DynamoDBDocumentClient, tableName: string)
               KeyConditionExpression: '#shard = :shard AND #due <= :now',
               ExpressionAttributeNames: { '#shard': dueIndex.partitionKey, '#due': dueIndex.sortKey },
               ExpressionAttributeValues: { ':shard': `DUE#${shard}`, ':now': now },
+              // Pages small enough that a run checks its deadline often (and DeleteObjects takes one whole).
+              Limit: DUE_PAGE_SIZE,
               ...(startKey ? { ExclusiveStartKey: startKey } : {}),
             }),
           );

@@ -1,6 +1,6 @@
 import { log } from '../log.js';
 import { DELETE_BATCH } from '../storage.js';
-import { recordExpiryFor, type LeaseRecord } from './model.js';
+import { effectiveStatus, recordExpiryFor, type LeaseRecord } from './model.js';
 import { settleLease } from './settle.js';
 import type { DueLease } from './store.js';
 import { LEASE_TABLE } from './table.js';
@@ -9,7 +9,7 @@ import type { UploadDeps } from './uploads.js';
 export type SweepDeps = UploadDeps;
 
 export interface SweepOptions {
-  /** Conditional writes (and settlements) in flight at once, per run. */
+  /** Conditional writes (and, separately, settlements) in flight at once per shard. */
   readonly concurrency?: number;
   /** Epoch ms of the wall clock: no new page is started after it (a Lambda's remaining time). */
   readonly deadline?: number;
@@ -25,18 +25,29 @@ export interface SweepReport {
   readonly failed: number;
   /** True when the deadline stopped the run with due work left (the next run starts from it). */
   readonly stoppedEarly: boolean;
-  /** Age of the oldest lease past due and not yet done after the run: 0 when none is left. */
-  readonly retentionLagSeconds: number;
+  /** Age of the oldest lease past due and not yet done after the run: 0 when none is left; undefined when unknown. */
+  readonly retentionLagSeconds: number | undefined;
 }
 
 export const DEFAULT_CONCURRENCY = 32;
 /**
- * An unused PENDING lease is expired only once it has been due this long. The due index is eventually
- * consistent: an upload recorded just before the due time may still show as PENDING there for a moment,
- * and its object must not be deleted on that stale word. An UPLOADED lease past due never changes again
- * (its URL expired long before), so it is expired at once.
+ * An unused PENDING lease is expired only once it has been due this long: an upload that started before
+ * the URL expired may still be arriving (its event, retried by Lambda, a minute or two later).
  */
 export const PENDING_SETTLE_MS = 30_000;
+
+/** Entries the index may hold from before it projected what the sweep reads: those go the slow way. */
+const hasProjection = (e: DueLease) => typeof e.status === 'string' && typeof e.objectKey === 'string';
+
+/**
+ * Whether the lease as it is now (a strongly consistent read) is still what the index entry showed and
+ * is over: the due index is eventually consistent, and an object is deleted only on the record's word.
+ */
+function stillExpirable(entry: DueLease, fresh: LeaseRecord | undefined, now: number): boolean {
+  if (!fresh || fresh.status !== entry.status || fresh.sequencer !== entry.sequencer || fresh.dueAt !== entry.dueAt) return false;
+  if (effectiveStatus(fresh, now) !== 'EXPIRED') return false;
+  return fresh.status === 'UPLOADED' || fresh.dueAt! <= now - PENDING_SETTLE_MS;
+}
 
 /** Runs `work` over `items` with at most `limit` in flight. */
 async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
@@ -49,27 +60,31 @@ async function inParallel<T>(items: readonly T[], limit: number, work: (item: T)
 
 /**
  * Deletes the objects of due leases and marks them EXPIRED; finishes the object work of consumed and
- * deleted leases. Every shard of the due index is read in parallel, page by page; the index projects
- * what is decided on, so there is no read per lease. Per page: the objects go first, in DeleteObjects
- * batches of up to 1,000 keys; then each lease's conditional transition (on the status, sequencer and
- * due time the entry showed), with bounded concurrency. A failed delete or write leaves the lease due for
- * the next run; a lease that changed since the index saw it is left alone; nothing transitions twice.
- * `expiredAt` records when the retention ended (the lease's due time), not when this run happened.
+ * deleted leases. Every shard of the due index is read in parallel, page by page (1,000 entries); the
+ * index projects what is decided on. Per page: one strongly consistent BatchGetItem per 100 leases
+ * confirms each is still what its entry showed and over (the index lags the table), then the objects
+ * go, in one DeleteObjects, then each lease's conditional transition (on status, sequencer and due time),
+ * with bounded concurrency. A failed delete or write leaves the lease due for the next run; a lease that
+ * changed is left alone; nothing transitions twice. `expiredAt` records when the retention ended (the
+ * lease's due time), not when this run happened.
  */
 export async function sweepDueLeases(deps: SweepDeps, options: SweepOptions = {}): Promise<SweepReport> {
   const now = deps.clock.now();
-  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  const concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
   let examined = 0;
   let expired = 0;
   let settled = 0;
   let failed = 0;
   let stoppedEarly = false;
 
-  const expire = async (entries: readonly DueLease[]) => {
-    for (let i = 0; i < entries.length; i += DELETE_BATCH) {
-      const batch = entries.slice(i, i + DELETE_BATCH);
+  const expire = async (candidates: readonly DueLease[]) => {
+    for (let i = 0; i < candidates.length; i += DELETE_BATCH) {
+      let batch = candidates.slice(i, i + DELETE_BATCH);
       let undeleted: Set<string>;
       try {
+        const fresh = await deps.store.getMany(batch.map((e) => e.leaseId));
+        batch = batch.filter((e) => stillExpirable(e, fresh.get(e.leaseId), now));
+        if (batch.length === 0) continue;
         undeleted = new Set(await deps.objects.deleteMany(batch.map((e) => e.objectKey)));
       } catch (error) {
         failed += batch.length;
@@ -119,10 +134,17 @@ export async function sweepDueLeases(deps: SweepDeps, options: SweepOptions = {}
           return;
         }
         examined += page.length;
-        const expirable = page.filter(
+        const unprojected = page.filter((e) => !hasProjection(e));
+        if (unprojected.length) {
+          // An index still keys-only (docs/deploy.md: updating the index) would otherwise stop expiry silently.
+          failed += unprojected.length;
+          log.error('due index entries without the projected attributes; migrate the index', { leases: unprojected.length });
+        }
+        const entries = page.filter(hasProjection);
+        const expirable = entries.filter(
           (e) => e.status === 'UPLOADED' || (e.status === 'PENDING' && e.dueAt <= now - PENDING_SETTLE_MS),
         );
-        await Promise.all([expire(expirable), settle(page.filter((e) => e.status === 'CONSUMED' || e.status === 'DELETED'))]);
+        await Promise.all([expire(expirable), settle(entries.filter((e) => e.status === 'CONSUMED' || e.status === 'DELETED'))]);
       }
     } catch (error) {
       failed++;
@@ -131,13 +153,15 @@ export async function sweepDueLeases(deps: SweepDeps, options: SweepOptions = {}
   };
   await Promise.all(Array.from({ length: LEASE_TABLE.dueShards }, (_, shard) => sweepShard(shard)));
 
-  let retentionLagSeconds = 0;
+  // Measured at the end of the run, so it includes what fell due meanwhile.
+  let retentionLagSeconds: number | undefined;
+  const end = deps.clock.now();
   try {
-    const oldest = await deps.store.oldestDueAt(now);
-    if (oldest !== undefined) retentionLagSeconds = Math.max(0, Math.round((now - oldest) / 1000));
+    const oldest = await deps.store.oldestDueAt(end);
+    retentionLagSeconds = oldest === undefined ? 0 : Math.max(0, Math.round((end - oldest) / 1000));
   } catch (error) {
     log.warn('retention lag unknown: the due index could not be read', {}, error);
   }
-  if (examined > 0 || retentionLagSeconds > 0) log.info('retention sweep', { examined, expired, settled, failed, stoppedEarly, retentionLagSeconds });
+  if (examined > 0 || (retentionLagSeconds ?? 0) > 0) log.info('retention sweep', { examined, expired, settled, failed, stoppedEarly, retentionLagSeconds });
   return { examined, expired, settled, failed, stoppedEarly, retentionLagSeconds };
 }

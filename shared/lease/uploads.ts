@@ -91,7 +91,10 @@ async function decide(deps: UploadDeps, lease: LeaseRecord, object: ObjectCreate
   const expected = { status: lease.status, sequencer: lease.sequencer ?? null };
   const now = deps.clock.now();
 
-  if (object.eventTime > lease.urlExpiresAt + config.pendingGraceSeconds * 1000) {
+  // Late: after the URL could have been used, or after an uploaded lease's retention ended (it reads
+  // EXPIRED from then on, and the sweep may be deleting it: new bytes there belong to nobody).
+  const pastRetention = lease.status === 'UPLOADED' && lease.dueAt !== undefined && object.eventTime >= lease.dueAt;
+  if (object.eventTime > lease.urlExpiresAt + config.pendingGraceSeconds * 1000 || pastRetention) {
     // S3 refuses expired URLs; an object landing this late was not put through this lease's URL.
     // The lease ended when it fell due (or now, if an uploaded lease is cut short by this object).
     const expiredAt = Math.min(lease.dueAt ?? now, now);

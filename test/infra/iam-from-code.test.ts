@@ -8,7 +8,7 @@ import { alibabaFromStack } from '../../shared/auth/lambda-auth-alibaba.js';
 import { storedAzureGrants } from '../../shared/auth/stored-credentials.js';
 import { startTestIssuer, type TestIssuer } from '../support/oidc-issuer.js';
 import { CopyObjectCommand, DeleteObjectCommand, DeleteObjectsCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { toS3EventRecord } from '../../local/s3-event-records.js';
@@ -42,6 +42,7 @@ const ACTIONS = new Map<unknown, string[]>([
   [GetCommand, ['dynamodb:GetItem']],
   [PutCommand, ['dynamodb:PutItem']],
   [DeleteCommand, ['dynamodb:DeleteItem']],
+  [BatchGetCommand, ['dynamodb:BatchGetItem']],
   [DeleteObjectsCommand, ['s3:DeleteObject']],
   // A server-side copy reads the source and writes the target.
   [CopyObjectCommand, ['s3:GetObject', 's3:PutObject']],
@@ -246,7 +247,7 @@ async function exercise(fn: string): Promise<Set<string>> {
         { leaseId: id(4), dueShard: 'DUE#3', dueAt: Date.now() - 1, status: 'DELETED', objectKey: `tmp/${id(4)}/a`, storedKey: `files/${id(4)}/a` },
       ];
       r.ddb.on(QueryCommand).callsFake((input: { ExpressionAttributeValues: { ':shard': string }; Limit?: number }) =>
-        input.Limit ? {} : { Items: entries.filter((e) => e.dueShard === input.ExpressionAttributeValues[':shard']) },
+        input.Limit === 1 ? {} : { Items: entries.filter((e) => e.dueShard === input.ExpressionAttributeValues[':shard']) },
       );
       let raced = false;
       r.ddb.on(UpdateCommand).callsFake((input: { Key: { leaseId: string } }) => {
@@ -257,6 +258,10 @@ async function exercise(fn: string): Promise<Set<string>> {
         return { Attributes: lease({ leaseId: input.Key.leaseId, dueAt: undefined }) };
       });
       r.ddb.on(GetCommand).resolves({ Item: lease({ leaseId: id(4), status: 'DELETED', dueAt: undefined }) });
+      // The consistent re-read before deleting: the records still say what their entries say.
+      r.ddb.on(BatchGetCommand).callsFake((input: { RequestItems: Record<string, { Keys: { leaseId: string }[] }> }) => ({
+        Responses: { t: input.RequestItems.t!.Keys.map((k) => lease({ ...entries.find((e) => e.leaseId === k.leaseId)!, expiresAt: 4_000_000_000 })) },
+      }));
       r.s3.on(DeleteObjectsCommand).resolves({});
       r.s3.on(DeleteObjectCommand).resolves({});
       r.s3.on(HeadObjectCommand).rejects(Object.assign(new Error('nf'), { name: 'NotFound', $metadata: { httpStatusCode: 404 } }));

@@ -35,7 +35,7 @@ function expectedGrants(template: ReturnType<typeof synthStack>['template'], loc
     }),
     RetentionSweep: (g) => ({
       ...logs(g),
-      [table]: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+      [table]: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
       [`${table}/index/${LEASE_TABLE.dueIndex.name}`]: ['dynamodb:Query'],
       ...settles,
     }),

@@ -16,7 +16,7 @@ export interface MemoryLeaseStore extends LeaseStore {
   /** Overwrites or deletes a record directly, as another writer would. */
   set(record: LeaseRecord): void;
   remove(leaseId: string): void;
-  readonly calls: { putNew: number; get: number; transition: number; duePages: number };
+  readonly calls: { putNew: number; get: number; getMany: number; transition: number; duePages: number };
   /** Due-index page size, to exercise paging. */
   pageSize: number;
 }
@@ -39,7 +39,7 @@ function checkFields(fields: readonly string[]): void {
 export function createMemoryLeaseStore(): MemoryLeaseStore {
   const items = new Map<string, LeaseRecord>();
   const hooks: (() => void | Promise<void>)[] = [];
-  const calls = { putNew: 0, get: 0, transition: 0, duePages: 0 };
+  const calls = { putNew: 0, get: 0, getMany: 0, transition: 0, duePages: 0 };
   const store: MemoryLeaseStore = {
     calls,
     pageSize: 100,
@@ -58,6 +58,16 @@ export function createMemoryLeaseStore(): MemoryLeaseStore {
     async get(leaseId) {
       calls.get++;
       return store.item(leaseId);
+    },
+
+    async getMany(leaseIds) {
+      calls.getMany++;
+      const found = new Map<string, LeaseRecord>();
+      for (const id of leaseIds) {
+        const item = store.item(id);
+        if (item) found.set(id, item);
+      }
+      return found;
     },
 
     async transition(leaseId, expected, changes, remove = []) {

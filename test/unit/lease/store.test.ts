@@ -180,6 +180,7 @@ describe('dueLeases', () => {
       KeyConditionExpression: '#shard = :shard AND #due <= :now',
       ExpressionAttributeNames: { '#shard': 'dueShard', '#due': 'dueAt' },
       ExpressionAttributeValues: { ':shard': 'DUE#0', ':now': 1234 },
+      Limit: 1000,
     });
     expect(inputs[1]!.ExclusiveStartKey).toEqual({ leaseId: 'one' });
   });

@@ -145,7 +145,7 @@ describe('sweepDueLeases', () => {
     expect(f.store.item(lease.leaseId)).toEqual({ ...lease, ...change });
   });
 
-  test('stale index entries (a lease gone, already expired, or due later now) get no transition', async () => {
+  test('stale index entries (a lease gone, already expired, or re-uploaded and due later now) lose no object and get no write', async () => {
     const f = engineFixture();
     const gone = await uploadedLease(f);
     const expired = await uploadedLease(f);
@@ -158,9 +158,27 @@ describe('sweepDueLeases', () => {
     const laggingIndex = { ...f.store, dueLeases: async function* (shard: number) { if (shard === 0) yield stale; } };
     const before = f.store.calls.transition;
     expect(await sweepDueLeases({ ...f, store: laggingIndex })).toMatchObject({ examined: 3, expired: 0, failed: 0 });
-    expect(f.store.calls.transition - before).toBe(3);
+    // The consistent re-read before the delete catches all three: nothing deleted, nothing written.
+    expect(f.store.calls.transition - before).toBe(0);
+    expect(f.objects.deleted).toEqual([]);
+    expect(f.objects.has(later.objectKey)).toBe(true);
     expect(f.store.item(expired.leaseId)!.status).toBe('EXPIRED');
     expect(f.store.item(later.leaseId)!.status).toBe('UPLOADED');
+  });
+
+  test('index entries without the projected attributes (an index not migrated) count as failed, loudly', async () => {
+    const f = engineFixture();
+    const lease = await uploadedLease(f);
+    f.clock.set(T0 + RETENTION_MS);
+    const keysOnly = { ...f.store, dueLeases: async function* (shard: number) { if (shard === 0) yield [{ leaseId: lease.leaseId, dueAt: lease.dueAt! } as never]; } };
+    const error = jest.spyOn(log, 'error').mockImplementation(() => undefined);
+    try {
+      expect(await sweepDueLeases({ ...f, store: keysOnly })).toMatchObject({ examined: 1, expired: 0, failed: 1 });
+      expect(error).toHaveBeenCalledWith(expect.stringContaining('migrate the index'), { leases: 1 });
+    } finally {
+      error.mockRestore();
+    }
+    expect(f.objects.has(lease.objectKey)).toBe(true);
   });
 
   test('a shard whose index read fails counts as failed; the other shards are swept', async () => {

@@ -370,3 +370,20 @@ describe('recordUpload: what operators see in the logs', () => {
     expect(warn).toHaveBeenLastCalledWith('deleted object no live lease owns', { key: lease.objectKey, outcome: 'orphan-late', leaseId: lease.leaseId });
   });
 });
+
+describe('bytes after an uploaded lease\'s retention ended', () => {
+  test('are late: the object is deleted and the lease ends EXPIRED, whatever its URL', async () => {
+    const f = engineFixture();
+    const { lease } = await issueLease(f, azureSpec(), { createOrGet: true });
+    f.objects.put(lease.objectKey, { size: 4, eTag: '"e"' });
+    expect(await recordUpload(f, { key: lease.objectKey, size: 4, eTag: '"e"', sequencer: '0A', eventTime: T0 })).toBe('uploaded');
+    const uploaded = f.store.item(lease.leaseId)!;
+    // A renewed URL (create-or-get) could still be valid at the due time; the bytes it brings are not kept.
+    f.store.set({ ...uploaded, urlExpiresAt: uploaded.dueAt! + 600_000 });
+    f.clock.set(uploaded.dueAt! + 1000);
+    f.objects.put(lease.objectKey, { size: 4, eTag: '"f"' });
+    expect(await recordUpload(f, { key: lease.objectKey, size: 4, eTag: '"f"', sequencer: '0B', eventTime: uploaded.dueAt! })).toBe('orphan-late');
+    expect(f.objects.has(lease.objectKey)).toBe(false);
+    expect(f.store.item(lease.leaseId)).toMatchObject({ status: 'EXPIRED', expiredAt: uploaded.dueAt });
+  });
+});
