@@ -34,7 +34,7 @@ export function bundleSpecs(): BundleSpec[] {
     .sort();
   return [
     ...lambdas.map((name) => ({ name, kind: 'lambda' as const, entry: join(ROOT, 'lambdas', name, 'index.ts') })),
-    ...['azure-start-pending-upload', 'alibaba-apply-file-upload-lease'].map((name) => ({
+    ...['azure-start-pending-upload', 'alibaba-apply-file-upload-lease', 's3-upload-event'].map((name) => ({
       name: `naive/${name}`,
       kind: 'naive' as const,
       entry: join(HERE, 'naive', 'lambdas', `${name}.ts`),

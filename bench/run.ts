@@ -6,7 +6,7 @@
  * Options (flags or env):
  *   --quick / BENCH_QUICK=1        tiny iteration counts (smoke test; the figures mean nothing)
  *   --out=<path> / BENCH_RESULTS   where to write the JSON (default bench/results.json)
- *   --only=presign,handler,cold,size,memory,sweep   run a subset (the JSON then has only those)
+ *   --only=presign,handler,cold,size,memory,sweep,cost   run a subset (the JSON then has only those)
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -18,7 +18,9 @@ import { benchHandlers, type HandlerLevelResult } from './handlers.js';
 import { benchMemory, type MemoryResult } from './memory.js';
 import { benchPresign, type PresignResult } from './presign.js';
 import { formatTarget, kb, table, type TargetLine } from './report.js';
-import { benchSweep, type SweepResult } from './sweep.js';
+import { round } from './stats.js';
+import { benchSweep, type SweepResult, type SweepRun } from './sweep.js';
+import { benchCost, JUSTIFIED_READS, type CostResult } from './cost.js';
 
 process.env.BROKER_LOG_LEVEL = 'silent';
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -28,7 +30,7 @@ const flag = (name: string) => args.find((a) => a === `--${name}` || a.startsWit
 const flagValue = (name: string) => flag(name)?.split('=').slice(1).join('=') || undefined;
 const quick = flag('quick') !== undefined || process.env.BENCH_QUICK === '1';
 const outPath = resolve(flagValue('out') ?? process.env.BENCH_RESULTS ?? join(HERE, 'results.json'));
-const SECTIONS = ['presign', 'handler', 'cold', 'size', 'memory', 'sweep'] as const;
+const SECTIONS = ['presign', 'handler', 'cold', 'size', 'memory', 'sweep', 'cost'] as const;
 const only = new Set((flagValue('only') ?? SECTIONS.join(',')).split(','));
 // An unknown section would run nothing and still overwrite the results file.
 const unknown = [...only].filter((s) => !(SECTIONS as readonly string[]).includes(s));
@@ -46,6 +48,7 @@ const SETTINGS = quick
       memoryInvocations: 200,
       memoryWarmup: 50,
       sweepLeases: 50,
+      costLifecycles: 5,
     }
   : {
       presign: { rounds: 8, timeMs: 250, batch: 16 },
@@ -55,6 +58,7 @@ const SETTINGS = quick
       memoryInvocations: 10_000,
       memoryWarmup: 1000,
       sweepLeases: 5000,
+      costLifecycles: 200,
     };
 
 const TARGETS = {
@@ -68,6 +72,7 @@ const TARGETS = {
   sweepMinSpeedup: 10,
 };
 
+const sumOf = (o: Partial<Record<string, number>>) => round(Object.values(o).reduce((a: number, b) => a + (b ?? 0), 0), 3);
 const log = (s: string) => process.stdout.write(`${s}\n`);
 const progress = (s: string) => process.stderr.write(`[bench] ${s}\n`);
 const targets: TargetLine[] = [];
@@ -232,15 +237,18 @@ if (only.has('sweep')) {
   progress(`sweep: ${SETTINGS.sweepLeases} due leases in the local emulators, the one-by-one baseline then ours`);
   const sw: SweepResult = await benchSweep({ leases: SETTINGS.sweepLeases });
   results.sweep = sw;
+  const lat = `+${sw.latencyMs.dynamodb} ms a DynamoDB request, +${sw.latencyMs.s3} ms an S3 request`;
+  const check = (r: SweepRun) =>
+    r.verified ? 'yes' : `NO (${r.leasesLeft} leases not EXPIRED, ${r.objectsLeft} objects left; the sweep reported ${r.report.expired} expired, ${r.report.failed} failed)`;
   log(
     table(
-      `Sweep throughput: ${sw.leases} due leases with their objects, local emulators (S3 verifying signatures); judged with ${sw.latencyMs} ms added per request`,
+      `Sweep throughput: ${sw.leases} due leases with their objects, local emulators (S3 verifying signatures); judged with ${lat}`,
       ['sweep', 'seconds', 'leases/s', 'all EXPIRED, all objects gone'],
       [
-        [`ours, +${sw.latencyMs} ms/request (index projection, DeleteObjects batches, parallel shards and writes)`, sw.ours.seconds, sw.ours.leasesPerSecond, sw.ours.verified ? 'yes' : 'NO'],
-        [`baseline, +${sw.latencyMs} ms/request (GetItem, DeleteObject, UpdateItem per lease)`, sw.oneByOne.seconds, sw.oneByOne.leasesPerSecond, sw.oneByOne.verified ? 'yes' : 'NO'],
-        ['ours, emulators as they are (CPU-bound, info)', sw.withoutLatency.ours.seconds, sw.withoutLatency.ours.leasesPerSecond, sw.withoutLatency.ours.verified ? 'yes' : 'NO'],
-        ['baseline, emulators as they are (CPU-bound, info)', sw.withoutLatency.oneByOne.seconds, sw.withoutLatency.oneByOne.leasesPerSecond, sw.withoutLatency.oneByOne.verified ? 'yes' : 'NO'],
+        ['ours, modelled round trips (index projection, DeleteObjects batches, parallel shards and writes)', sw.ours.seconds, sw.ours.leasesPerSecond, check(sw.ours)],
+        ['baseline, modelled round trips (GetItem, DeleteObject, UpdateItem per lease)', sw.oneByOne.seconds, sw.oneByOne.leasesPerSecond, check(sw.oneByOne)],
+        ['ours, emulators as they are (CPU-bound, info)', sw.withoutLatency.ours.seconds, sw.withoutLatency.ours.leasesPerSecond, check(sw.withoutLatency.ours)],
+        ['baseline, emulators as they are (CPU-bound, info)', sw.withoutLatency.oneByOne.seconds, sw.withoutLatency.oneByOne.leasesPerSecond, check(sw.withoutLatency.oneByOne)],
       ],
     ),
   );
@@ -248,6 +256,52 @@ if (only.has('sweep')) {
   log(`info: without added latency (this process's CPU is the limit) ours is ${sw.withoutLatency.speedup}x the baseline.`);
   const verified = [sw.ours, sw.oneByOne, sw.withoutLatency.ours, sw.withoutLatency.oneByOne].every((r) => r.verified);
   target('sweep leaves every lease EXPIRED and every object gone', verified, verified ? 'all four runs' : 'a run left a lease or an object');
+}
+
+// 7. Requests and cost per lease lifecycle
+if (only.has('cost')) {
+  progress(`cost: ${SETTINGS.costLifecycles} lifecycles per contract through the local mode, ours then the naive baseline`);
+  const c: CostResult = await benchCost({ lifecycles: SETTINGS.costLifecycles });
+  results.cost = c;
+  for (const contract of ['azure', 'alibaba'] as const) {
+    const { ours, naive } = c.contracts[contract];
+    const keys = [...new Set([...Object.keys(ours.requests), ...Object.keys(naive.requests)])].sort();
+    log(
+      table(
+        `Requests per ${contract} lease lifecycle (issue, PUT, verify, 12 h, expire; ${c.lifecycles} lifecycles counted at the SDK clients)`,
+        ['request', 'ours', 'naive'],
+        [
+          ...keys.map((k) => [k, ours.requests[k] ?? 0, naive.requests[k] ?? 0]),
+          ['DynamoDB + S3 requests', round(ours.dynamodbRequests + ours.s3Requests, 3), round(naive.dynamodbRequests + naive.s3Requests, 3)],
+          ['DynamoDB read units', ours.readUnits, naive.readUnits],
+          ['DynamoDB write units (table + due index)', round(ours.writeUnits + ours.indexWriteUnits, 3), round(naive.writeUnits + naive.indexWriteUnits, 3)],
+          ['Lambda invocations', sumOf(ours.lambdaInvocations), sumOf(naive.lambdaInvocations)],
+          ['EventBridge events + pipe requests', round(ours.events + ours.pipeRequests, 3), round(naive.events + naive.pipeRequests, 3)],
+          ['log bytes', ours.logBytes, naive.logBytes],
+        ],
+      ),
+    );
+    log(
+      table(
+        `Cost per 1 million ${contract} uploads, USD (us-east-1 list prices of ${c.pricesAsOf}, bench/prices.ts; ${c.assumedUploadBytes / 1024 / 1024} MB kept 12 h each)`,
+        ['service', 'ours', 'share', 'naive', 'share'],
+        [
+          ...ours.perMillion.map((line, i) => [line.service, line.usd, `${Math.round(line.share * 100)}%`, naive.perMillion[i]!.usd, `${Math.round(naive.perMillion[i]!.share * 100)}%`]),
+          ['total', ours.totalUsd, '', naive.totalUsd, ''],
+        ],
+      ),
+    );
+    const oursRequests = ours.dynamodbRequests + ours.s3Requests;
+    const naiveRequests = naive.dynamodbRequests + naive.s3Requests;
+    target(`cost ${contract}: fewer DynamoDB + S3 requests per lifecycle than the naive baseline`, oursRequests < naiveRequests, `${round(oursRequests, 3)} vs ${round(naiveRequests, 3)}`);
+    const unexplained = ours.reads.filter((r) => !Object.hasOwn(JUSTIFIED_READS, r));
+    for (const r of ours.reads.filter((x) => Object.hasOwn(JUSTIFIED_READS, x))) log(`  read left on the happy path: ${r}: ${JUSTIFIED_READS[r]}`);
+    target(
+      `cost ${contract}: no happy-path read a conditional write or the index projection could replace`,
+      unexplained.length === 0,
+      unexplained.length ? `unexplained: ${unexplained.join(', ')}` : `${ours.reads.length} read(s) left, each explained`,
+    );
+  }
 }
 
 results.targets = targets;

@@ -8,4 +8,6 @@ export const OUTPUTS = Object.freeze({
   tableName: 'TableName',
   region: 'Region',
   failedUploadEventsQueueUrl: 'FailedUploadEventsQueueUrl',
+  dashboardName: 'DashboardName',
+  alarmTopicArn: 'AlarmTopicArn',
 });

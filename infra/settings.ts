@@ -6,6 +6,7 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { DEFAULTS, loadConfig } from '../shared/config.js';
+import { dueShardsFor } from '../shared/lease/table.js';
 import { tempObjectExpirationDays } from '../shared/lifecycle.js';
 import { OPERATIONS } from '../shared/contracts/registry.js';
 
@@ -45,6 +46,10 @@ export interface BrokerSettings {
   readonly tempObjectExpirationDays: number;
   /** Extra Lambda environment: broker tunables and endpoint overrides (AWS_ENDPOINT_URL_*). */
   readonly lambdaEnvironment: Readonly<Record<string, string>>;
+  /** Due-index shards, from `peakUploadsPerSecond` (docs/scale.md). */
+  readonly dueShards: number;
+  /** Where alarm notifications go (an SNS topic with this e-mail subscription); none when absent. */
+  readonly alarmEmail?: string;
 }
 
 /** The defaults cdk.json also lists (a test keeps both in sync). */
@@ -58,6 +63,8 @@ export const CONTEXT_DEFAULTS = Object.freeze({
   logRetentionDays: 30,
   accessLogExpirationDays: 90,
   retentionSeconds: DEFAULTS.retentionSeconds,
+  peakUploadsPerSecond: 1000,
+  alarmEmail: '',
 });
 
 /**
@@ -156,6 +163,14 @@ function url(scope: Construct, key: string, { httpsOnly = false } = {}): string 
   return value;
 }
 
+function email(scope: Construct, key: string): string | undefined {
+  const value = str(scope, key);
+  if (value !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(value)) throw new SettingsError(`context ${key} must be an e-mail address, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+const optional = <K extends string, V>(key: K, value: V | undefined) => (value === undefined ? {} : ({ [key]: value } as Record<K, V>));
+
 function readJwt(scope: Construct): JwtSettings {
   const issuer = url(scope, 'jwtIssuer', { httpsOnly: true });
   const audience = list(scope, 'jwtAudience');
@@ -182,6 +197,8 @@ function readLambdaEnvironment(scope: Construct, localstack: boolean): Record<st
     const value = raw(scope, key) ?? fallback;
     if (value !== undefined) env[name] = String(value).trim();
   }
+  // Sized here, at synth, so every Lambda writes and sweeps the same shards.
+  env.DUE_SHARDS = String(dueShardsFor(int(scope, 'peakUploadsPerSecond', CONTEXT_DEFAULTS.peakUploadsPerSecond, 1, 1_000_000)));
   const s3 = url(scope, 's3EndpointUrl') ?? (localstack ? LOCALSTACK_S3_ENDPOINT : undefined);
   const dynamodb = url(scope, 'dynamodbEndpointUrl');
   if (s3) env.AWS_ENDPOINT_URL_S3 = s3;
@@ -219,6 +236,8 @@ export function readSettings(scope: Construct): BrokerSettings {
     logRetention: readLogRetention(scope),
     accessLogExpirationDays: int(scope, 'accessLogExpirationDays', CONTEXT_DEFAULTS.accessLogExpirationDays, 1),
     lambdaEnvironment,
+    dueShards: Number(lambdaEnvironment.DUE_SHARDS),
+    ...optional('alarmEmail', email(scope, 'alarmEmail')),
     tempObjectExpirationDays: backstopDays(Number(lambdaEnvironment.RETENTION_SECONDS)),
   };
 }

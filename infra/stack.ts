@@ -18,6 +18,7 @@ import { BrokerFunction, type BrokerFunctionProps, type BrokerLambdaName } from 
 import { SendOnlyQueueDestination } from './failed-events-destination.js';
 import { completeTeardown } from './teardown.js';
 import { LeaseEvents } from './lease-events.js';
+import { BrokerOperations } from './operations.js';
 import { OUTPUTS } from './outputs.js';
 import { LeaseTable } from './lease-table.js';
 import { acknowledge } from './nag.js';
@@ -111,8 +112,6 @@ export class UploadLeaseBrokerStack extends Stack {
       timeout: Duration.minutes(Math.max(1, LIFECYCLE.sweepIntervalMinutes - 1)),
       retryAttempts: 0,
     });
-    // Its retention lag and counts, as Embedded Metric Format lines in its log (shared/metrics.ts).
-    sweep.addEnvironment('POWERTOOLS_METRICS_NAMESPACE', this.stackName);
     const settler = brokerFunction('LeaseSettler', 'lease-settler', 'Moves consumed files to their permanent key and deletes deleted ones', {
       // A server-side copy of up to 5 GB takes a while.
       timeout: Duration.minutes(5),
@@ -120,6 +119,8 @@ export class UploadLeaseBrokerStack extends Stack {
     const eventEnrichment = brokerFunction('LeaseEventsEnrichment', 'lease-events', 'Turns lease table stream records into lease events', {
       memorySize: 256,
     });
+    // Retention lag and lease counts, as Embedded Metric Format lines in their logs (shared/metrics.ts).
+    for (const fn of [sweep, eventEnrichment]) fn.addEnvironment('POWERTOOLS_METRICS_NAMESPACE', this.stackName);
     this.functions = {
       azure,
       alibaba,
@@ -183,6 +184,22 @@ export class UploadLeaseBrokerStack extends Stack {
       settings,
     });
 
+    const operations = new BrokerOperations(this, 'Operations', {
+      namespace: this.stackName,
+      functions: this.functions,
+      api: this.api.api,
+      parkingQueues: {
+        FailedUploadEvents: failedUploadEvents,
+        FailedLeaseEvents: leaseEvents.failedEvents,
+        FailedLeaseSettles: leaseEvents.failedSettles,
+      },
+      ...(settings.alarmEmail ? { alarmEmail: settings.alarmEmail } : {}),
+      removalPolicy: removal,
+    });
+    new CfnOutput(this, OUTPUTS.dashboardName, { value: operations.dashboard.dashboardName, description: 'CloudWatch dashboard of leases, retention, Lambdas and the API' });
+    if (operations.topic) {
+      new CfnOutput(this, OUTPUTS.alarmTopicArn, { value: operations.topic.topicArn, description: 'SNS topic the alarms notify (confirm the e-mail subscription)' });
+    }
     new CfnOutput(this, OUTPUTS.apiUrl, { value: this.api.url, description: 'Base URL of the HTTP API ($default stage)' });
     new CfnOutput(this, OUTPUTS.apiId, { value: this.api.api.apiId, description: 'For execute-api:Invoke policies of IAM callers' });
     new CfnOutput(this, OUTPUTS.bucketName, { value: this.uploads.bucketName, description: 'Upload bucket (objects under tmp/)' });

@@ -1,4 +1,6 @@
 /** Broker configuration, read once per cold start. Missing required values fail loudly. */
+import { DUE_INDEX } from './lease/table.js';
+
 export interface BrokerConfig {
   readonly region: string;
   readonly tableName: string;
@@ -22,6 +24,8 @@ export interface BrokerConfig {
    * so S3 alone would take up to 5 GB in one PUT); larger ones are REJECTED with SIZE_LIMIT.
    */
   readonly maxUploadBytes: number;
+  /** Partitions of the due index (shared/lease/table.ts, docs/scale.md): only ever raised. */
+  readonly dueShards: number;
 }
 
 export class ConfigError extends Error {
@@ -55,6 +59,12 @@ export const DEFAULTS = Object.freeze({
   maxUploadBytes: 1024 ** 3,
 });
 
+function dueShards(env: Env): number {
+  const shards = positiveInt(env, 'DUE_SHARDS', DUE_INDEX.defaultShards);
+  if (shards > DUE_INDEX.maxShards) throw new ConfigError(`DUE_SHARDS must be at most ${DUE_INDEX.maxShards}, got ${shards}`);
+  return shards;
+}
+
 export function loadConfig(env: Env = process.env): BrokerConfig {
   const urlTtlSeconds = positiveInt(env, 'LEASE_URL_TTL_SECONDS', DEFAULTS.urlTtlSeconds);
   // SigV4 presigned URLs cannot live longer than 7 days; the contracts promise minutes.
@@ -73,6 +83,7 @@ export function loadConfig(env: Env = process.env): BrokerConfig {
       allowZero: true,
     }),
     maxUploadBytes: positiveInt(env, 'MAX_UPLOAD_BYTES', DEFAULTS.maxUploadBytes),
+    dueShards: dueShards(env),
     ...(s3Endpoint ? { s3Endpoint } : {}),
     ...(dynamoEndpoint ? { dynamoEndpoint } : {}),
   });

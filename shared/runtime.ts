@@ -38,7 +38,7 @@ export function createBrokerDeps(
     ddb,
     config,
     clock,
-    store: createLeaseStore(ddb, config.tableName),
+    store: createLeaseStore(ddb, config.tableName, config.dueShards),
     // Signed with the same (role) credentials the DynamoDB client resolves; no S3 client needed.
     presigner: createPresigner({
       region: config.region,

@@ -4,7 +4,6 @@
  * UpdateItem, one after another.
  */
 import { effectiveStatus, recordExpiryFor } from '../../shared/lease/model.js';
-import { LEASE_TABLE } from '../../shared/lease/table.js';
 import type { SweepDeps } from '../../shared/lease/sweep.js';
 
 export async function sweepOneByOne(deps: SweepDeps): Promise<{ examined: number; expired: number; failed: number }> {
@@ -12,7 +11,7 @@ export async function sweepOneByOne(deps: SweepDeps): Promise<{ examined: number
   let examined = 0;
   let expired = 0;
   let failed = 0;
-  for (let shard = 0; shard < LEASE_TABLE.dueShards; shard++) {
+  for (let shard = 0; shard < deps.store.dueShards; shard++) {
     for await (const page of deps.store.dueLeases(shard, now)) {
       for (const { leaseId } of page) {
         examined++;

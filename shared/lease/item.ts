@@ -7,11 +7,11 @@ import { dueShardOf } from './table.js';
  */
 export type LeaseItem = Omit<LeaseRecord, 'recordExpiresAt'> & { dueShard?: string; expiresAt?: number };
 
-export function toItem(record: LeaseRecord): LeaseItem {
+export function toItem(record: LeaseRecord, dueShards: number): LeaseItem {
   const { recordExpiresAt, ...rest } = record;
   return {
     ...rest,
-    ...(record.dueAt !== undefined ? { dueShard: dueShardOf(record.leaseId) } : {}),
+    ...(record.dueAt !== undefined ? { dueShard: dueShardOf(record.leaseId, dueShards) } : {}),
     ...(recordExpiresAt !== undefined ? { expiresAt: recordExpiresAt / 1000 } : {}),
   };
 }
@@ -22,11 +22,11 @@ export function fromItem(item: LeaseItem): LeaseRecord {
 }
 
 /** The same mapping for a partial update: SET and REMOVE the item attributes behind the domain fields. */
-export function itemChanges(leaseId: string, changes: Partial<LeaseRecord>, remove: readonly (keyof LeaseRecord)[]) {
+export function itemChanges(leaseId: string, changes: Partial<LeaseRecord>, remove: readonly (keyof LeaseRecord)[], dueShards: number) {
   const { recordExpiresAt, ...rest } = changes;
   const set: Record<string, unknown> = { ...rest };
   if (recordExpiresAt !== undefined) set.expiresAt = recordExpiresAt / 1000;
-  if (changes.dueAt !== undefined) set.dueShard = dueShardOf(leaseId);
+  if (changes.dueAt !== undefined) set.dueShard = dueShardOf(leaseId, dueShards);
   const removed: string[] = remove.map((field) => (field === 'recordExpiresAt' ? 'expiresAt' : field));
   if (remove.includes('dueAt')) removed.push('dueShard');
   return { set, removed };

@@ -2,7 +2,7 @@ import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, t
 import { toDependencyError } from '../aws/dependency-errors.js';
 import { fromItem, itemChanges, toItem, type LeaseItem } from './item.js';
 import type { LeaseRecord } from './model.js';
-import { LEASE_TABLE } from './table.js';
+import { DUE_INDEX, LEASE_TABLE } from './table.js';
 
 export { fromItem, toItem, type LeaseItem } from './item.js';
 
@@ -32,6 +32,8 @@ export interface LeaseStore {
   dueLeases(shard: number, now: number): AsyncIterable<DueLease[]>;
   /** The oldest `dueAt` at or before `now` in any shard, or undefined when nothing is due. */
   oldestDueAt(now: number): Promise<number | undefined>;
+  /** Shards of the due index this store writes to and reads: 0 .. dueShards - 1. */
+  readonly dueShards: number;
 }
 
 /** Entries per due-index page: one DeleteObjects request's worth. */
@@ -51,19 +53,47 @@ export interface TransitionExpectation {
   readonly sequencer?: string | null;
   readonly dueAt?: number;
   readonly consumedById?: string;
+  /** A first upload matching everything the lease declared (uploads.ts): the check a read would make, in the condition. */
+  readonly upload?: UploadExpectation;
+}
+
+export interface UploadExpectation {
+  readonly objectKey: string;
+  /** The lease's URL was still usable, with the grace, when the object landed: urlExpiresAt at or after this. */
+  readonly urlExpiresAtFrom: number;
+  readonly size: number;
+  /** Lower-case hex MD5 of what was stored. */
+  readonly md5: string;
+  /** Whether `size` is within the broker's limit for a lease that declared no size. */
+  readonly withinLimit: boolean;
+  /** What the object was stored as; undefined: the lease must have declared no content type. */
+  readonly contentType?: string;
 }
 
 export const isConditionFailure = (error: unknown): boolean =>
   (error as { name?: string } | undefined)?.name === 'ConditionalCheckFailedException';
 
-export function createLeaseStore(ddb: DynamoDBDocumentClient, tableName: string): LeaseStore {
+/** The condition half of the one-write upload path; the values are prefixed so they never meet the SET values. */
+function uploadCondition(u: UploadExpectation, names: Record<string, string>, values: Record<string, unknown>): string {
+  Object.assign(names, { '#upKey': 'objectKey', '#upUrl': 'urlExpiresAt', '#upSize': 'declaredSize', '#upMd5': 'declaredMd5', '#upType': 'contentType' });
+  Object.assign(values, { ':upKey': u.objectKey, ':upUrl': u.urlExpiresAtFrom, ':upSize': u.size, ':upMd5': u.md5 });
+  let condition = ' AND #upKey = :upKey AND #upUrl >= :upUrl';
+  condition += u.withinLimit ? ' AND (attribute_not_exists(#upSize) OR #upSize = :upSize)' : ' AND #upSize = :upSize';
+  condition += ' AND (attribute_not_exists(#upMd5) OR #upMd5 = :upMd5)';
+  if (u.contentType === undefined) return `${condition} AND attribute_not_exists(#upType)`;
+  values[':upType'] = u.contentType;
+  return `${condition} AND #upType = :upType`;
+}
+
+export function createLeaseStore(ddb: DynamoDBDocumentClient, tableName: string, dueShards: number = DUE_INDEX.defaultShards): LeaseStore {
   return {
+    dueShards,
     async putNew(record) {
       try {
         await ddb.send(
           new PutCommand({
             TableName: tableName,
-            Item: toItem(record),
+            Item: toItem(record, dueShards),
             ConditionExpression: 'attribute_not_exists(leaseId)',
           }),
         );
@@ -105,7 +135,7 @@ export function createLeaseStore(ddb: DynamoDBDocumentClient, tableName: string)
     },
 
     async transition(leaseId, expected, changes, remove = []) {
-      const { set, removed } = itemChanges(leaseId, changes, remove);
+      const { set, removed } = itemChanges(leaseId, changes, remove, dueShards);
       const names: Record<string, string> = { '#status': 'status' };
       const values: Record<string, unknown> = { ':expectedStatus': expected.status };
       const sets: string[] = [];
@@ -130,6 +160,7 @@ export function createLeaseStore(ddb: DynamoDBDocumentClient, tableName: string)
         names['#dueExpected'] = 'dueAt';
         values[':dueExpected'] = expected.dueAt;
       }
+      if (expected.upload) condition += uploadCondition(expected.upload, names, values);
       if (expected.consumedById !== undefined) {
         condition += ' AND #consumer.#consumerId = :consumerExpected';
         names['#consumer'] = 'consumedBy';
@@ -189,7 +220,7 @@ export function createLeaseStore(ddb: DynamoDBDocumentClient, tableName: string)
     },
 
     async oldestDueAt(now) {
-      const { dueIndex, dueShards } = LEASE_TABLE;
+      const { dueIndex } = LEASE_TABLE;
       const oldest = await Promise.all(
         Array.from({ length: dueShards }, async (_, shard) => {
           try {

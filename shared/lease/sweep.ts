@@ -3,7 +3,6 @@ import { DELETE_BATCH } from '../storage.js';
 import { effectiveStatus, recordExpiryFor, type LeaseRecord } from './model.js';
 import { settleLease } from './settle.js';
 import type { DueLease } from './store.js';
-import { LEASE_TABLE } from './table.js';
 import type { UploadDeps } from './uploads.js';
 
 export type SweepDeps = UploadDeps;
@@ -151,7 +150,7 @@ export async function sweepDueLeases(deps: SweepDeps, options: SweepOptions = {}
       log.error('sweep could not read the due index; the rest of the shard waits for the next sweep', { shard }, error);
     }
   };
-  await Promise.all(Array.from({ length: LEASE_TABLE.dueShards }, (_, shard) => sweepShard(shard)));
+  await Promise.all(Array.from({ length: deps.store.dueShards }, (_, shard) => sweepShard(shard)));
 
   // Measured at the end of the run, so it includes what fell due meanwhile.
   let retentionLagSeconds: number | undefined;

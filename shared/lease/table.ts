@@ -14,15 +14,31 @@ export const LEASE_TABLE = Object.freeze({
     /** What the sweep needs beyond the keys: with these it expires and settles without a GetItem. */
     projected: Object.freeze(['status', 'sequencer', 'objectKey', 'storedKey', 'eTag'] as const),
   }),
-  /** Spreads the index over a few partitions; the sweep queries every shard. */
-  dueShards: 4,
 });
 
-/** The due-index partition a lease's entry lives in: a stable hash of its id over the configured shards. */
-export function dueShardOf(leaseId: string): string {
+/**
+ * Due-index shards, sized from the peak upload rate (docs/scale.md has the arithmetic): every lease
+ * writes its shard's index partition about 3 times within seconds of its upload (issued: 1; uploaded:
+ * the due time moves, which is a delete and a put), and a GSI partition takes about 1,000 writes per
+ * second; 800 leaves headroom for expirations and retries.
+ */
+export const DUE_INDEX = Object.freeze({
+  writesPerLeaseAtUpload: 3,
+  writesPerShardPerSecond: 800,
+  defaultShards: 4,
+  maxShards: 256,
+});
+
+export function dueShardsFor(peakUploadsPerSecond: number): number {
+  const needed = Math.ceil((peakUploadsPerSecond * DUE_INDEX.writesPerLeaseAtUpload) / DUE_INDEX.writesPerShardPerSecond);
+  return Math.min(DUE_INDEX.maxShards, Math.max(1, needed));
+}
+
+/** The due-index partition a lease's entry lives in: a stable hash of its id over `shards` shards. */
+export function dueShardOf(leaseId: string, shards: number): string {
   let h = 0;
   for (let i = 0; i < leaseId.length; i++) h = (h * 31 + leaseId.charCodeAt(i)) >>> 0;
-  return `DUE#${h % LEASE_TABLE.dueShards}`;
+  return `DUE#${h % shards}`;
 }
 
 /** CreateTable input for emulators (dynalite, LocalStack bootstrap); the CDK stack mirrors it. */

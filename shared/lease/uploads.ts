@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import { DependencyError } from '../errors.js';
 import type { BrokerConfig } from '../config.js';
+import { ALIBABA_LEASE_ID } from '../ids.js';
 import { leaseIdFromKey, TEMP_PREFIX } from '../keys.js';
 import { log } from '../log.js';
 import { etagToMd5Hex } from '../md5.js';
@@ -70,12 +71,63 @@ export async function recordUpload(deps: UploadDeps, object: ObjectCreated): Pro
   // Only the temporary prefix is ours to police; the notification filter sends nothing else.
   if (!object.key.startsWith(TEMP_PREFIX)) return 'ignored';
   const leaseId = leaseIdFromKey(object.key);
+  let stored: StoredObject | undefined;
+  if (leaseId) {
+    const fast = await acceptFirstUpload(deps, leaseId, object);
+    if (fast.outcome) return fast.outcome;
+    stored = fast.stored;
+  }
   const lease = leaseId ? await deps.store.get(leaseId) : undefined;
   if (!lease || lease.objectKey !== object.key) return orphan(deps, object, 'orphan-no-lease');
-  return decide(deps, lease, object, 0);
+  return decide(deps, lease, object, 0, stored);
 }
 
-async function decide(deps: UploadDeps, lease: LeaseRecord, object: ObjectCreated, attempt: number): Promise<UploadOutcome> {
+/**
+ * The happy path in one conditional write and no read: the first upload to a PENDING lease, in time,
+ * matching everything the lease declared. The comparisons a GetItem would be read for are the write's
+ * condition. Anything else (a mismatch, a duplicate or newer event, a late object, no such lease) fails
+ * the condition and is decided below on the record as stored, as before. Alibaba leases always declare
+ * a content type, which only the object knows: their HEAD comes first (and is reused below).
+ */
+async function acceptFirstUpload(deps: UploadDeps, leaseId: string, object: ObjectCreated): Promise<{ outcome?: UploadOutcome; stored?: StoredObject }> {
+  const { config } = deps;
+  let stored: StoredObject | undefined;
+  if (ALIBABA_LEASE_ID.test(leaseId)) {
+    stored = await deps.objects.head(object.key);
+    // Gone or replaced since this event, or untyped: the long way decides.
+    if (!stored?.contentType || etagToMd5Hex(stored.eTag) !== etagToMd5Hex(object.eTag)) return { stored };
+  }
+  const retainUntil = object.eventTime + config.retentionSeconds * 1000;
+  const md5 = etagToMd5Hex(object.eTag);
+  const written = await deps.store.transition(
+    leaseId,
+    {
+      status: 'PENDING',
+      sequencer: null,
+      upload: {
+        objectKey: object.key,
+        urlExpiresAtFrom: object.eventTime - config.pendingGraceSeconds * 1000,
+        size: object.size,
+        md5,
+        withinLimit: object.size <= config.maxUploadBytes,
+        ...(stored ? { contentType: stored.contentType! } : {}),
+      },
+    },
+    {
+      sequencer: object.sequencer,
+      size: object.size,
+      eTag: md5,
+      status: 'UPLOADED',
+      uploadedAt: object.eventTime,
+      retainUntil,
+      dueAt: retainUntil,
+      recordExpiresAt: recordExpiryFor(retainUntil, config),
+    },
+  );
+  return written ? { outcome: 'uploaded' } : { ...(stored ? { stored } : {}) };
+}
+
+async function decide(deps: UploadDeps, lease: LeaseRecord, object: ObjectCreated, attempt: number, headed?: StoredObject): Promise<UploadOutcome> {
   const { config, store } = deps;
   if (lease.status === 'REJECTED') return orphan(deps, object, 'orphan-rejected');
   if (lease.status === 'EXPIRED') return orphan(deps, object, 'orphan-expired');
@@ -110,7 +162,7 @@ async function decide(deps: UploadDeps, lease: LeaseRecord, object: ObjectCreate
 
   let stored: StoredObject | undefined;
   if (lease.contentType !== undefined) {
-    stored = await deps.objects.head(object.key);
+    stored = headed ?? (await deps.objects.head(object.key));
     // Gone or replaced since this event: the event for what is there now decides.
     if (!stored || etagToMd5Hex(stored.eTag) !== etagToMd5Hex(object.eTag)) return 'superseded';
   }

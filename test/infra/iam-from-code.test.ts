@@ -224,11 +224,15 @@ async function exercise(fn: string): Promise<Set<string>> {
     }
     case 'S3UploadEvents': {
       r.ddb.on(GetCommand).resolves({ Item: lease() });
-      r.ddb.on(UpdateCommand).resolves({ Attributes: lease() });
-      r.s3
-        .on(HeadObjectCommand)
-        .resolvesOnce({ ContentLength: 5, ETag: `"${md5('hello')}"`, ContentType: 'text/plain' })
-        .resolvesOnce({ ContentLength: 5, ETag: `"${md5('other')}"`, ContentType: 'text/plain' });
+      // The first upload is accepted in one conditional write; the second fails that condition (the
+      // lease has a sequencer by then), is read (GetItem), rejected and its object deleted.
+      r.ddb
+        .on(UpdateCommand)
+        .resolvesOnce({ Attributes: lease() })
+        .rejectsOnce(Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException' }))
+        .resolves({ Attributes: lease() });
+      // Only the decision the long way HEADs this (Azure-shaped) lease's object.
+      r.s3.on(HeadObjectCommand).resolves({ ContentLength: 5, ETag: `"${md5('other')}"`, ContentType: 'text/plain' });
       r.s3.on(DeleteObjectCommand).resolves({});
       const record = (body: string, sequencer: string) =>
         toS3EventRecord({ bucket: 'b', key: lease().objectKey, size: body.length, eTag: md5(body), region: 'eu-west-1', sequencer });

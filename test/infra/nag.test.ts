@@ -11,6 +11,7 @@ const VARIANTS: Record<string, Context> = {
   localstack: { localstack: 'true', deletionProtection: 'false' },
   jwt: { auth: 'jwt', jwtIssuer: 'https://issuer.example.com/', jwtAudience: 'broker', corsAllowedOrigins: 'https://app.example.com' },
   contracts: { auth: 'contracts', jwtIssuer: 'https://login.microsoftonline.com/tenant/v2.0', jwtAudience: 'https://management.azure.com/' },
+  alarms: { alarmEmail: 'ops@example.com' },
 };
 
 describe('cdk-nag AwsSolutions', () => {

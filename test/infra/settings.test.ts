@@ -27,9 +27,22 @@ describe('context settings', () => {
       corsAllowedOrigins: [],
       logRetention: RetentionDays.ONE_MONTH,
       accessLogExpirationDays: 90,
-      lambdaEnvironment: { RETENTION_SECONDS: '43200' },
+      lambdaEnvironment: { RETENTION_SECONDS: '43200', DUE_SHARDS: '4' },
+      dueShards: 4,
       tempObjectExpirationDays: 1,
     });
+  });
+
+  test('peakUploadsPerSecond sizes the due index: DUE_SHARDS for every Lambda, 3 index writes a lease at 800 a shard', () => {
+    expect(settingsFor({ peakUploadsPerSecond: '10000' })).toMatchObject({ dueShards: 38, lambdaEnvironment: { DUE_SHARDS: '38' } });
+    expect(settingsFor({ peakUploadsPerSecond: 100 })).toMatchObject({ dueShards: 1, lambdaEnvironment: { DUE_SHARDS: '1' } });
+    for (const bad of ['0', '-5', 'lots', '1.5', '1000001']) expect(() => settingsFor({ peakUploadsPerSecond: bad })).toThrow(/peakUploadsPerSecond/);
+  });
+
+  test('alarmEmail: absent by default, an address when given, anything else refused', () => {
+    expect(settingsFor({})).not.toHaveProperty('alarmEmail');
+    expect(settingsFor({ alarmEmail: 'ops@example.com' }).alarmEmail).toBe('ops@example.com');
+    for (const bad of ['ops', 'ops@', '@example.com', 'a b@example.com']) expect(() => settingsFor({ alarmEmail: bad })).toThrow(/alarmEmail/);
   });
 
   test('CLI strings and cdk.json JSON values are both accepted', () => {

@@ -66,7 +66,7 @@ describe('faults in the event handler and the sweep', () => {
   test('an error that cannot heal is logged and does not poison the batch', async () => {
     const bad = await uploaded('bad');
     const good = await uploaded('good');
-    const store = failingOnce<LeaseStore>(broker.deps.store, 'get', () => new TypeError('malformed record'), (id) => id === bad.leaseId);
+    const store = failingOnce<LeaseStore>(broker.deps.store, 'transition', () => new TypeError('malformed record'), (id) => id === bad.leaseId);
     const result = await s3UploadEventHandler({ ...broker.deps, store })({ Records: [bad.record, good.record] });
     expect(store.failures).toBe(1);
     expect(result.outcomes).toEqual(['uploaded']);

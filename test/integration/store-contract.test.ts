@@ -50,6 +50,33 @@ describe.each(stores)('%s lease store', (_name, storeOf) => {
     expect(await store.get(randomBytes(16).toString('hex'))).toBeUndefined();
   });
 
+  test('an upload expectation holds exactly when the lease declared what arrived (or nothing), in time, at its key', async () => {
+    const store = storeOf();
+    const md5 = 'a'.repeat(32);
+    const base = (r: LeaseRecord) => ({ objectKey: r.objectKey, urlExpiresAtFrom: r.urlExpiresAt, size: 5, md5, withinLimit: true });
+    const cases: Array<[string, Partial<LeaseRecord>, (r: LeaseRecord) => object, boolean]> = [
+      ['nothing declared', {}, base, true],
+      ['all declared, all match', { declaredSize: 5, declaredMd5: md5, contentType: 'text/plain' }, (r) => ({ ...base(r), contentType: 'text/plain' }), true],
+      ['another size', { declaredSize: 6 }, base, false],
+      ['over the limit, nothing declared', {}, (r) => ({ ...base(r), withinLimit: false }), false],
+      ['over the limit, size declared', { declaredSize: 5 }, (r) => ({ ...base(r), withinLimit: false }), true],
+      ['another MD5', { declaredMd5: 'b'.repeat(32) }, base, false],
+      ['an upper-case declared MD5 (the long way decides)', { declaredMd5: md5.toUpperCase() }, base, false],
+      ['a declared type, none given', { contentType: 'text/plain' }, base, false],
+      ['another type', { contentType: 'text/plain' }, (r) => ({ ...base(r), contentType: 'text/markdown' }), false],
+      ['a type given, none declared', {}, (r) => ({ ...base(r), contentType: 'text/plain' }), false],
+      ['too late', {}, (r) => ({ ...base(r), urlExpiresAtFrom: r.urlExpiresAt + 1 }), false],
+      ['another key', {}, (r) => ({ ...base(r), objectKey: `${r.objectKey}x` }), false],
+    ];
+    for (const [what, declared, expectation, holds] of cases) {
+      const record = lease(declared);
+      await store.putNew(record);
+      const written = await store.transition(record.leaseId, { status: 'PENDING', sequencer: null, upload: expectation(record) as never }, { status: 'UPLOADED', sequencer: '01' });
+      expect([what, written?.status]).toEqual([what, holds ? 'UPLOADED' : undefined]);
+      expect([what, (await store.get(record.leaseId))!.status]).toEqual([what, holds ? 'UPLOADED' : 'PENDING']);
+    }
+  });
+
   test('transition applies SET and REMOVE only while the expected status holds', async () => {
     const store = storeOf();
     const record = lease();

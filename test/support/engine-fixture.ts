@@ -36,7 +36,7 @@ export function engineFixture(env: Record<string, string> = {}): EngineFixture {
   return {
     config,
     clock: fixedClock(T0),
-    store: createMemoryLeaseStore(),
+    store: createMemoryLeaseStore(config.dueShards),
     objects: createMemoryObjectStore(),
     presigner: createPresigner({ region: config.region, bucket: config.bucketName, credentials: CREDENTIALS }),
   };

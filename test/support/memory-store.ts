@@ -1,6 +1,6 @@
 import type { LeaseRecord } from '../../shared/lease/model.js';
-import type { DueLease, LeaseStore } from '../../shared/lease/store.js';
-import { dueShardOf, LEASE_TABLE } from '../../shared/lease/table.js';
+import type { DueLease, LeaseStore, UploadExpectation } from '../../shared/lease/store.js';
+import { DUE_INDEX, dueShardOf } from '../../shared/lease/table.js';
 import type { ObjectStore, StoredObject } from '../../shared/storage.js';
 
 /**
@@ -36,12 +36,21 @@ function checkFields(fields: readonly string[]): void {
   for (const field of fields) if (!Object.hasOwn(LEASE_FIELDS, field)) throw new Error(`unknown lease attribute ${JSON.stringify(field)}`);
 }
 
-export function createMemoryLeaseStore(): MemoryLeaseStore {
+/** What the DynamoDB store's upload condition says, attribute by attribute (shared/lease/store.ts). */
+function uploadMatches(current: LeaseRecord, u: UploadExpectation): boolean {
+  if (current.objectKey !== u.objectKey || current.urlExpiresAt < u.urlExpiresAtFrom) return false;
+  if (current.declaredSize === undefined ? !u.withinLimit : current.declaredSize !== u.size) return false;
+  if (current.declaredMd5 !== undefined && current.declaredMd5 !== u.md5) return false;
+  return u.contentType === undefined ? current.contentType === undefined : current.contentType === u.contentType;
+}
+
+export function createMemoryLeaseStore(dueShards: number = DUE_INDEX.defaultShards): MemoryLeaseStore {
   const items = new Map<string, LeaseRecord>();
   const hooks: (() => void | Promise<void>)[] = [];
   const calls = { putNew: 0, get: 0, getMany: 0, transition: 0, duePages: 0 };
   const store: MemoryLeaseStore = {
     calls,
+    dueShards,
     pageSize: 100,
     item: (leaseId) => (items.has(leaseId) ? copy(items.get(leaseId)!) : undefined),
     beforeNextTransition: (hook) => void hooks.push(hook),
@@ -81,6 +90,7 @@ export function createMemoryLeaseStore(): MemoryLeaseStore {
       if (typeof expected.sequencer === 'string' && current.sequencer !== expected.sequencer) return undefined;
       if (expected.dueAt !== undefined && current.dueAt !== expected.dueAt) return undefined;
       if (expected.consumedById !== undefined && current.consumedBy?.id !== expected.consumedById) return undefined;
+      if (expected.upload && !uploadMatches(current, expected.upload)) return undefined;
       const next: Record<string, unknown> = { ...current };
       for (const [field, value] of Object.entries(changes)) if (value !== undefined) next[field] = value;
       for (const field of remove) delete next[field];
@@ -90,7 +100,7 @@ export function createMemoryLeaseStore(): MemoryLeaseStore {
 
     async *dueLeases(shard, now) {
       const due = [...items.values()]
-        .filter((r) => r.dueAt !== undefined && r.dueAt <= now && dueShardOf(r.leaseId) === `DUE#${shard}`)
+        .filter((r) => r.dueAt !== undefined && r.dueAt <= now && dueShardOf(r.leaseId, dueShards) === `DUE#${shard}`)
         .sort((a, b) => a.dueAt! - b.dueAt!)
         .map((r) => {
           const { leaseId, status, objectKey, sequencer, storedKey, eTag, dueAt } = copy(r);
@@ -120,6 +130,8 @@ export interface MemoryObjectStore extends ObjectStore {
   /** Makes the next `copy` calls fail with this error. */
   failCopies(error: unknown, times?: number): void;
   readonly copies: Array<[string, string]>;
+  /** HEAD requests made so far. */
+  readonly heads: number;
 }
 
 export function createMemoryObjectStore(): MemoryObjectStore {
@@ -129,7 +141,11 @@ export function createMemoryObjectStore(): MemoryObjectStore {
   let failure: { error: unknown; times: number } | undefined;
   let copyFailure: { error: unknown; times: number } | undefined;
   const refused = new Set<string>();
+  let heads = 0;
   return {
+    get heads() {
+      return heads;
+    },
     deleted,
     copies,
     put: (key, object) => void objects.set(key, { ...object }),
@@ -165,6 +181,7 @@ export function createMemoryObjectStore(): MemoryObjectStore {
       return true;
     },
     async head(key) {
+      heads++;
       const o = objects.get(key);
       return o ? { ...o } : undefined;
     },
@@ -180,8 +197,8 @@ export function createMemoryObjectStore(): MemoryObjectStore {
 }
 
 /** Every due entry of every shard, as the sweep reads them (tests only). */
-export async function allDueLeases(store: Pick<LeaseStore, 'dueLeases'>, now: number): Promise<DueLease[]> {
+export async function allDueLeases(store: Pick<LeaseStore, 'dueLeases' | 'dueShards'>, now: number): Promise<DueLease[]> {
   const out: DueLease[] = [];
-  for (let shard = 0; shard < LEASE_TABLE.dueShards; shard++) for await (const page of store.dueLeases(shard, now)) out.push(...page);
+  for (let shard = 0; shard < store.dueShards; shard++) for await (const page of store.dueLeases(shard, now)) out.push(...page);
   return out;
 }

@@ -56,7 +56,7 @@ describe('bench/run.ts --quick', () => {
       for (const name of LAMBDAS) {
         expect(r.coldInit.lambdas[name]).toMatchObject({ medianMs: num, p90Ms: num, overBareMs: num, processes: 2 });
       }
-      expect(Object.keys(r.coldInit.naive).sort()).toEqual(['alibaba-apply-file-upload-lease', 'azure-start-pending-upload']);
+      expect(Object.keys(r.coldInit.naive).sort()).toEqual(['alibaba-apply-file-upload-lease', 'azure-start-pending-upload', 's3-upload-event']);
       expect(r.coldInit.bareNodeMs).toEqual(num);
 
       // 4. bundle size per Lambda with its largest inputs.
@@ -73,8 +73,22 @@ describe('bench/run.ts --quick', () => {
       expect(r.memory).toMatchObject({ init: snap, warm: snap, afterAzure: snap, afterAlibaba: snap, rssGrowthMB: num, rssSteadyGrowthMB: num, heapGrowthMB: num });
 
       // 6. sweep: both sweeps, with and without the modelled latency, each verified afterwards.
-      const sweepRun = { leases: 50, seconds: num, leasesPerSecond: num, verified: true };
-      expect(r.sweep).toMatchObject({ leases: 50, latencyMs: 5, ours: sweepRun, oneByOne: sweepRun, speedup: num, withoutLatency: { ours: sweepRun, oneByOne: sweepRun, speedup: num } });
+      const sweepRun = { leases: 50, seconds: num, leasesPerSecond: num, verified: true, leasesLeft: 0, objectsLeft: 0, report: { examined: 50, expired: 50, failed: 0 } };
+      expect(r.sweep).toMatchObject({ leases: 50, latencyMs: { dynamodb: 5, s3: 20 }, ours: sweepRun, oneByOne: sweepRun, speedup: num, withoutLatency: { ours: sweepRun, oneByOne: sweepRun, speedup: num } });
+
+      // 7. cost: counted lifecycles for both contracts, ours and naive, priced by service.
+      for (const contract of ['azure', 'alibaba']) {
+        for (const side of ['ours', 'naive']) {
+          const f = r.cost.contracts[contract][side];
+          expect(f.requests['s3.PutObject (client, presigned)']).toBe(1);
+          expect(f.dynamodbRequests).toBeGreaterThan(0);
+          expect(f.perMillion.map((l: { service: string }) => l.service)).toEqual(['API Gateway', 'Lambda', 'DynamoDB', 'S3', 'EventBridge', 'CloudWatch']);
+          expect(f.totalUsd).toBeGreaterThan(0);
+        }
+        // The happy path of ours reads nothing in DynamoDB before the sweep.
+        expect(r.cost.contracts[contract].ours.reads.filter((x: string) => !x.startsWith('sweep:'))).toEqual(contract === 'alibaba' ? ['upload: s3.HeadObject'] : []);
+      }
+      expect(r.targets.map((t: { name: string }) => t.name)).toEqual(expect.arrayContaining([expect.stringMatching(/^cost azure: fewer/), expect.stringMatching(/^cost alibaba: no happy-path read/)]));
 
       expect(r.targets.length).toBeGreaterThanOrEqual(17);
       for (const t of r.targets) expect(t).toEqual({ name: expect.any(String), pass: expect.any(Boolean), detail: expect.any(String) });

@@ -7,6 +7,7 @@ import { leaseChangeOf } from '../../shared/events/lease-stream.js';
 import { consumeLease } from '../../shared/lease/consume.js';
 import { issueLease } from '../../shared/lease/engine.js';
 import { toItem } from '../../shared/lease/store.js';
+import { DUE_INDEX } from '../../shared/lease/table.js';
 import { recordUpload } from '../../shared/lease/uploads.js';
 import type { LeaseRecord } from '../../shared/lease/model.js';
 import { engineFixture, T0, type EngineFixture } from '../support/engine-fixture.js';
@@ -64,8 +65,8 @@ describe('the lease table stream', () => {
     const handler = leaseSettlerHandler(f);
     f.objects.failCopies(new Error('s3 down'), 1);
     const records = [
-      streamRecord(undefined, { ...toItem(a), expiresAt: undefined }, '10'),
-      streamRecord(undefined, { ...toItem(b), expiresAt: undefined }, '11'),
+      streamRecord(undefined, { ...toItem(a, DUE_INDEX.defaultShards), expiresAt: undefined }, '10'),
+      streamRecord(undefined, { ...toItem(b, DUE_INDEX.defaultShards), expiresAt: undefined }, '11'),
     ];
     expect(await handler({ Records: records })).toEqual({ batchItemFailures: [{ itemIdentifier: '10' }] });
     expect(f.store.item(a.leaseId)!.dueAt).toBeDefined();
@@ -77,6 +78,6 @@ describe('the lease table stream', () => {
       expect(f.objects.has(lease.objectKey)).toBe(false);
     }
     // An UPLOADED image is not the settler's business.
-    expect(await handler({ Records: [streamRecord(undefined, { ...toItem(a), status: 'UPLOADED' })] })).toEqual({ batchItemFailures: [] });
+    expect(await handler({ Records: [streamRecord(undefined, { ...toItem(a, DUE_INDEX.defaultShards), status: 'UPLOADED' })] })).toEqual({ batchItemFailures: [] });
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { loadConfig } from '../../../shared/config.js';
 import { effectiveStatus, pendingDueAt, recordExpiryFor, toLeaseView, type LeaseRecord } from '../../../shared/lease/model.js';
-import { dueShardOf, LEASE_TABLE } from '../../../shared/lease/table.js';
+import { DUE_INDEX, dueShardOf, dueShardsFor } from '../../../shared/lease/table.js';
 import { compareSequencers } from '../../../shared/lease/sequencer.js';
 import { T0, TEST_ENV } from '../../support/engine-fixture.js';
 
@@ -20,22 +20,32 @@ const base: LeaseRecord = {
 };
 
 describe('due shards', () => {
-  test('are stable per lease id, one of the configured shards, and all of them get used', () => {
+  test.each([4, 16, 64])('are stable per lease id, one of %i shards, and all of them get used', (shards) => {
     const seen = new Map<string, number>();
-    for (let i = 0; i < 2000; i++) {
+    for (let i = 0; i < 4000; i++) {
       const id = i.toString(16).padStart(32, '0');
-      const shard = dueShardOf(id);
-      expect(dueShardOf(id)).toBe(shard);
+      const shard = dueShardOf(id, shards);
+      expect(dueShardOf(id, shards)).toBe(shard);
       expect(shard).toMatch(/^DUE#\d+$/);
       seen.set(shard, (seen.get(shard) ?? 0) + 1);
     }
-    expect([...seen.keys()].sort()).toEqual(Array.from({ length: LEASE_TABLE.dueShards }, (_, i) => `DUE#${i}`));
+    expect([...seen.keys()].sort()).toEqual(Array.from({ length: shards }, (_, i) => `DUE#${i}`).sort());
     // Roughly even: no shard holds more than twice its share.
-    for (const count of seen.values()) expect(count).toBeLessThan((2 * 2000) / LEASE_TABLE.dueShards);
+    for (const count of seen.values()) expect(count).toBeLessThan((2 * 4000) / shards);
+  });
+
+  test('are sized from the peak upload rate: 3 index writes a lease at 800 a shard, at least 1, at most 256', () => {
+    expect(dueShardsFor(1)).toBe(1);
+    expect(dueShardsFor(266)).toBe(1);
+    expect(dueShardsFor(267)).toBe(2);
+    // The default stack: 1,000 uploads a second fit the 4 shards the table always had.
+    expect(dueShardsFor(1_000)).toBe(DUE_INDEX.defaultShards);
+    expect(dueShardsFor(10_000)).toBe(38);
+    expect(dueShardsFor(1e9)).toBe(DUE_INDEX.maxShards);
   });
 
   test('known ids land where they always have (changing the hash would strand indexed leases)', () => {
-    expect(['', 'a', 'ab', 'a'.repeat(32), '0123456789abcdef0123456789abcdef.1736935200000'].map(dueShardOf)).toEqual(
+    expect(['', 'a', 'ab', 'a'.repeat(32), '0123456789abcdef0123456789abcdef.1736935200000'].map((id) => dueShardOf(id, 4))).toEqual(
       // 31-based string hash of the UTF-16 code units, unsigned 32-bit, modulo 4
       ['DUE#0', 'DUE#1', 'DUE#1', 'DUE#0', 'DUE#2'],
     );

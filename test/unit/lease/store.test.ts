@@ -5,7 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { DependencyError } from '../../../shared/errors.js';
 import type { LeaseRecord } from '../../../shared/lease/model.js';
 import { createLeaseStore, isConditionFailure } from '../../../shared/lease/store.js';
-import { createTableInput, LEASE_TABLE } from '../../../shared/lease/table.js';
+import { createTableInput, DUE_INDEX, LEASE_TABLE } from '../../../shared/lease/table.js';
 
 /**
  * The DynamoDB store's requests, as sent. That they do what they say against a real engine is
@@ -196,6 +196,18 @@ describe('dueLeases', () => {
     expect(await store.oldestDueAt(10)).toBeUndefined();
   });
 
+  test('a store of 8 shards writes entries into all 8 and looks for the oldest in all 8', async () => {
+    const wide = createLeaseStore(ddb, 'leases', 8);
+    expect(wide.dueShards).toBe(8);
+    mock.on(PutCommand).resolves({});
+    for (let i = 0; i < 200; i++) await wide.putNew({ ...record, leaseId: i.toString(16).padStart(32, '0') });
+    const shards = new Set(mock.commandCalls(PutCommand).map((c) => (c.args[0].input.Item as { dueShard: string }).dueShard));
+    expect([...shards].sort()).toEqual(Array.from({ length: 8 }, (_, i) => `DUE#${i}`));
+    mock.on(QueryCommand).resolves({});
+    await wide.oldestDueAt(10);
+    expect(new Set(mock.commandCalls(QueryCommand).map((c) => c.args[0].input.ExpressionAttributeValues![':shard'])).size).toBe(8);
+  });
+
   test('a failed query is a dependency error', async () => {
     mock.on(QueryCommand).rejects(throttled());
     const iterate = async () => {
@@ -233,7 +245,8 @@ describe('the table shape', () => {
         },
       ],
     });
-    expect(LEASE_TABLE).toMatchObject({ partitionKey: 'leaseId', ttlAttribute: 'expiresAt', dueShards: 4 });
+    expect(LEASE_TABLE).toMatchObject({ partitionKey: 'leaseId', ttlAttribute: 'expiresAt' });
+    expect(DUE_INDEX.defaultShards).toBe(4);
     expect(Object.isFrozen(LEASE_TABLE) && Object.isFrozen(LEASE_TABLE.dueIndex)).toBe(true);
   });
 });

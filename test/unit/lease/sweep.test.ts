@@ -3,7 +3,7 @@ import { log } from '../../../shared/log.js';
 import { issueLease } from '../../../shared/lease/engine.js';
 import type { LeaseRecord } from '../../../shared/lease/model.js';
 import { PENDING_SETTLE_MS, sweepDueLeases } from '../../../shared/lease/sweep.js';
-import { dueShardOf, LEASE_TABLE } from '../../../shared/lease/table.js';
+import { DUE_INDEX, dueShardOf } from '../../../shared/lease/table.js';
 import { recordUpload } from '../../../shared/lease/uploads.js';
 import { engineFixture, T0, type EngineFixture } from '../../support/engine-fixture.js';
 import { allDueLeases } from '../../support/memory-store.js';
@@ -17,7 +17,7 @@ let counter = 0;
 function leaseIdIn(shard?: number): string {
   for (;;) {
     const id = (counter++).toString(16).padStart(32, '0');
-    if (shard === undefined || dueShardOf(id) === `DUE#${shard}`) return id;
+    if (shard === undefined || dueShardOf(id, DUE_INDEX.defaultShards) === `DUE#${shard}`) return id;
   }
 }
 
@@ -78,7 +78,18 @@ describe('sweepDueLeases', () => {
   test('every shard of the due index is swept', async () => {
     const f = engineFixture();
     const leases = [];
-    for (let shard = 0; shard < LEASE_TABLE.dueShards; shard++) leases.push(await uploadedLease(f, leaseIdIn(shard)));
+    for (let shard = 0; shard < DUE_INDEX.defaultShards; shard++) leases.push(await uploadedLease(f, leaseIdIn(shard)));
+    f.clock.set(T0 + RETENTION_MS);
+    expect(await sweepDueLeases(f)).toEqual({ ...IDLE, examined: leases.length, expired: leases.length });
+    for (const lease of leases) expect(f.store.item(lease.leaseId)!.status).toBe('EXPIRED');
+  });
+
+  test('with more shards configured (DUE_SHARDS), leases spread over all of them and every one is swept', async () => {
+    const f = engineFixture({ DUE_SHARDS: '16' });
+    const leases = [];
+    for (let i = 0; i < 200; i++) leases.push(await uploadedLease(f, leaseIdIn()));
+    const shards = new Set(leases.map((l) => dueShardOf(l.leaseId, 16)));
+    expect(shards.size).toBe(16);
     f.clock.set(T0 + RETENTION_MS);
     expect(await sweepDueLeases(f)).toEqual({ ...IDLE, examined: leases.length, expired: leases.length });
     for (const lease of leases) expect(f.store.item(lease.leaseId)!.status).toBe('EXPIRED');

@@ -203,7 +203,8 @@ describe('recordUpload: what no live lease owns', () => {
     expect(await recordUpload(f, upload(f, lease.objectKey, BODY, 'text/plain'))).toBe(outcome);
     expect(f.objects.has(lease.objectKey)).toBe(false);
     expect(f.store.item(lease.leaseId)).toEqual(ended);
-    expect(f.store.calls.transition).toBe(0);
+    // The one-write attempt failed its condition; nothing else was written.
+    expect(f.store.calls.transition).toBe(1);
   });
 
   test.each([
@@ -282,7 +283,8 @@ describe('recordUpload: duplicate, out-of-order and concurrent delivery', () => 
     expect(await recordUpload(f, newer)).toBe('duplicate');
     expect(await recordUpload(f, { ...newer, sequencer: newer.sequencer.toLowerCase() })).toBe('duplicate');
     expect(await recordUpload(f, older)).toBe('stale');
-    expect(f.store.calls.transition).toBe(writes);
+    // Three one-write attempts, each refused by its condition (the lease has a sequencer): no data written.
+    expect(f.store.calls.transition).toBe(writes + 3);
     expect(f.store.item(lease.leaseId)).toEqual(after);
     expect(f.objects.deleted).toEqual([]);
   });
@@ -335,12 +337,13 @@ describe('recordUpload: duplicate, out-of-order and concurrent delivery', () => 
     const f = engineFixture();
     const lease = await leased(f, azureSpec());
     let n = 0;
-    for (let i = 0; i < 5; i++) f.store.beforeNextTransition(() => f.store.set({ ...lease, sequencer: `0${n++}` }));
+    // The one-write attempt, then five decisions on a fresh record, each losing its write.
+    for (let i = 0; i < 6; i++) f.store.beforeNextTransition(() => f.store.set({ ...lease, sequencer: `0${n++}` }));
     const event = upload(f, lease.objectKey, 'contended');
     const error = await recordUpload(f, event).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DependencyError);
     expect(error).toMatchObject({ dependency: 'dynamodb', throttled: true });
-    expect(f.store.calls.transition).toBe(5);
+    expect(f.store.calls.transition).toBe(6);
     expect(f.objects.has(lease.objectKey)).toBe(true);
     expect((error as Error).cause).toEqual(new Error(`lease ${lease.leaseId} kept changing`));
   });
@@ -387,3 +390,41 @@ describe('bytes after an uploaded lease\'s retention ended', () => {
     expect(f.store.item(lease.leaseId)).toMatchObject({ status: 'EXPIRED', expiredAt: uploaded.dueAt });
   });
 });
+
+describe('recordUpload: the happy path is one conditional write', () => {
+  test('Azure: a first matching upload costs one write and no read at all', async () => {
+    const f = engineFixture();
+    const lease = await leased(f, azureSpec());
+    const before = { ...f.store.calls };
+    expect(await recordUpload(f, upload(f, lease.objectKey, 'payload'))).toBe('uploaded');
+    expect(f.store.calls.get - before.get).toBe(0);
+    expect(f.store.calls.transition - before.transition).toBe(1);
+    expect(f.objects.heads).toBe(0);
+    expect(f.store.item(lease.leaseId)).toMatchObject({ status: 'UPLOADED', size: 7 });
+  });
+
+  test('Alibaba: one HEAD (the content type is only on the object) and one write, no read', async () => {
+    const f = engineFixture();
+    const lease = await leased(f, alibabaSpec());
+    const before = { ...f.store.calls };
+    expect(await recordUpload(f, upload(f, lease.objectKey, BODY, 'text/plain'))).toBe('uploaded');
+    expect(f.store.calls.get - before.get).toBe(0);
+    expect(f.store.calls.transition - before.transition).toBe(1);
+    expect(f.objects.heads).toBe(1);
+  });
+
+  test.each([
+    ['another size', (f: EngineFixture, key: string) => upload(f, key, `${BODY}!`, 'text/plain'), 'rejected'],
+    ['another type', (f: EngineFixture, key: string) => upload(f, key, BODY, 'application/pdf'), 'rejected'],
+    ['a type with parameters', (f: EngineFixture, key: string) => upload(f, key, BODY, 'Text/Plain; charset=utf-8'), 'uploaded'],
+  ] as const)('Alibaba, %s: the write is refused and the long way decides, reusing the HEAD', async (_what, event, outcome) => {
+    const f = engineFixture();
+    const lease = await leased(f, alibabaSpec());
+    const before = { ...f.store.calls };
+    expect(await recordUpload(f, event(f, lease.objectKey))).toBe(outcome);
+    expect(f.store.calls.get - before.get).toBe(1);
+    expect(f.objects.heads).toBe(1);
+    expect(f.store.item(lease.leaseId)!.status).toBe(outcome === 'uploaded' ? 'UPLOADED' : 'REJECTED');
+  });
+});
+

@@ -1,0 +1,179 @@
+/**
+ * What an operator watches: alarms on the broker's promises (no upload event lost, no file kept past its
+ * retention, no failing Lambda, few API 5xx) and one dashboard. Alarm notifications go to an SNS topic
+ * when `-c alarmEmail=...` is given; without it the alarms still show in the console.
+ */
+import { Duration, Stack } from 'aws-cdk-lib';
+import {
+  Alarm,
+  AlarmStatusWidget,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  MathExpression,
+  Metric,
+  TextWidget,
+  TreatMissingData,
+  type IMetric,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import type { RemovalPolicy } from 'aws-cdk-lib';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { CONTRACTS } from '../shared/lease/model.js';
+import { LIFECYCLE } from '../shared/lifecycle.js';
+import { METRIC_SERVICE, METRICS, TRANSITIONS, type Transition } from '../shared/metric-catalog.js';
+import type { BrokerFunction, BrokerLambdaName } from './broker-function.js';
+
+/** Thresholds, named so the README and the tests can quote them. */
+export const ALARM_THRESHOLDS = Object.freeze({
+  /** Two sweep intervals: one run may be cut short by its deadline, two in a row means a backlog. */
+  retentionLagSeconds: 2 * LIFECYCLE.sweepIntervalMinutes * 60,
+  /** Per cent of API requests answered 5xx over 5 minutes, judged from this many requests on. */
+  api5xxPercent: 5,
+  api5xxMinRequests: 20,
+});
+
+export interface BrokerOperationsProps {
+  readonly namespace: string;
+  readonly functions: Readonly<Record<BrokerLambdaName, BrokerFunction>>;
+  readonly api: HttpApi;
+  /** Queues where work the broker gave up on waits for an operator: any message is an alarm. */
+  readonly parkingQueues: Readonly<Record<string, IQueue>>;
+  readonly alarmEmail?: string;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+export class BrokerOperations extends Construct {
+  readonly alarms: Alarm[] = [];
+  readonly dashboard: Dashboard;
+  readonly topic?: Topic;
+
+  constructor(scope: Construct, id: string, props: BrokerOperationsProps) {
+    super(scope, id);
+    const { namespace, functions, api } = props;
+    const brokerMetric = (name: string, statistic: string, dimensionsMap: Record<string, string> = {}, period = Duration.minutes(5)) =>
+      new Metric({ namespace, metricName: name, statistic, period, dimensionsMap: { service: METRIC_SERVICE, ...dimensionsMap } });
+    const transitions = (transition: Transition) =>
+      CONTRACTS.map((contract) =>
+        brokerMetric(METRICS.leaseTransitions.name, 'Sum', { Contract: contract, Transition: transition }).with({ label: `${contract}` }),
+      );
+
+    if (props.alarmEmail) {
+      // CloudWatch publishes to an encrypted topic only with a customer-managed key that lets it.
+      const key = new Key(this, 'AlarmTopicKey', {
+        description: 'Encrypts the broker alarm topic',
+        enableKeyRotation: true,
+        removalPolicy: props.removalPolicy,
+      });
+      key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+      this.topic = new Topic(this, 'AlarmTopic', { displayName: `${Stack.of(this).stackName} alarms`, masterKey: key, enforceSSL: true });
+      this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
+    }
+
+    const alarm = (id: string, metric: IMetric, threshold: number, description: string, missing = TreatMissingData.NOT_BREACHING) => {
+      const created = new Alarm(this, id, {
+        metric,
+        threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: missing,
+        alarmDescription: description,
+      });
+      if (this.topic) {
+        created.addAlarmAction(new SnsAction(this.topic));
+        created.addOkAction(new SnsAction(this.topic));
+      }
+      this.alarms.push(created);
+      return created;
+    };
+
+    for (const [name, queue] of Object.entries(props.parkingQueues)) {
+      alarm(
+        `${name}NotEmpty`,
+        queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+        1,
+        `${name}: work the broker gave up on is waiting for an operator (inspect, fix, redrive)`,
+      );
+    }
+    // Missing counts as breaching: a sweep that stopped running publishes nothing, and that is the
+    // failure this alarm exists for.
+    alarm(
+      'RetentionLag',
+      brokerMetric(METRICS.retentionLag.name, 'Maximum', {}, Duration.minutes(2 * LIFECYCLE.sweepIntervalMinutes)),
+      ALARM_THRESHOLDS.retentionLagSeconds,
+      `Temporary files are outliving their retention by ${ALARM_THRESHOLDS.retentionLagSeconds} s or more, or the sweep stopped reporting`,
+      TreatMissingData.BREACHING,
+    );
+    for (const [name, fn] of Object.entries(functions)) {
+      const label = name.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase());
+      alarm(`${label}Errors`, fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }), 1, `Lambda ${name} failed invocations`);
+      alarm(`${label}Throttles`, fn.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }), 1, `Lambda ${name} was throttled`);
+    }
+    const requests = api.metricCount({ period: Duration.minutes(5), statistic: 'Sum' });
+    const serverErrors = api.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' });
+    alarm(
+      'Api5xxRate',
+      new MathExpression({
+        expression: `IF(requests >= ${ALARM_THRESHOLDS.api5xxMinRequests}, 100 * errors / requests, 0)`,
+        usingMetrics: { requests, errors: serverErrors },
+        period: Duration.minutes(5),
+        label: 'API 5xx %',
+      }),
+      ALARM_THRESHOLDS.api5xxPercent,
+      `${ALARM_THRESHOLDS.api5xxPercent}% or more of API requests answered 5xx`,
+    );
+
+    const fns = Object.entries(functions);
+    const perFunction = (metric: (fn: BrokerFunction) => IMetric) => fns.map(([name, fn]) => (metric(fn) as Metric).with({ label: name }));
+    const wide = { width: 12, height: 6 } as const;
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      dashboardName: `${Stack.of(this).stackName}-operations`,
+      defaultInterval: Duration.hours(12),
+      widgets: [
+        [new TextWidget({ markdown: `# ${Stack.of(this).stackName}\nLeases by contract, uploads, the 12-hour retention, Lambdas and the API.`, width: 24, height: 2 })],
+        [
+          new GraphWidget({ title: 'Leases issued per contract', left: transitions(TRANSITIONS.PENDING), ...wide }),
+          new GraphWidget({ title: 'Uploads verified (left) and rejected (right)', left: transitions(TRANSITIONS.UPLOADED), right: transitions(TRANSITIONS.REJECTED), ...wide }),
+        ],
+        [
+          new GraphWidget({ title: 'Expirations per contract', left: transitions(TRANSITIONS.EXPIRED), ...wide }),
+          new GraphWidget({
+            title: 'Retention lag (s) and sweep failures',
+            left: [brokerMetric(METRICS.retentionLag.name, 'Maximum')],
+            right: [brokerMetric(METRICS.sweepFailures.name, 'Sum'), brokerMetric(METRICS.sweepStoppedEarly.name, 'Sum')],
+            leftAnnotations: [{ value: ALARM_THRESHOLDS.retentionLagSeconds, label: 'alarm' }],
+            ...wide,
+          }),
+        ],
+        [
+          new GraphWidget({ title: 'Lambda duration p50 (ms)', left: perFunction((fn) => fn.metricDuration({ statistic: 'p50' })), ...wide }),
+          new GraphWidget({ title: 'Lambda duration p99 (ms)', left: perFunction((fn) => fn.metricDuration({ statistic: 'p99' })), ...wide }),
+        ],
+        [
+          new GraphWidget({ title: 'Lambda errors', left: perFunction((fn) => fn.metricErrors({ statistic: 'Sum' })), ...wide }),
+          new GraphWidget({ title: 'Lambda throttles', left: perFunction((fn) => fn.metricThrottles({ statistic: 'Sum' })), ...wide }),
+        ],
+        [
+          new GraphWidget({
+            title: 'API latency (ms)',
+            left: [api.metricLatency({ statistic: 'p50' }).with({ label: 'p50' }), api.metricLatency({ statistic: 'p99' }).with({ label: 'p99' })],
+            ...wide,
+          }),
+          new GraphWidget({
+            title: 'API requests, 4xx and 5xx',
+            left: [requests.with({ label: 'requests' })],
+            right: [api.metricClientError({ statistic: 'Sum' }).with({ label: '4xx' }), serverErrors.with({ label: '5xx' })],
+            ...wide,
+          }),
+        ],
+        [new AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24, height: 4 })],
+      ],
+    });
+  }
+}
