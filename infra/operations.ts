@@ -18,7 +18,7 @@ import {
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
-import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { RemovalPolicy } from 'aws-cdk-lib';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -71,8 +71,14 @@ export class BrokerOperations extends Construct {
         enableKeyRotation: true,
         removalPolicy: props.removalPolicy,
       });
-      key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+      // Only this account's alarms: CloudWatch acts for whichever account owns the alarm.
+      const cloudWatch = new ServicePrincipal('cloudwatch.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } } });
+      key.grant(cloudWatch, 'kms:Decrypt', 'kms:GenerateDataKey*');
       this.topic = new Topic(this, 'AlarmTopic', { displayName: `${Stack.of(this).stackName} alarms`, masterKey: key, enforceSSL: true });
+      // enforceSSL gives the topic a policy of its own, which replaces SNS's default: say who may publish.
+      this.topic.addToResourcePolicy(
+        new PolicyStatement({ principals: [cloudWatch], actions: ['sns:Publish'], resources: [this.topic.topicArn] }),
+      );
       this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
     }
 

@@ -61,7 +61,10 @@ export const DEFAULTS = Object.freeze({
 
 function dueShards(env: Env): number {
   const shards = positiveInt(env, 'DUE_SHARDS', DUE_INDEX.defaultShards);
-  if (shards > DUE_INDEX.maxShards) throw new ConfigError(`DUE_SHARDS must be at most ${DUE_INDEX.maxShards}, got ${shards}`);
+  // Fewer than 4 would strand the entries of the shards every table started with.
+  if (shards < DUE_INDEX.defaultShards || shards > DUE_INDEX.maxShards) {
+    throw new ConfigError(`DUE_SHARDS must be between ${DUE_INDEX.defaultShards} and ${DUE_INDEX.maxShards}, got ${shards}`);
+  }
   return shards;
 }
 

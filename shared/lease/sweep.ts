@@ -8,7 +8,7 @@ import type { UploadDeps } from './uploads.js';
 export type SweepDeps = UploadDeps;
 
 export interface SweepOptions {
-  /** Conditional writes (and, separately, settlements) in flight at once per shard. */
+  /** Conditional writes (and, separately, settlements) in flight at once, over all shards together. */
   readonly concurrency?: number;
   /** Epoch ms of the wall clock: no new page is started after it (a Lambda's remaining time). */
   readonly deadline?: number;
@@ -28,7 +28,11 @@ export interface SweepReport {
   readonly retentionLagSeconds: number | undefined;
 }
 
-export const DEFAULT_CONCURRENCY = 32;
+/**
+ * In flight at once over all shards (32 a shard with the default 4): many shards share it rather than
+ * multiply it, so requests do not queue for the SDK's sockets until they time out.
+ */
+export const DEFAULT_CONCURRENCY = 128;
 /**
  * An unused PENDING lease is expired only once it has been due this long: an upload that started before
  * the URL expired may still be arriving (its event, retried by Lambda, a minute or two later).
@@ -69,7 +73,7 @@ async function inParallel<T>(items: readonly T[], limit: number, work: (item: T)
  */
 export async function sweepDueLeases(deps: SweepDeps, options: SweepOptions = {}): Promise<SweepReport> {
   const now = deps.clock.now();
-  const concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
+  const concurrency = Math.max(1, Math.floor((options.concurrency ?? DEFAULT_CONCURRENCY) / deps.store.dueShards));
   let examined = 0;
   let expired = 0;
   let settled = 0;

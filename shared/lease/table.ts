@@ -29,9 +29,13 @@ export const DUE_INDEX = Object.freeze({
   maxShards: 256,
 });
 
+/**
+ * Never below the 4 shards every table had before the count was configurable: fewer would leave the
+ * entries of shards 1-3 where no sweep reads them (files kept past their retention, unnoticed).
+ */
 export function dueShardsFor(peakUploadsPerSecond: number): number {
   const needed = Math.ceil((peakUploadsPerSecond * DUE_INDEX.writesPerLeaseAtUpload) / DUE_INDEX.writesPerShardPerSecond);
-  return Math.min(DUE_INDEX.maxShards, Math.max(1, needed));
+  return Math.min(DUE_INDEX.maxShards, Math.max(DUE_INDEX.defaultShards, needed));
 }
 
 /** The due-index partition a lease's entry lives in: a stable hash of its id over `shards` shards. */

@@ -90,8 +90,12 @@ describe('operations: alarms, dashboard, alarm topic', () => {
     expect(topic.Properties.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^OperationsAlarmTopicKey/), 'Arn'] });
     const subscriptions = Object.values(resourcesOf(withEmail, 'AWS::SNS::Subscription'));
     expect(subscriptions.map((s) => s.Properties)).toEqual([expect.objectContaining({ Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: { Ref: topicId } })]);
-    const policy = JSON.stringify(Object.values(resourcesOf(withEmail, 'AWS::SNS::TopicPolicy'))[0]!.Properties);
-    expect(policy).toContain('"aws:SecureTransport":"false"');
+    const policy = Object.values(resourcesOf(withEmail, 'AWS::SNS::TopicPolicy'))[0]!.Properties.PolicyDocument.Statement as Array<Record<string, any>>;
+    expect(JSON.stringify(policy)).toContain('"aws:SecureTransport":"false"');
+    // The topic's own policy replaces SNS's default one: CloudWatch (this account's alarms) must be allowed to publish.
+    expect(policy).toContainEqual(
+      expect.objectContaining({ Effect: 'Allow', Action: 'sns:Publish', Principal: { Service: 'cloudwatch.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } }),
+    );
     const keyPolicy = JSON.stringify(Object.values(resourcesOf(withEmail, 'AWS::KMS::Key')).find((k) => JSON.stringify(k).includes('cloudwatch.amazonaws.com'))!.Properties.KeyPolicy);
     expect(keyPolicy).toContain('kms:GenerateDataKey*');
     const withActions = alarmsOf(withEmail);

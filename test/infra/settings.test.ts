@@ -33,9 +33,9 @@ describe('context settings', () => {
     });
   });
 
-  test('peakUploadsPerSecond sizes the due index: DUE_SHARDS for every Lambda, 3 index writes a lease at 800 a shard', () => {
+  test('peakUploadsPerSecond sizes the due index: DUE_SHARDS for every Lambda, 3 index writes a lease at 800 a shard, never below 4', () => {
     expect(settingsFor({ peakUploadsPerSecond: '10000' })).toMatchObject({ dueShards: 38, lambdaEnvironment: { DUE_SHARDS: '38' } });
-    expect(settingsFor({ peakUploadsPerSecond: 100 })).toMatchObject({ dueShards: 1, lambdaEnvironment: { DUE_SHARDS: '1' } });
+    expect(settingsFor({ peakUploadsPerSecond: 100 })).toMatchObject({ dueShards: 4, lambdaEnvironment: { DUE_SHARDS: '4' } });
     for (const bad of ['0', '-5', 'lots', '1.5', '1000001']) expect(() => settingsFor({ peakUploadsPerSecond: bad })).toThrow(/peakUploadsPerSecond/);
   });
 

@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { S3Client } from '@aws-sdk/client-s3';
+import { bundleSpecs, LAMBDA_TARGETS, lambdaTarget } from '../../bench/bundles.js';
+import { BEGIN, END, renderFigures, withFigures } from '../../bench/readme-figures.js';
 import { sdkPresign } from '../../bench/sdk-presign.js';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import fc from 'fast-check';
@@ -17,6 +19,28 @@ const LAMBDAS = ['alibaba', 'azure', 'lease-events', 'lease-settler', 'leases', 
  * `npm run bench` end to end on smoke-test counts: every section runs and every figure lands in the
  * JSON. Speed is not checked here (the bench prints its own PASS/FAIL lines); URL identity is.
  */
+describe('README performance figures', () => {
+  test('come from a generated block (npm run bench writes it from bench/results.json), not typed', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const block = readme.slice(readme.indexOf(BEGIN) + BEGIN.length, readme.indexOf(END));
+    expect(readme.indexOf(BEGIN)).toBeGreaterThan(-1);
+    expect(block).toMatch(/^\nRun of \d{4}-\d{2}-\d{2}: Node v\d+/);
+    expect(block.split('\n').filter((l) => l.startsWith('| ')).length).toBeGreaterThanOrEqual(9);
+  });
+});
+
+describe('bench targets', () => {
+  test('every Lambda has a bundle and cold-init target against a naive Lambda the bench builds; an unknown one is refused', () => {
+    const specs = bundleSpecs();
+    const lambdas = specs.filter((s) => s.kind === 'lambda').map((s) => s.name).sort();
+    expect(lambdas).toEqual(LAMBDAS);
+    expect(Object.keys(LAMBDA_TARGETS).sort()).toEqual(LAMBDAS);
+    const naive = new Set(specs.filter((s) => s.kind === 'naive').map((s) => s.name.replace(/^naive\//, '')));
+    for (const name of lambdas) expect(naive.has(lambdaTarget(name).naive)).toBe(true);
+    expect(() => lambdaTarget('new-lambda')).toThrow(/LAMBDA_TARGETS/);
+  });
+});
+
 describe('bench/run.ts --quick', () => {
   test('runs every section and writes every field', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bench-test-'));
@@ -92,6 +116,16 @@ describe('bench/run.ts --quick', () => {
 
       expect(r.targets.length).toBeGreaterThanOrEqual(17);
       for (const t of r.targets) expect(t).toEqual({ name: expect.any(String), pass: expect.any(Boolean), detail: expect.any(String) });
+
+      // The README's table is rendered from results like these, each figure from them.
+      const figures = renderFigures(r);
+      expect(figures).toContain(`${r.sweep.ours.leasesPerSecond} leases/s`);
+      expect(figures).toContain(`$${r.cost.contracts.azure.ours.totalUsd}`);
+      expect(figures).toContain(`${r.presign.cases.alibaba.ours.usPerUrl} µs (Alibaba)`);
+      expect(figures).toContain(`+${r.memory.rssSteadyGrowthMB} MB`);
+      expect(withFigures(`a\n${BEGIN}\nold\n${END}\nb`, figures)).toBe(`a\n${figures}\nb`);
+      const { cost: _c, ...withoutCost } = r;
+      expect(() => renderFigures(withoutCost)).toThrow(/"cost"/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

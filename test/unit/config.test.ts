@@ -166,13 +166,13 @@ describe('loadConfig: endpoints', () => {
 });
 
 describe('loadConfig: due-index shards', () => {
-  it('defaults to the 4 shards the table always had, and takes DUE_SHARDS up to 256', () => {
+  it('defaults to the 4 shards the table always had, and takes DUE_SHARDS from 4 up to 256', () => {
     expect(loadConfig({ ...BASE }).dueShards).toBe(4);
     expect(loadConfig({ ...BASE, DUE_SHARDS: '38' }).dueShards).toBe(38);
     expect(loadConfig({ ...BASE, DUE_SHARDS: '256' }).dueShards).toBe(256);
   });
 
-  test.each(['0', '-1', '2.5', 'four', '257'])('DUE_SHARDS = %j -> ConfigError naming it', (value) => {
+  test.each(['0', '-1', '1', '3', '2.5', 'four', '257'])('DUE_SHARDS = %j -> ConfigError naming it', (value) => {
     expect(configError({ ...BASE, DUE_SHARDS: value }).message).toContain('DUE_SHARDS');
   });
 });

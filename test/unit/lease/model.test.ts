@@ -34,10 +34,10 @@ describe('due shards', () => {
     for (const count of seen.values()) expect(count).toBeLessThan((2 * 4000) / shards);
   });
 
-  test('are sized from the peak upload rate: 3 index writes a lease at 800 a shard, at least 1, at most 256', () => {
-    expect(dueShardsFor(1)).toBe(1);
-    expect(dueShardsFor(266)).toBe(1);
-    expect(dueShardsFor(267)).toBe(2);
+  test('are sized from the peak upload rate: 3 index writes a lease at 800 a shard, never below the original 4, at most 256', () => {
+    expect(dueShardsFor(1)).toBe(4);
+    expect(dueShardsFor(1_066)).toBe(4);
+    expect(dueShardsFor(1_067)).toBe(5);
     // The default stack: 1,000 uploads a second fit the 4 shards the table always had.
     expect(dueShardsFor(1_000)).toBe(DUE_INDEX.defaultShards);
     expect(dueShardsFor(10_000)).toBe(38);
