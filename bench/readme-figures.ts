@@ -38,13 +38,13 @@ export function renderFigures(r: Json): string {
     [
       'presign one PUT URL',
       `${p.cases.alibaba.ours.usPerUrl} µs (Alibaba), ${p.cases.azure.ours.usPerUrl} µs (Azure); byte-identical: ${p.identical ? 'yes' : 'NO'}`,
-      `\`getSignedUrl\` ${range([p.cases.alibaba.getSignedUrl.usPerUrl, p.cases.azure.getSignedUrl.usPerUrl], 'µs', 0)}: ${range([p.cases.alibaba.speedup, p.cases.azure.speedup], '× slower', 0)}`,
+      `\`getSignedUrl\` ${range([p.cases.alibaba.getSignedUrl.usPerUrl, p.cases.azure.getSignedUrl.usPerUrl], 'µs', 0)}: ${range([p.cases.alibaba.speedup, p.cases.azure.speedup], '×', 0).replace(' ×', '×')} slower`,
       `≤ ${r.meta.targets.presignMaxUs} µs, ≥ ${r.meta.targets.presignMinSpeedup}×`,
     ],
     [
       'handler CPU per lease, p50 / p99',
       `${h.azure.ours.p50Ms} / ${h.azure.ours.p99Ms} ms (Azure), ${h.alibaba.ours.p50Ms} / ${h.alibaba.ours.p99Ms} ms (Alibaba)`,
-      `${range([h.azure.naive.p50Ms, h.alibaba.naive.p50Ms], 'ms', 2)} p50: ${range([h.azure.speedupP50, h.alibaba.speedupP50], '× slower')}`,
+      `${range([h.azure.naive.p50Ms, h.alibaba.naive.p50Ms], 'ms', 2)} p50: ${range([h.azure.speedupP50, h.alibaba.speedupP50], '×').replace(' ×', '×')} slower`,
       `≤ ${r.meta.targets.handlerMaxP50Ms} ms, ≥ ${r.meta.targets.handlerMinSpeedup}×`,
     ],
     [

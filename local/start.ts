@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { startLocalBroker } from './server.js';
+import { startupProblem } from './startup-errors.js';
 
 function intFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -19,17 +20,26 @@ function intFromEnv(name: string, fallback: number): number {
 }
 
 const dataDir = resolve(process.env.DATA_DIR || '.data');
-mkdirSync(dataDir, { recursive: true });
 const port = intFromEnv('PORT', 3000);
-const broker = await startLocalBroker({
-  dataDir,
-  port,
-  // A fixed S3 port keeps URLs handed out before a restart valid after it.
-  s3Port: intFromEnv('S3_PORT', port === 0 ? 0 : port + 1),
-  sweepIntervalSeconds: intFromEnv('SWEEP_INTERVAL_SECONDS', 60),
-  env: process.env,
-  printLeaseEvents: true,
-});
+// A fixed S3 port keeps URLs handed out before a restart valid after it.
+const s3Port = intFromEnv('S3_PORT', port === 0 ? 0 : port + 1);
+let broker: Awaited<ReturnType<typeof startLocalBroker>>;
+try {
+  mkdirSync(dataDir, { recursive: true });
+  broker = await startLocalBroker({
+    dataDir,
+    port,
+    s3Port,
+    sweepIntervalSeconds: intFromEnv('SWEEP_INTERVAL_SECONDS', 60),
+    env: process.env,
+    printLeaseEvents: true,
+  });
+} catch (error) {
+  const problem = startupProblem(error, { port, s3Port, dataDir });
+  if (!problem || process.env.DEBUG) console.error(error);
+  if (problem) console.error(`cannot start: ${problem}`);
+  process.exit(1);
+}
 
 const url = broker.url;
 console.log(`upload-lease-broker listening on ${url} (embedded S3 on ${broker.s3Endpoint}, data in ${dataDir})

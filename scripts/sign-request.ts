@@ -1,69 +1,103 @@
 /**
  * Calls the IAM-authorized (SigV4) broker API with your AWS credentials and prints the response.
  *
- *   node --import tsx scripts/sign-request.ts <METHOD> <URL> [BODY | @file] [--region <region>] [--header 'Name: value' ...]
+ *   npm run sign-request -- <METHOD> <URL | /path> [BODY | @file] [--stack <name>] [--outputs <file>]
+ *                           [--profile <name>] [--region <region>] [--header 'Name: value' ...]
  *
- * Credentials come from the standard chain (env, AWS_PROFILE/SSO, instance role); the caller needs
- * execute-api:Invoke on the API. The region is taken from --region, AWS_REGION, or the API host name.
+ * Credentials come from the standard chain (env, AWS_PROFILE or --profile, SSO, instance role); the
+ * caller needs execute-api:Invoke on the API.
  */
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { Sha256 } from '@smithy/core/checksum';
 import { HttpRequest } from '@smithy/core/protocols';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { OUTPUTS } from '../infra/outputs.js';
+import { readStackOutputs, StackOutputsError } from './stack-outputs.js';
 
-interface Args {
+export interface SignArgs {
   method: string;
   url: URL;
   body?: string;
-  region?: string;
+  region: string;
+  profile?: string;
   headers: Record<string, string>;
 }
 
-function usage(message?: string): never {
-  if (message) console.error(message);
-  console.error("usage: sign-request.ts <METHOD> <URL> [BODY | @file] [--region <region>] [--header 'Name: value' ...]");
-  process.exit(2);
+export class SignUsageError extends Error {
+  override readonly name = 'SignUsageError';
 }
 
-function parseArgs(argv: string[]): Args {
-  const positional: string[] = [];
-  const headers: Record<string, string> = {};
-  let region: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--region') region = argv[++i] ?? usage('--region needs a value');
-    else if (arg === '--header') {
-      const header = argv[++i] ?? usage('--header needs a value');
-      const colon = header.indexOf(':');
-      if (colon <= 0) usage(`bad header "${header}"`);
-      headers[header.slice(0, colon).trim().toLowerCase()] = header.slice(colon + 1).trim();
-    } else positional.push(arg);
-  }
-  const [method, url, body] = positional;
-  if (!method || !url) usage();
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    usage(`not a URL: ${url}`);
-  }
-  return {
-    method: method.toUpperCase(),
-    url: parsed,
-    ...(body !== undefined ? { body: body.startsWith('@') ? readFileSync(body.slice(1), 'utf8') : body } : {}),
-    ...(region ? { region } : {}),
-    headers,
-  };
-}
+const USAGE =
+  "usage: npm run sign-request -- <METHOD> <URL | /path> [BODY | @file] [--stack <name>] [--outputs <file>] [--profile <name>] [--region <region>] [--header 'Name: value' ...]";
 
 /** <api-id>.execute-api.<region>.amazonaws.com */
 const regionFromHost = (host: string): string | undefined => /\.execute-api\.([a-z0-9-]+)\.amazonaws\.com/.exec(host)?.[1];
 
+/**
+ * The request to sign, from the arguments. A path (`/leases/...`) is joined to the deployed stack's
+ * ApiUrl (API_URL, else the outputs file npm run deploy wrote, whatever the stack was called); the
+ * region comes from --region, AWS_REGION, the API host name or the stack's Region output.
+ */
+export function resolveSignArgs(argv: readonly string[], env: NodeJS.ProcessEnv, cwd?: string): SignArgs {
+  const positional: string[] = [];
+  const headers: Record<string, string> = {};
+  const flags: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (['--region', '--profile', '--stack', '--outputs'].includes(arg)) {
+      const value = argv[++i];
+      if (value === undefined) throw new SignUsageError(`${arg} needs a value`);
+      flags[arg.slice(2)] = value;
+    } else if (arg === '--header') {
+      const header = argv[++i];
+      if (header === undefined) throw new SignUsageError('--header needs a value');
+      const colon = header.indexOf(':');
+      if (colon <= 0) throw new SignUsageError(`bad header "${header}"`);
+      headers[header.slice(0, colon).trim().toLowerCase()] = header.slice(colon + 1).trim();
+    } else positional.push(arg);
+  }
+  const [method, target, body] = positional;
+  if (!method || !target) throw new SignUsageError(USAGE);
+  const deployed = () =>
+    env.API_URL && !flags.stack && !flags.outputs
+      ? undefined
+      : readStackOutputs({ file: flags.outputs ?? env.CDK_OUTPUTS_FILE, stack: flags.stack, require: OUTPUTS.apiUrl, ...(cwd ? { cwd } : {}) })?.outputs;
+  let url: URL;
+  if (target.startsWith('/')) {
+    const base = (flags.stack || flags.outputs ? undefined : env.API_URL) ?? deployed()?.[OUTPUTS.apiUrl];
+    if (!base) throw new SignUsageError(`${target} is a path: set API_URL, or run where npm run deploy wrote cdk-outputs.json (--outputs <file>, --stack <name>)`);
+    url = new URL(base.replace(/\/$/, '') + target);
+  } else {
+    try {
+      url = new URL(target);
+    } catch {
+      throw new SignUsageError(`not a URL: ${target} (give a full URL, or a path starting with /)`);
+    }
+  }
+  const region = flags.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? regionFromHost(url.hostname) ?? deployed()?.[OUTPUTS.region];
+  if (!region) throw new SignUsageError(`cannot tell the region of ${url.host}: pass --region`);
+  return {
+    method: method.toUpperCase(),
+    url,
+    ...(body !== undefined ? { body: body.startsWith('@') ? readFileSync(body.slice(1), 'utf8') : body } : {}),
+    region,
+    ...(flags.profile ? { profile: flags.profile } : {}),
+    headers,
+  };
+}
+
 async function main() {
-  const args = parseArgs(process.argv.slice(2));
-  const region = args.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? regionFromHost(args.url.hostname);
-  if (!region) usage('cannot tell the region: pass --region');
+  let args: SignArgs;
+  try {
+    args = resolveSignArgs(process.argv.slice(2), process.env);
+  } catch (error) {
+    if (!(error instanceof SignUsageError || error instanceof StackOutputsError)) throw error;
+    console.error(error.message);
+    process.exit(2);
+  }
+  const region = args.region;
 
   const headers: Record<string, string> = { host: args.url.host, ...args.headers };
   if (args.body !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
@@ -82,7 +116,7 @@ async function main() {
     headers,
     ...(args.body !== undefined ? { body: args.body } : {}),
   });
-  const signer = new SignatureV4({ service: 'execute-api', region, credentials: defaultProvider(), sha256: Sha256 });
+  const signer = new SignatureV4({ service: 'execute-api', region, credentials: defaultProvider(args.profile ? { profile: args.profile } : {}), sha256: Sha256 });
   const signed = await signer.sign(request);
 
   const response = await fetch(args.url, {
@@ -96,4 +130,4 @@ async function main() {
   if (!response.ok) process.exitCode = 1;
 }
 
-await main();
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

@@ -2,9 +2,14 @@ import type { ErrorObject } from 'ajv';
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import { ValidationError } from './errors.js';
 import type { PrecompiledValidator } from './generated/validators.js';
+import { PATTERN_HINTS } from './validation-hints.js';
 
-function describe(error: ErrorObject | undefined, target: string | undefined): string {
+function describe(error: ErrorObject | undefined, target: string | undefined, value: unknown): string {
   const name = target ?? 'request';
+  const hint = target !== undefined && Object.hasOwn(PATTERN_HINTS, target) ? PATTERN_HINTS[target] : undefined;
+  // A pattern is the rule, not an explanation; a size that is neither a number nor digits gets the same words.
+  const hinted = error?.keyword === 'pattern' || (target === 'SizeInBytes' && ['type', 'anyOf', 'minimum'].includes(error?.keyword ?? ''));
+  if (hint && hinted) return `${hint(value)}.`;
   switch (error?.keyword) {
     case 'required':
       return `The required parameter '${name}' is missing.`;
@@ -37,5 +42,6 @@ export function validated<S extends JSONSchema>(
   const error = errors[0];
   const missing = error?.keyword === 'required' ? String(error.params.missingProperty) : undefined;
   const target = missing ?? (error?.instancePath.split('/')[1] || undefined);
-  throw new ValidationError(describe(error, target), target, location, missing ? 'missing' : 'invalid');
+  const value = target !== undefined && data && typeof data === 'object' ? (data as Record<string, unknown>)[target] : undefined;
+  throw new ValidationError(describe(error, target, value), target, location, missing ? 'missing' : 'invalid');
 }

@@ -29,7 +29,8 @@ export const alibabaParamsSchema = {
     SizeInBytes: {
       anyOf: [
         { type: 'integer', minimum: 1 },
-        { type: 'string', pattern: '^[0-9]{1,20}$' },
+        // Digits, not all zeros: "0" is not a size (the upper bound is the handler's FileTooLarge).
+        { type: 'string', maxLength: 20, pattern: '^0*[1-9][0-9]*$' },
       ],
     },
   },

@@ -1,14 +1,16 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { OUTPUTS } from '../../infra/outputs.js';
+import { DEFAULT_OUTPUTS_FILE, readStackOutputs, StackOutputsError } from '../../scripts/stack-outputs.js';
 import { startTestBroker, type TestBroker } from '../support/local-broker.js';
 
 /**
  * Where the end-to-end suite points. Under `npm run test:e2e` (E2E=1): API_URL, or the ApiUrl in
- * cdk-outputs.json written by `npm run deploy`; requests are SigV4-signed when E2E_AUTH=iam (the
- * default for execute-api hosts). Under `npm test`: a local mode started in-process.
+ * cdk-outputs.json written by `npm run deploy` (CDK_OUTPUTS_FILE elsewhere, E2E_STACK among several);
+ * requests are SigV4-signed when E2E_AUTH=iam (the default for execute-api hosts), with the default
+ * credential chain (AWS_PROFILE honoured). Under `npm test`: a local mode started in-process.
  */
 export interface Target {
   readonly baseUrl: string;
@@ -21,11 +23,23 @@ export interface Target {
   close(): Promise<void>;
 }
 
-function stackOutput(name: 'ApiUrl' | 'BucketName'): string | undefined {
-  const file = process.env.CDK_OUTPUTS_FILE ?? 'cdk-outputs.json';
-  if (!existsSync(file)) return undefined;
-  const outputs = JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, string>>;
-  return Object.values(outputs).find((o) => o[name])?.[name];
+/** The deployed stack's outputs (whatever its name), or undefined when there is no outputs file. */
+function deployedOutputs(env: NodeJS.ProcessEnv, cwd?: string) {
+  return readStackOutputs({ file: env.CDK_OUTPUTS_FILE, stack: env.E2E_STACK, require: OUTPUTS.apiUrl, ...(cwd ? { cwd } : {}) })?.outputs;
+}
+
+/**
+ * Where `npm run test:e2e` goes: API_URL, else the ApiUrl of the outputs file. Without either it is an
+ * error naming what to set: a suite that quietly tested an in-process broker instead would tell someone
+ * whose deploy failed that it works.
+ */
+export function remoteApiUrl(env: NodeJS.ProcessEnv, cwd?: string): string {
+  if (env.API_URL) return env.API_URL;
+  const url = deployedOutputs(env, cwd)?.[OUTPUTS.apiUrl];
+  if (url) return url;
+  throw new StackOutputsError(
+    `npm run test:e2e needs a deployed target: set API_URL=<the stack's ApiUrl>, or run it where npm run deploy wrote ${DEFAULT_OUTPUTS_FILE} (or point CDK_OUTPUTS_FILE at that file)`,
+  );
 }
 
 /** The object key of a presigned URL, virtual-hosted or path-style. */
@@ -39,7 +53,7 @@ function signer(region: string) {
 }
 
 export async function openTarget(): Promise<Target> {
-  const remote = process.env.E2E === '1' ? (process.env.API_URL ?? stackOutput('ApiUrl')) : undefined;
+  const remote = process.env.E2E === '1' ? remoteApiUrl(process.env) : undefined;
   if (!remote) {
     const broker: TestBroker = await startTestBroker();
     return {
@@ -54,7 +68,8 @@ export async function openTarget(): Promise<Target> {
   const baseUrl = remote.replace(/\/$/, '');
   const url = new URL(baseUrl);
   const auth = process.env.E2E_AUTH ?? (url.hostname.includes('.execute-api.') ? 'iam' : 'none');
-  const region = process.env.AWS_REGION ?? /\.execute-api\.([a-z0-9-]+)\./.exec(url.hostname)?.[1] ?? 'us-east-1';
+  const region =
+    process.env.AWS_REGION ?? /\.execute-api\.([a-z0-9-]+)\./.exec(url.hostname)?.[1] ?? (process.env.API_URL ? undefined : deployedOutputs(process.env)?.[OUTPUTS.region]) ?? 'us-east-1';
   const sigv4 = auth === 'iam' ? signer(region) : undefined;
   const token = process.env.E2E_JWT;
   const uploads: string[] = [];
@@ -84,7 +99,7 @@ export async function openTarget(): Promise<Target> {
     track: (uploadUrl) => void uploads.push(uploadUrl),
     async close() {
       // Uploads expire with their retention anyway; with the bucket name known, remove them now.
-      const bucket = process.env.E2E_BUCKET ?? stackOutput('BucketName');
+      const bucket = process.env.E2E_BUCKET ?? (process.env.API_URL ? undefined : deployedOutputs(process.env)?.[OUTPUTS.bucketName]);
       if (!bucket || uploads.length === 0) return;
       const s3 = new S3Client({ region, requestChecksumCalculation: 'WHEN_REQUIRED' });
       await Promise.allSettled(uploads.map((u) => s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: keyOfUrl(u, bucket) }))));

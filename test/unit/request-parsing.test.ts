@@ -180,7 +180,7 @@ describe('contract request parsing: the paths validation.test.ts does not take',
 
   test('Alibaba: a size below one byte is refused with the documented range', () => {
     const error = thrown(() => parseAlibabaRequest(event({ path: alibabaPath, query: `FileName=a.pdf&Md5=${MD5}&SizeInBytes=0` })));
-    expect(error).toMatchObject({ message: 'The value of SizeInBytes must be between 1 and 100000000.', target: 'SizeInBytes', location: 'body' });
+    expect(error).toMatchObject({ message: 'SizeInBytes must be a whole number of bytes from 1 to 100000000 (got "0").', target: 'SizeInBytes', location: 'body' });
   });
 
   test('Azure: a JSON body without a content type is read; a malformed one says so', () => {

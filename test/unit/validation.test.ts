@@ -585,3 +585,27 @@ describe('parseAlibabaRequest: SizeInBytes', () => {
     }
   });
 });
+
+describe('validation messages say what to fix in words, not the regular expression', () => {
+  const alibaba = (body: Record<string, unknown>) => {
+    try {
+      parseAlibabaRequest(apiEvent({ pathParameters: { WorkspaceId: 'ws', CategoryId: 'c' }, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }));
+    } catch (error) {
+      return (error as Error).message;
+    }
+    throw new Error('accepted');
+  };
+  const ok = { FileName: 'a.pdf', Md5: 'a'.repeat(32), SizeInBytes: '5' };
+
+  test.each([
+    [{ ...ok, FileName: 'archive.zip' }, 'FileName must end in .pdf, .doc, .docx, .md, .txt, .ppt or .pptx (got ".zip").'],
+    [{ ...ok, FileName: 'README' }, 'FileName must end in .pdf, .doc, .docx, .md, .txt, .ppt or .pptx (got (no extension)).'],
+    [{ ...ok, Md5: 'xyz' }, `Md5 must be the file's MD5 digest as 32 hexadecimal characters (got "xyz").`],
+    [{ ...ok, SizeInBytes: '0' }, 'SizeInBytes must be a whole number of bytes from 1 to 100000000 (got "0").'],
+    [{ ...ok, SizeInBytes: 'ten' }, 'SizeInBytes must be a whole number of bytes from 1 to 100000000 (got "ten").'],
+    [{ ...ok, SizeInBytes: 0 }, 'SizeInBytes must be a whole number of bytes from 1 to 100000000 (got 0).'],
+  ])('%j -> %s', (body, message) => {
+    expect(alibaba(body)).toBe(message);
+    expect(alibaba(body)).not.toMatch(/\^|\$|\[/);
+  });
+});
