@@ -149,7 +149,8 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
     '/openapi.json': () => ({
       statusCode: 200,
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(buildOpenApiDocument(baseUrl)),
+      // What this server enforces: no authentication by default, the contracts' own schemes with AUTH=contracts.
+      body: JSON.stringify(buildOpenApiDocument(baseUrl, options.env?.AUTH === 'contracts' ? 'contracts' : 'none')),
     }),
   };
 

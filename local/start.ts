@@ -50,7 +50,10 @@ Azure ML startPendingUpload:
 
 Alibaba ApplyFileUploadLease:
   curl -s -X POST '${url}/ws_3AXoiweeTyTd03IN/datacenter/category/default' \\
-    --data-urlencode FileName=report.pdf -d Md5=$(md5sum report.pdf | cut -c1-32) -d SizeInBytes=$(stat -c%s report.pdf)
+    -d FileName=report.pdf -d Md5=<32 hex, the file's MD5> -d SizeInBytes=<bytes>
+
+A whole upload in one command (size, MD5, lease, PUT, verdict):
+  npm run ulb -- upload report.pdf --contract alibaba --workspace ws_demo --base-url ${url}
 
 Lease status:  curl -s ${url}/leases/<x-lease-id header or FileUploadLeaseId>
 Lease events:  ${broker.eventsFile} (one JSON line each, also printed here)

@@ -4,20 +4,67 @@
  */
 import type { ContractSpec, OperationSpec } from './contracts/operation.js';
 import { CONTRACTS } from './contracts/registry.js';
+import { ALIBABA_MAX_FILE_BYTES } from './schemas/alibaba.js';
 
 type Schema = { $id: string } & Record<string, unknown>;
 
+/**
+ * What the server enforces beyond the schema, stated where a client reads the schema: the Alibaba
+ * size's upper bound is checked by the handler (its own error code, DataCenter.FileTooLarge).
+ */
+function documented(schema: Schema): Schema {
+  if (schema.$id !== 'ApplyFileUploadLeaseRequest') return schema;
+  const properties = schema.properties as Record<string, { anyOf: Array<Record<string, unknown>> }>;
+  const size = properties.SizeInBytes!;
+  return {
+    ...schema,
+    properties: {
+      ...properties,
+      SizeInBytes: {
+        ...size,
+        description: `Bytes, 1 to ${ALIBABA_MAX_FILE_BYTES}; larger files are refused with DataCenter.FileTooLarge.`,
+        anyOf: size.anyOf.map((branch) => (branch.type === 'integer' ? { ...branch, maximum: ALIBABA_MAX_FILE_BYTES } : branch)),
+      },
+    },
+  };
+}
+
 /** Components are referenced by their schema $id; the $id itself is dropped inside the document. */
 function component(schema: Schema): object {
-  const { $id: _id, ...rest } = schema;
+  const { $id: _id, ...rest } = documented(schema);
   return rest;
+}
+
+/**
+ * How callers authenticate, as the server is set up: nothing (the local mode's default), SigV4 or a
+ * JWT at API Gateway, or each contract its own scheme (then per operation).
+ */
+export type DocumentedAuth = 'none' | 'iam' | 'jwt' | 'contracts';
+
+const SCHEMES = {
+  sigv4: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'AWS SigV4 (service execute-api) with IAM credentials allowed execute-api:Invoke.' },
+  jwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: "A JWT from the stack's configured issuer, checked by API Gateway." },
+  acs3: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'Authorization',
+    description: 'ACS3-HMAC-SHA256, as the Alibaba Cloud SDKs sign, with an access key of the workspace (x-acs-date, x-acs-signature-nonce, x-acs-content-sha256 signed).',
+  },
+  azureBearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An Entra ID (or configured OIDC) access token, as Azure ML clients send it.' },
+} as const;
+
+function securityOf(auth: DocumentedAuth, contract: ContractSpec): object[] | undefined {
+  if (auth !== 'contracts') return undefined;
+  if (contract.name === 'alibaba-model-studio') return [{ acs3: [] }];
+  if (contract.name === 'azure-ml') return [{ azureBearer: [] }];
+  return [{ acs3: [] }, { azureBearer: [] }];
 }
 
 const ref = (schema: { $id: string }) => ({ $ref: `#/components/schemas/${schema.$id}` });
 
 const retryAfter = { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' } } };
 
-function operation(contract: ContractSpec, op: OperationSpec): object {
+function operation(contract: ContractSpec, op: OperationSpec, auth: DocumentedAuth): object {
   const names = [...op.path.matchAll(/\{(\w+)\+?\}/g)].map((m) => m[1]!);
   const error = (description: string, headers?: object) => ({
     description,
@@ -46,6 +93,7 @@ function operation(contract: ContractSpec, op: OperationSpec): object {
       ...(op.doc.query ?? []),
     ],
     ...(op.doc.requestBody ? { requestBody: op.doc.requestBody } : {}),
+    ...(securityOf(auth, contract) ? { security: securityOf(auth, contract) } : {}),
     responses,
   };
 }
@@ -63,11 +111,11 @@ function componentSchemas(): Schema[] {
   return [...byId.values()];
 }
 
-export function buildOpenApiDocument(serverUrl?: string): Record<string, unknown> {
+export function buildOpenApiDocument(serverUrl?: string, auth: DocumentedAuth = 'iam'): Record<string, unknown> {
   const paths: Record<string, Record<string, object>> = {};
   for (const contract of CONTRACTS) {
     // Paths as API Gateway has them, its greedy {FileId+} included (its OpenAPI import reads the same).
-    for (const op of contract.operations as readonly OperationSpec[]) (paths[op.path] ??= {})[op.method.toLowerCase()] = operation(contract, op);
+    for (const op of contract.operations as readonly OperationSpec[]) (paths[op.path] ??= {})[op.method.toLowerCase()] = operation(contract, op, auth);
   }
   const schemas = componentSchemas();
   return {
@@ -78,13 +126,16 @@ export function buildOpenApiDocument(serverUrl?: string): Record<string, unknown
       description: 'Short-lived upload leases on S3 behind the Azure ML startPendingUpload and Alibaba ApplyFileUploadLease contracts.',
     },
     ...(serverUrl ? { servers: [{ url: serverUrl }] } : {}),
-    security: [{ sigv4: [] }],
+    ...(auth === 'iam' ? { security: [{ sigv4: [] }] } : auth === 'jwt' ? { security: [{ jwt: [] }] } : {}),
     paths,
     components: {
       schemas: Object.fromEntries(schemas.map((s) => [s.$id, component(s)])),
-      securitySchemes: {
-        sigv4: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'AWS SigV4 (IAM) by default; a JWT bearer token when the stack is deployed with JWT auth.' },
-      },
+      ...(auth === 'none'
+        ? {}
+        : {
+            securitySchemes:
+              auth === 'iam' ? { sigv4: SCHEMES.sigv4 } : auth === 'jwt' ? { jwt: SCHEMES.jwt } : { acs3: SCHEMES.acs3, azureBearer: SCHEMES.azureBearer },
+          }),
     },
   };
 }

@@ -220,3 +220,42 @@ describe("the broker's own routes: either scheme, each caller its own tenants", 
     expect((await signedRequest({ method: 'GET', path: `/leases/${azureLease}` }).send()).status).toBe(404);
   });
 });
+
+describe('ulb upload against AUTH=contracts: each contract authenticated its own way', () => {
+  const cli = async (args: string[], env: Record<string, string>) => {
+    const { run } = await import('../../scripts/upload/cli.js');
+    const dir = mkdtempSync(join(tmpdir(), 'ulb-cli-auth-'));
+    const path = join(dir, 'doc.txt');
+    writeFileSync(path, 'signed upload through the CLI');
+    let stdout = '';
+    let stderr = '';
+    const stream = { isTTY: false, write: (t: string) => ((stderr += t), true) } as unknown as NodeJS.WriteStream;
+    const code = await run(['upload', path, ...args], { env: { API_URL: broker.url, ...env }, stdout: (t) => (stdout += t), stderr: stream, cwd: dir });
+    return { code, stderr, json: stdout ? JSON.parse(stdout) : undefined };
+  };
+
+  test('Alibaba: the access key signs (ACS3), the upload and AddFile go through; a wrong secret is refused', async () => {
+    const ok = await cli(['--contract', 'alibaba', '--workspace', 'ws_a', '--consume'], { ALIBABA_CLOUD_ACCESS_KEY_ID: KEY.id, ALIBABA_CLOUD_ACCESS_KEY_SECRET: KEY.secret });
+    expect([ok.code, ok.stderr.split('\n').filter((l) => l.startsWith('ulb:'))]).toEqual([0, []]);
+    expect(ok.json.lease.status).toBe('CONSUMED');
+    expect(ok.json.fileId).toMatch(/^file_/);
+    const bad = await cli(['--contract', 'alibaba', '--workspace', 'ws_a'], { ALIBABA_CLOUD_ACCESS_KEY_ID: KEY.id, ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'wrong' });
+    expect(bad.code).toBe(3);
+    expect(bad.stderr).toMatch(/answered 401 SignatureDoesNotMatch/);
+  });
+
+  test('Azure: a bearer token from AZURE_ACCESS_TOKEN; without one, 401 in the ARM format', async () => {
+    const azure = ['--contract', 'azure', '--subscription', SUB_A, '--resource-group', 'rg', '--workspace', 'ws-cli', '--name', 'cli-auth', '--version', '1'];
+    const ok = await cli(azure, { AZURE_ACCESS_TOKEN: await issuer.mint({ oid: 'oid-a' }) });
+    expect([ok.code, ok.json?.lease?.status]).toEqual([0, 'UPLOADED']);
+    const anonymous = await cli(azure, {});
+    expect(anonymous.code).toBe(3);
+    expect(anonymous.stderr).toMatch(/answered 401 AuthenticationFailed/);
+  });
+});
+
+test("with AUTH=contracts, /openapi.json advertises each contract's own scheme", async () => {
+  const doc = (await (await fetch(`${broker.url}/openapi.json`)).json()) as any;
+  expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['acs3', 'azureBearer']);
+  expect(doc.paths['/{WorkspaceId}/datacenter/category/{CategoryId}'].post.security).toEqual([{ acs3: [] }]);
+});

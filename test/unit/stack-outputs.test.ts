@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,4 +81,22 @@ describe('npm run sign-request: the URL and region from the deployed stack', () 
     expect(() => resolveSignArgs(['GET', 'nullleases/abc'], {}, empty)).toThrow(/not a URL: nullleases\/abc \(give a full URL/);
     expect(resolveSignArgs(['GET', '/leases/abc'], { API_URL: 'https://x.execute-api.us-west-2.amazonaws.com/' }, empty).region).toBe('us-west-2');
   });
+});
+
+describe('npm run test:e2e itself', () => {
+  test('--profile, --stack and --outputs become AWS_PROFILE, E2E_STACK and CDK_OUTPUTS_FILE; the rest goes to jest', async () => {
+    const { e2eInvocation } = await import('../../scripts/run-e2e.js');
+    const { env, jestArgs } = e2eInvocation(['--profile', 'dev', '--stack', 'UploadLeaseBroker-dev', '--outputs', 'o.json', '-t', 'Azure'], {});
+    expect(env).toMatchObject({ E2E: '1', AWS_PROFILE: 'dev', E2E_STACK: 'UploadLeaseBroker-dev', CDK_OUTPUTS_FILE: 'o.json' });
+    expect(jestArgs).toEqual(['-t', 'Azure']);
+    expect(() => e2eInvocation(['--profile'], {})).toThrow('--profile needs a value');
+  });
+
+  test('without a reachable target it fails, naming what to set (not 3/3 green against an in-process broker)', () => {
+    const { API_URL: _unset, ...env } = process.env;
+    const run = spawnSync('npm', ['run', '--silent', 'test:e2e', '--', '--outputs', join(dir, 'no-such-outputs.json')], { encoding: 'utf8', env });
+    expect(run.status).not.toBe(0);
+    expect(run.stdout + run.stderr).toContain('no-such-outputs.json does not exist');
+    expect(run.stdout + run.stderr).not.toMatch(/Tests: +\d+ passed/);
+  }, 120_000);
 });
