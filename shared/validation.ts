@@ -7,8 +7,10 @@ import { PATTERN_HINTS } from './validation-hints.js';
 function describe(error: ErrorObject | undefined, target: string | undefined, value: unknown): string {
   const name = target ?? 'request';
   const hint = target !== undefined && Object.hasOwn(PATTERN_HINTS, target) ? PATTERN_HINTS[target] : undefined;
-  // A pattern is the rule, not an explanation; a size that is neither a number nor digits gets the same words.
-  const hinted = error?.keyword === 'pattern' || (target === 'SizeInBytes' && ['type', 'anyOf', 'minimum'].includes(error?.keyword ?? ''));
+  // A pattern is the rule, not an explanation; a size that is neither a number nor digits gets the same words
+  // (anyOf reports its first branch first: integer's type or minimum).
+  const keyword = error?.keyword;
+  const hinted = keyword === 'pattern' || (target === 'SizeInBytes' && (keyword === 'type' || keyword === 'minimum'));
   if (hint && hinted) return `${hint(value)}.`;
   switch (error?.keyword) {
     case 'required':
@@ -42,6 +44,7 @@ export function validated<S extends JSONSchema>(
   const error = errors[0];
   const missing = error?.keyword === 'required' ? String(error.params.missingProperty) : undefined;
   const target = missing ?? (error?.instancePath.split('/')[1] || undefined);
-  const value = target !== undefined && data && typeof data === 'object' ? (data as Record<string, unknown>)[target] : undefined;
+  // An error that names a property (missing or inside the data) means the data is an object.
+  const value = target === undefined ? undefined : (data as Record<string, unknown>)[target];
   throw new ValidationError(describe(error, target, value), target, location, missing ? 'missing' : 'invalid');
 }

@@ -1,5 +1,6 @@
 import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { toDependencyError } from '../aws/dependency-errors.js';
+import { DependencyError } from '../errors.js';
 import { fromItem, itemChanges, toItem, type LeaseItem } from './item.js';
 import type { LeaseRecord } from './model.js';
 import { DUE_INDEX, LEASE_TABLE } from './table.js';
@@ -120,7 +121,8 @@ export function createLeaseStore(ddb: DynamoDBDocumentClient, tableName: string,
         // DynamoDB may leave keys unprocessed under load: ask again for those, with a short backoff.
         for (let attempt = 0; keys?.length; attempt++) {
           if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
-          if (attempt >= 8) throw new Error('BatchGetItem left keys unprocessed after 8 attempts');
+          // Keys left unprocessed this long are sustained throttling: retryable, like any other.
+          if (attempt >= 8) throw new DependencyError('dynamodb', true, { cause: new Error('BatchGetItem left keys unprocessed after 8 attempts') });
           let out;
           try {
             out = await ddb.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: keys, ConsistentRead: true } } }));

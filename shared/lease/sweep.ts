@@ -45,11 +45,11 @@ const hasProjection = (e: DueLease) => typeof e.status === 'string' && typeof e.
 /**
  * Whether the lease as it is now (a strongly consistent read) is still what the index entry showed and
  * is over: the due index is eventually consistent, and an object is deleted only on the record's word.
+ * (A PENDING entry still within PENDING_SETTLE_MS never gets here; the record has the entry's due time.)
  */
 function stillExpirable(entry: DueLease, fresh: LeaseRecord | undefined, now: number): boolean {
   if (!fresh || fresh.status !== entry.status || fresh.sequencer !== entry.sequencer || fresh.dueAt !== entry.dueAt) return false;
-  if (effectiveStatus(fresh, now) !== 'EXPIRED') return false;
-  return fresh.status === 'UPLOADED' || fresh.dueAt! <= now - PENDING_SETTLE_MS;
+  return effectiveStatus(fresh, now) === 'EXPIRED';
 }
 
 /** Runs `work` over `items` with at most `limit` in flight. */
@@ -132,7 +132,7 @@ export async function sweepDueLeases(deps: SweepDeps, options: SweepOptions = {}
   const sweepShard = async (shard: number) => {
     try {
       for await (const page of deps.store.dueLeases(shard, now)) {
-        if (options.deadline !== undefined && Date.now() >= options.deadline) {
+        if (Date.now() >= (options.deadline ?? Number.POSITIVE_INFINITY)) {
           stoppedEarly = true;
           return;
         }

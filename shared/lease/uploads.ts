@@ -145,7 +145,7 @@ async function decide(deps: UploadDeps, lease: LeaseRecord, object: ObjectCreate
 
   // Late: after the URL could have been used, or after an uploaded lease's retention ended (it reads
   // EXPIRED from then on, and the sweep may be deleting it: new bytes there belong to nobody).
-  const pastRetention = lease.status === 'UPLOADED' && lease.dueAt !== undefined && object.eventTime >= lease.dueAt;
+  const pastRetention = lease.status === 'UPLOADED' && object.eventTime >= (lease.dueAt ?? Number.POSITIVE_INFINITY);
   if (object.eventTime > lease.urlExpiresAt + config.pendingGraceSeconds * 1000 || pastRetention) {
     // S3 refuses expired URLs; an object landing this late was not put through this lease's URL.
     // The lease ended when it fell due (or now, if an uploaded lease is cut short by this object).

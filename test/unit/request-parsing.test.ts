@@ -118,10 +118,17 @@ describe('validated: one message per schema keyword, naming the parameter', () =
     [{ must: 'm', choice: 'z' }, "The value of 'choice' must be one of: x, y.", 'choice', 'invalid'],
     [{ must: 'm', count: 0 }, "The value of 'count' is invalid.", 'count', 'invalid'],
     ['not an object', "The parameter 'request' must be of type object.", undefined, 'invalid'],
+    [null, "The parameter 'request' must be of type object.", undefined, 'invalid'],
   ])('%j', (data, message, target, reason) => {
     const error = run(data);
     expect(error).toBeInstanceOf(ValidationError);
     expect(error).toMatchObject({ message, target, location: 'body', reason });
+  });
+
+  test('a parameter named like an Object.prototype member gets the plain message, not something inherited', () => {
+    const named = ajv.compile({ type: 'object', properties: { toString: { type: 'string', pattern: '^x+$' } } }) as unknown as PrecompiledValidator;
+    const error = thrown(() => validated<{ type: 'object' }>(named, { toString: 'y' }, 'body'));
+    expect(error).toMatchObject({ message: "The value of 'toString' does not match the required pattern ^x+$.", target: 'toString' });
   });
 
   test('valid data is returned as it is', () => {

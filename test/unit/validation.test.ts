@@ -608,4 +608,15 @@ describe('validation messages say what to fix in words, not the regular expressi
     expect(alibaba(body)).toBe(message);
     expect(alibaba(body)).not.toMatch(/\^|\$|\[/);
   });
+
+  test.each([
+    [{ ...ok, FileName: 'x'.repeat(125) + '.pdf' }, "The value of 'FileName' must have at most 128 characters."],
+    [{ ...ok, FileName: '.md' }, "The value of 'FileName' must have at least 4 characters."],
+    [{ ...ok, FileName: 1234 }, "The parameter 'FileName' must be of type string."],
+    [{ ...ok, Md5: 5 }, "The parameter 'Md5' must be of type string."],
+    [{ FileName: 'a.pdf', Md5: 'a'.repeat(32) }, "The required parameter 'SizeInBytes' is missing."],
+    [{ Md5: 'a'.repeat(32), SizeInBytes: '5' }, "The required parameter 'FileName' is missing."],
+  ])('a parameter with words for its pattern that breaks another rule is told that rule: %j -> %s', (body, message) => {
+    expect(alibaba(body)).toBe(message);
+  });
 });

@@ -45,8 +45,9 @@ export function alibabaParams(event: HttpEvent, names: readonly string[]): Recor
 export function parseAlibabaRequest(event: HttpEvent): AlibabaRequest {
   const path = validated<typeof alibabaPathSchema>(validateAlibabaPath, event.pathParameters ?? {}, 'path');
   const params = validated<typeof alibabaParamsSchema>(validateAlibabaParams, alibabaParams(event, PARAMS), 'body');
-  const size = Number(params.SizeInBytes); // a number in JSON, a numeric string in a form or query
-  if (size < 1) throw new ValidationError('The value of SizeInBytes must be between 1 and 100000000.', 'SizeInBytes', 'body');
+  // A number in JSON, a numeric string in a form or query; at least 1 either way (the schema's minimum
+  // and its digits-not-all-zeros pattern), so only the upper bound is left to check.
+  const size = Number(params.SizeInBytes);
   if (size > ALIBABA_MAX_FILE_BYTES) throw new FileTooLargeError(size, ALIBABA_MAX_FILE_BYTES);
   return {
     workspaceId: path.WorkspaceId,

@@ -98,6 +98,123 @@ describe('consumeLease', () => {
   });
 });
 
+describe('consumeLease: what a refused caller is told', () => {
+  // These messages reach clients (Alibaba and Azure error bodies).
+  const refusal = async (f: EngineFixture, leaseId: string, consumer = file(), idempotent = false) =>
+    (await consumeLease(f, leaseId, anyone, consumer, { idempotent }).then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as LeaseStateError;
+
+  test('each status has its own reason; only a rejected lease adds what was wrong with its upload', async () => {
+    const f = engineFixture();
+    const lease = await uploaded(f);
+    const as = (leaseId: string, fields: Partial<LeaseRecord>) => f.store.set({ ...lease, leaseId, ...fields });
+    const id = (c: string) => c.repeat(32);
+    as(id('1'), { status: 'PENDING' });
+    as(id('2'), { status: 'REJECTED', rejectReason: 'SIZE_MISMATCH' });
+    as(id('3'), { status: 'EXPIRED', expiredAt: T0 });
+    as(id('4'), { status: 'CONSUMED', consumedBy: file('x') });
+    as(id('5'), { status: 'DELETED', consumedBy: file('x'), deletedAt: T0 });
+    const messages = await Promise.all(['1', '2', '3', '4', '5'].map(async (c) => (await refusal(f, id(c))).message));
+    expect(messages).toEqual([
+      `The lease '${id('1')}' has no verified upload yet.`,
+      `The lease '${id('2')}' was rejected: its upload did not match what was declared (SIZE_MISMATCH).`,
+      `The lease '${id('3')}' has expired.`,
+      `The lease '${id('4')}' was already used.`,
+      `The lease '${id('5')}' was already used, and what used it has been deleted.`,
+    ]);
+    for (const [c, status] of [['1', 'PENDING'], ['2', 'REJECTED'], ['3', 'EXPIRED'], ['4', 'CONSUMED'], ['5', 'DELETED']] as const) {
+      expect(await refusal(f, id(c))).toMatchObject({ leaseId: id(c), status });
+    }
+  });
+
+  test('no reason in parentheses for a rejected lease without one, nor for a stale reason on another status', async () => {
+    const f = engineFixture();
+    const lease = await uploaded(f);
+    const { rejectReason: _r, ...noReason } = { ...lease, leaseId: '6'.repeat(32), status: 'REJECTED' as const };
+    f.store.set(noReason);
+    expect((await refusal(f, noReason.leaseId)).message).toBe(`The lease '${noReason.leaseId}' was rejected: its upload did not match what was declared.`);
+    f.store.set({ ...lease, leaseId: '7'.repeat(32), status: 'EXPIRED', rejectReason: 'MD5_MISMATCH' });
+    expect((await refusal(f, '7'.repeat(32))).message).toBe(`The lease '${'7'.repeat(32)}' has expired.`);
+  });
+
+  test('idempotent: the same id under another kind, or a deleted lease of the same consumer, is refused', async () => {
+    const f = engineFixture();
+    const lease = await uploaded(f);
+    await consumeLease(f, lease.leaseId, anyone, file('a'), { idempotent: true });
+    await expect(consumeLease(f, lease.leaseId, anyone, { kind: 'broker', id: 'a' }, { idempotent: true })).rejects.toMatchObject({ status: 'CONSUMED' });
+    await deleteConsumed(f, lease.leaseId, 'a');
+    await expect(consumeLease(f, lease.leaseId, anyone, file('a'), { idempotent: true })).rejects.toMatchObject({ status: 'DELETED' });
+  });
+
+  test('idempotent on a consumed record that names no consumer: refused, not a crash', async () => {
+    const f = engineFixture();
+    const lease = await uploaded(f);
+    f.store.set({ ...lease, status: 'CONSUMED', storedKey: storedKeyFor(lease.objectKey) });
+    const error = await refusal(f, lease.leaseId, file('a'), true);
+    expect(error).toBeInstanceOf(LeaseStateError);
+    expect(error).toMatchObject({ status: 'CONSUMED' });
+  });
+});
+
+describe('consumeLease: lost the conditional write', () => {
+  /** Runs `meanwhile` between consumeLease's read and its write. */
+  const racing = (f: EngineFixture, meanwhile: () => Promise<unknown> | void) => f.store.beforeNextTransition(async () => void (await meanwhile()));
+
+  test('idempotent, to the same consumer (a retried request): the lease it consumed is returned, written once', async () => {
+    const f = engineFixture();
+    const lease = await uploaded(f);
+    const before = f.store.calls.transition;
+    let winner: LeaseRecord | undefined;
+    racing(f, async () => (winner = await consumeLease(f, lease.leaseId, anyone, file('a'), { idempotent: true })));
+    f.clock.set(T0 + 7);
+    const result = await consumeLease(f, lease.leaseId, anyone, file('a'), { idempotent: true });
+    expect(winner).toMatchObject({ status: 'CONSUMED', consumedAt: T0 + 7 });
+    expect(result).toEqual(winner);
+    expect(f.store.item(lease.leaseId)).toEqual(winner);
+    expect(f.store.calls.transition - before).toBe(2); // the winner's write and the loser's failed one
+  });
+
+  test('not idempotent, to the same consumer: refused as used', async () => {
+    const f = engineFixture();
+    const lease = await uploaded(f);
+    racing(f, () => consumeLease(f, lease.leaseId, anyone, file('a'), { idempotent: false }));
+    await expect(consumeLease(f, lease.leaseId, anyone, file('a'), { idempotent: false })).rejects.toMatchObject({
+      status: 'CONSUMED',
+      message: `The lease '${lease.leaseId}' was already used.`,
+    });
+  });
+
+  test('idempotent, to another consumer: refused as used', async () => {
+    const f = engineFixture();
+    const lease = await uploaded(f);
+    racing(f, () => consumeLease(f, lease.leaseId, anyone, file('b'), { idempotent: true }));
+    await expect(consumeLease(f, lease.leaseId, anyone, file('a'), { idempotent: true })).rejects.toMatchObject({ status: 'CONSUMED' });
+    expect(f.store.item(lease.leaseId)!.consumedBy!.id).toBe('b');
+  });
+
+  test('idempotent, to the same consumer that has since been deleted: refused as DELETED', async () => {
+    const f = engineFixture();
+    const lease = await uploaded(f);
+    racing(f, async () => {
+      await consumeLease(f, lease.leaseId, anyone, file('a'), { idempotent: true });
+      await deleteConsumed(f, lease.leaseId, 'a');
+    });
+    await expect(consumeLease(f, lease.leaseId, anyone, file('a'), { idempotent: true })).rejects.toMatchObject({ status: 'DELETED' });
+  });
+
+  test('to the sweep: refused with the status the lease has now', async () => {
+    const f = engineFixture();
+    const lease = await uploaded(f);
+    racing(f, () => f.store.set({ ...f.store.item(lease.leaseId)!, status: 'EXPIRED', expiredAt: T0 }));
+    await expect(consumeLease(f, lease.leaseId, anyone, file('a'), { idempotent: true })).rejects.toMatchObject({
+      status: 'EXPIRED',
+      message: `The lease '${lease.leaseId}' has expired.`,
+    });
+  });
+});
+
 describe('settleLease and the sweep: the move survives failures halfway', () => {
   test('a consumed lease: copy to the permanent key, temporary one deleted, then no longer due', async () => {
     const f = engineFixture();

@@ -210,6 +210,38 @@ describe('issueLease with create-or-get on an existing lease', () => {
   });
 });
 
+describe('issueLease with create-or-get on a used lease', () => {
+  const consumedBy = { kind: 'azure-code-version' as const, id: 'versions/1' };
+  const used = (f: ReturnType<typeof engineFixture>, fields: Partial<LeaseRecord>) => {
+    const { dueAt: _d, recordExpiresAt: _e, ...rest } = f.store.item(azureSpec().leaseId)!;
+    f.store.set({ ...rest, storedKey: `files/${azureSpec().leaseId}/code-1`, consumedAt: T0, ...fields });
+  };
+
+  test.each(['CONSUMED', 'DELETED'] as const)('a %s lease is refused, naming what used it, and left as it is', async (status) => {
+    const f = engineFixture();
+    await issueLease(f, azureSpec(), { createOrGet: true });
+    used(f, { status, consumedBy, ...(status === 'DELETED' ? { deletedAt: T0 } : {}) });
+    const before = f.store.item(azureSpec().leaseId);
+    await expect(issueLease(f, azureSpec(), { createOrGet: true })).rejects.toMatchObject({
+      leaseId: azureSpec().leaseId,
+      status,
+      message: "The pending upload was already consumed by azure-code-version 'versions/1'; start a new pending upload with another pendingUploadId.",
+    });
+    expect(f.store.item(azureSpec().leaseId)).toEqual(before);
+    expect(f.store.calls.transition).toBe(0);
+  });
+
+  test('a used lease whose record names no consumer is refused with the same advice', async () => {
+    const f = engineFixture();
+    await issueLease(f, azureSpec(), { createOrGet: true });
+    used(f, { status: 'CONSUMED' });
+    await expect(issueLease(f, azureSpec(), { createOrGet: true })).rejects.toMatchObject({
+      status: 'CONSUMED',
+      message: 'The pending upload was already consumed; start a new pending upload with another pendingUploadId.',
+    });
+  });
+});
+
 describe('readLease', () => {
   test('returns the stored record until its TTL, then reports it gone even before DynamoDB removes it', async () => {
     const f = engineFixture();

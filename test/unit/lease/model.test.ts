@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { loadConfig } from '../../../shared/config.js';
-import { effectiveStatus, pendingDueAt, recordExpiryFor, toLeaseView, type LeaseRecord } from '../../../shared/lease/model.js';
+import { currentKey, effectiveStatus, hasReadableObject, LEASE_STATUSES, pendingDueAt, recordExpiryFor, toLeaseView, type LeaseRecord } from '../../../shared/lease/model.js';
 import { DUE_INDEX, dueShardOf, dueShardsFor } from '../../../shared/lease/table.js';
 import { compareSequencers } from '../../../shared/lease/sequencer.js';
 import { T0, TEST_ENV } from '../../support/engine-fixture.js';
@@ -128,6 +128,70 @@ describe('toLeaseView', () => {
     expect(toLeaseView({ ...swept, status: 'EXPIRED', expiredAt: T0 + 5 }, T0 + 1e9)).toMatchObject({ status: 'EXPIRED', expiredAt: new Date(T0 + 5).toISOString() });
     expect(toLeaseView({ ...swept, status: 'REJECTED', rejectReason: 'MD5_MISMATCH' }, T0)).toMatchObject({ status: 'REJECTED', rejectReason: 'MD5_MISMATCH' });
     expect(toLeaseView({ ...swept, status: 'REJECTED', rejectReason: 'MD5_MISMATCH' }, T0)).not.toHaveProperty('expiredAt');
+  });
+});
+
+describe('where the object is', () => {
+  const storedKey = `files/${'a'.repeat(32)}/c`;
+
+  test('only an uploaded or consumed lease has an object to read', () => {
+    expect(LEASE_STATUSES.filter(hasReadableObject)).toEqual(['UPLOADED', 'CONSUMED']);
+  });
+
+  test('currentKey: the permanent key once a consumed lease has moved there, the temporary one until then', () => {
+    expect(currentKey({ status: 'CONSUMED', objectKey: base.objectKey, storedKey })).toBe(storedKey);
+    // Consumed but the move is still due: the file is still at the temporary key.
+    expect(currentKey({ status: 'CONSUMED', objectKey: base.objectKey, storedKey, dueAt: T0 })).toBe(base.objectKey);
+    // Deleted after the move settled: nothing at the permanent key to point at.
+    expect(currentKey({ status: 'DELETED', objectKey: base.objectKey, storedKey })).toBe(base.objectKey);
+    expect(currentKey({ status: 'CONSUMED', objectKey: base.objectKey })).toBe(base.objectKey);
+    expect(currentKey({ status: 'UPLOADED', objectKey: base.objectKey })).toBe(base.objectKey);
+  });
+});
+
+describe('toLeaseView of a used lease', () => {
+  const { dueAt: _d, recordExpiresAt: _e, ...settled } = base;
+  const consumed: LeaseRecord = {
+    ...settled,
+    status: 'CONSUMED',
+    uploadedAt: T0 + 1,
+    size: 5,
+    consumedAt: T0 + 2,
+    consumedBy: { kind: 'alibaba-file', id: 'file_1', attributes: { parser: 'P' } },
+    storedKey: `files/${'a'.repeat(32)}/c`,
+  };
+
+  test('consumed: when and by what (not what it keeps), and its file at the permanent key even before the move', () => {
+    const view = {
+      leaseId: base.leaseId,
+      contract: 'azure-ml',
+      status: 'CONSUMED',
+      createdAt: new Date(T0).toISOString(),
+      urlExpiresAt: new Date(T0 + 600_000).toISOString(),
+      uploadedAt: new Date(T0 + 1).toISOString(),
+      size: 5,
+      consumedAt: new Date(T0 + 2).toISOString(),
+      consumedBy: { kind: 'alibaba-file', id: 'file_1' },
+      location: { bucket: 'uploads', key: consumed.storedKey },
+    };
+    expect(toLeaseView(consumed, T0 + 1e9, 'uploads')).toStrictEqual(view);
+    expect(toLeaseView({ ...consumed, dueAt: T0 + 2 }, T0 + 1e9, 'uploads')).toStrictEqual(view);
+    // Without a bucket there is no location to give.
+    expect(toLeaseView(consumed, T0 + 1e9)).not.toHaveProperty('location');
+  });
+
+  test('deleted: when, and no location', () => {
+    const view = toLeaseView({ ...consumed, status: 'DELETED', deletedAt: T0 + 3 }, T0 + 1e9, 'uploads');
+    expect(view).toMatchObject({ status: 'DELETED', consumedAt: new Date(T0 + 2).toISOString(), deletedAt: new Date(T0 + 3).toISOString() });
+    expect(view).not.toHaveProperty('location');
+  });
+
+  test('uploaded: its temporary key; pending, expired or rejected: no location', () => {
+    const uploaded: LeaseRecord = { ...base, status: 'UPLOADED', uploadedAt: T0 + 1, size: 5, dueAt: T0 + 10 };
+    expect(toLeaseView(uploaded, T0 + 9, 'uploads').location).toStrictEqual({ bucket: 'uploads', key: base.objectKey });
+    expect(toLeaseView(uploaded, T0 + 10, 'uploads')).not.toHaveProperty('location');
+    expect(toLeaseView(base, T0, 'uploads')).not.toHaveProperty('location');
+    expect(toLeaseView({ ...settled, status: 'REJECTED', rejectReason: 'SIZE_LIMIT' }, T0, 'uploads')).not.toHaveProperty('location');
   });
 });
 

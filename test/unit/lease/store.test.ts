@@ -1,7 +1,6 @@
-import { beforeEach, describe, expect, test } from '@jest/globals';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, jest, test } from '@jest/globals';
+import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { broken, conditionFailed, mockedDocumentClient, throttled } from '../../support/dynamodb-mock.js';
 import { DependencyError } from '../../../shared/errors.js';
 import type { LeaseRecord } from '../../../shared/lease/model.js';
 import { createLeaseStore, isConditionFailure } from '../../../shared/lease/store.js';
@@ -11,8 +10,7 @@ import { createTableInput, DUE_INDEX, LEASE_TABLE } from '../../../shared/lease/
  * The DynamoDB store's requests, as sent. That they do what they say against a real engine is
  * test/integration/store-contract.test.ts (dynalite); here a change to an expression shows at once.
  */
-const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } }));
-const mock = mockClient(ddb);
+const { ddb, mock } = mockedDocumentClient();
 const store = createLeaseStore(ddb, 'leases');
 
 const record: LeaseRecord = {
@@ -31,9 +29,6 @@ const record: LeaseRecord = {
 const { recordExpiresAt: _r, ...rest } = record;
 const item = { ...rest, dueShard: 'DUE#0', expiresAt: 4 };
 
-const conditionFailed = () => Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException' });
-const throttled = () => Object.assign(new Error('slow down'), { name: 'ProvisionedThroughputExceededException', $metadata: { httpStatusCode: 400 } });
-const broken = () => Object.assign(new Error('boom'), { name: 'InternalServerError', $metadata: { httpStatusCode: 500 } });
 
 beforeEach(() => {
   mock.reset();
@@ -71,6 +66,112 @@ describe('get', () => {
     mock.on(GetCommand).resolvesOnce({}).rejectsOnce(throttled());
     expect(await store.get('x')).toBeUndefined();
     await expect(store.get('x')).rejects.toMatchObject({ dependency: 'dynamodb', throttled: true });
+  });
+});
+
+describe('getMany', () => {
+  const idOf = (i: number) => i.toString(16).padStart(32, '0');
+  const itemOf = (leaseId: string) => ({ ...item, leaseId, objectKey: `tmp/${leaseId}/c` });
+  const recordOf = (leaseId: string) => ({ ...record, leaseId, objectKey: `tmp/${leaseId}/c` });
+  /** Answers every BatchGetItem with the items of the keys it asked for, as the table holds them. */
+  const answerAll = () =>
+    mock.on(BatchGetCommand).callsFake((input: { RequestItems: Record<string, { Keys: { leaseId: string }[] }> }) => ({
+      Responses: { leases: input.RequestItems.leases!.Keys.map((k) => itemOf(k.leaseId)) },
+    }));
+  const batchInputs = () => mock.commandCalls(BatchGetCommand).map((c) => c.args[0].input);
+
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  test('strongly consistent BatchGetItem by lease id; absent ids are missing from the map', async () => {
+    mock.on(BatchGetCommand).resolves({ Responses: { leases: [itemOf(idOf(1))] } });
+    const found = await store.getMany([idOf(1), idOf(2)]);
+    expect([...found]).toStrictEqual([[idOf(1), recordOf(idOf(1))]]);
+    expect(batchInputs()).toEqual([{ RequestItems: { leases: { Keys: [{ leaseId: idOf(1) }, { leaseId: idOf(2) }], ConsistentRead: true } } }]);
+  });
+
+  test('no ids, no request', async () => {
+    expect((await store.getMany([])).size).toBe(0);
+    expect(batchInputs()).toHaveLength(0);
+  });
+
+  test('asks 100 keys a call, in order, and merges the answers', async () => {
+    answerAll();
+    const ids = Array.from({ length: 250 }, (_, i) => idOf(i));
+    const found = await store.getMany(ids);
+    expect(batchInputs().map((i) => i.RequestItems!.leases!.Keys)).toEqual([
+      ids.slice(0, 100).map((leaseId) => ({ leaseId })),
+      ids.slice(100, 200).map((leaseId) => ({ leaseId })),
+      ids.slice(200).map((leaseId) => ({ leaseId })),
+    ]);
+    expect(found.size).toBe(250);
+    expect(found.get(idOf(249))).toStrictEqual(recordOf(idOf(249)));
+  });
+
+  test('an answer without Responses (everything unprocessed or absent) finds nothing', async () => {
+    mock.on(BatchGetCommand).resolves({});
+    expect((await store.getMany([idOf(1)])).size).toBe(0);
+  });
+
+  test('unprocessed keys are asked again, alone, after a backoff that doubles from 50 ms', async () => {
+    jest.useFakeTimers();
+    mock
+      .on(BatchGetCommand)
+      .resolvesOnce({ Responses: { leases: [itemOf(idOf(1))] }, UnprocessedKeys: { leases: { Keys: [{ leaseId: idOf(2) }] } } })
+      .resolvesOnce({ UnprocessedKeys: { leases: { Keys: [{ leaseId: idOf(2) }] } } })
+      .resolvesOnce({ Responses: { leases: [itemOf(idOf(2))] } });
+    const result = store.getMany([idOf(1), idOf(2)]);
+    // The first request goes out at once.
+    await jest.advanceTimersByTimeAsync(0);
+    expect(batchInputs()).toHaveLength(1);
+    await jest.advanceTimersByTimeAsync(49);
+    expect(batchInputs()).toHaveLength(1);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(batchInputs()).toHaveLength(2);
+    await jest.advanceTimersByTimeAsync(99);
+    expect(batchInputs()).toHaveLength(2);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(batchInputs()).toHaveLength(3);
+    const found = await result;
+    expect([...found.keys()].sort()).toEqual([idOf(1), idOf(2)]);
+    expect(batchInputs()[1]).toEqual({ RequestItems: { leases: { Keys: [{ leaseId: idOf(2) }], ConsistentRead: true } } });
+    expect(batchInputs()[2]).toEqual(batchInputs()[1]);
+  });
+
+  test('keys still unprocessed after 8 attempts are a throttled dependency error (retryable); the backoff is capped at a second', async () => {
+    jest.useFakeTimers();
+    mock.on(BatchGetCommand).resolves({ UnprocessedKeys: { leases: { Keys: [{ leaseId: idOf(1) }] } } });
+    let settled: unknown;
+    const result = store.getMany([idOf(1)]).then(
+      () => (settled = 'resolved'),
+      (error: unknown) => (settled = error),
+    );
+    await jest.advanceTimersByTimeAsync(0);
+    expect(batchInputs()).toHaveLength(1);
+    // Waits before attempts 1..7, then before giving up.
+    const waits = [50, 100, 200, 400, 800, 1000, 1000, 1000];
+    for (const [n, wait] of waits.entries()) {
+      await jest.advanceTimersByTimeAsync(wait - 1);
+      expect(batchInputs()).toHaveLength(n + 1);
+      expect(settled).toBeUndefined();
+      await jest.advanceTimersByTimeAsync(1);
+    }
+    await result;
+    expect(batchInputs()).toHaveLength(8);
+    expect(settled).toBeInstanceOf(DependencyError);
+    expect(settled).toMatchObject({ dependency: 'dynamodb', throttled: true });
+    expect(((settled as Error).cause as Error).message).toBe('BatchGetItem left keys unprocessed after 8 attempts');
+    await jest.advanceTimersByTimeAsync(10_000);
+    expect(batchInputs()).toHaveLength(8);
+  });
+
+  test('a failed call is a dependency error', async () => {
+    mock.on(BatchGetCommand).rejectsOnce(throttled()).rejectsOnce(broken());
+    await expect(store.getMany([idOf(1)])).rejects.toMatchObject({ dependency: 'dynamodb', throttled: true });
+    const error = await store.getMany([idOf(1)]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DependencyError);
+    expect(error).toMatchObject({ dependency: 'dynamodb', throttled: false });
   });
 });
 
@@ -122,6 +223,57 @@ describe('transition', () => {
     expect(input.ConditionExpression).toBe('attribute_exists(leaseId) AND #status = :expectedStatus');
     expect(input.ExpressionAttributeNames).toEqual({ '#status': 'status', '#size': 'size' });
     expect(input.ExpressionAttributeValues).toEqual({ ':expectedStatus': 'PENDING' });
+  });
+
+  test('an upload of a lease that declared no size nor type: the size within the limit, the md5 if declared, no content type', async () => {
+    mock.on(UpdateCommand).resolves({ Attributes: item });
+    await store.transition(
+      record.leaseId,
+      { status: 'PENDING', sequencer: null, upload: { objectKey: 'tmp/k', urlExpiresAtFrom: 10, size: 5, md5: 'ab', withinLimit: true } },
+      { status: 'UPLOADED' },
+    );
+    const input = mock.commandCalls(UpdateCommand)[0]!.args[0].input;
+    expect(input.ConditionExpression).toBe(
+      'attribute_exists(leaseId) AND #status = :expectedStatus AND attribute_not_exists(#seqExpected)' +
+        ' AND #upKey = :upKey AND #upUrl >= :upUrl AND (attribute_not_exists(#upSize) OR #upSize = :upSize)' +
+        ' AND (attribute_not_exists(#upMd5) OR #upMd5 = :upMd5) AND attribute_not_exists(#upType)',
+    );
+    expect(input.ExpressionAttributeNames).toEqual({
+      '#status': 'status',
+      '#seqExpected': 'sequencer',
+      '#upKey': 'objectKey',
+      '#upUrl': 'urlExpiresAt',
+      '#upSize': 'declaredSize',
+      '#upMd5': 'declaredMd5',
+      '#upType': 'contentType',
+    });
+    expect(input.ExpressionAttributeValues).toStrictEqual({ ':expectedStatus': 'PENDING', ':status': 'UPLOADED', ':upKey': 'tmp/k', ':upUrl': 10, ':upSize': 5, ':upMd5': 'ab' });
+  });
+
+  test('an upload over the limit must match a declared size; a content type must match the declared one', async () => {
+    mock.on(UpdateCommand).resolves({ Attributes: item });
+    await store.transition(
+      record.leaseId,
+      { status: 'PENDING', upload: { objectKey: 'tmp/k', urlExpiresAtFrom: 10, size: 5, md5: 'ab', withinLimit: false, contentType: 'text/plain' }, consumedById: 'c' },
+      { status: 'UPLOADED' },
+    );
+    const input = mock.commandCalls(UpdateCommand)[0]!.args[0].input;
+    expect(input.ConditionExpression).toBe(
+      'attribute_exists(leaseId) AND #status = :expectedStatus' +
+        ' AND #upKey = :upKey AND #upUrl >= :upUrl AND #upSize = :upSize' +
+        ' AND (attribute_not_exists(#upMd5) OR #upMd5 = :upMd5) AND #upType = :upType' +
+        ' AND #consumer.#consumerId = :consumerExpected',
+    );
+    expect(input.ExpressionAttributeValues).toStrictEqual({
+      ':expectedStatus': 'PENDING',
+      ':status': 'UPLOADED',
+      ':upKey': 'tmp/k',
+      ':upUrl': 10,
+      ':upSize': 5,
+      ':upMd5': 'ab',
+      ':upType': 'text/plain',
+      ':consumerExpected': 'c',
+    });
   });
 
   test('a failed condition is false; other failures are dependency errors', async () => {
@@ -183,6 +335,39 @@ describe('dueLeases', () => {
       Limit: 1000,
     });
     expect(inputs[1]!.ExclusiveStartKey).toEqual({ leaseId: 'one' });
+  });
+
+  test('pages without entries yield nothing, and paging goes on past them', async () => {
+    mock
+      .on(QueryCommand)
+      .resolvesOnce({ Items: [], LastEvaluatedKey: { leaseId: 'a' } })
+      .resolvesOnce({ LastEvaluatedKey: { leaseId: 'b' } })
+      .resolvesOnce({ Items: [{ leaseId: 'three', dueShard: 'DUE#1', dueAt: 3, status: 'PENDING', objectKey: 'tmp/3/a' }] });
+    const pages = [];
+    for await (const page of store.dueLeases(1, 10)) pages.push(page);
+    expect(pages).toEqual([[{ leaseId: 'three', dueAt: 3, status: 'PENDING', objectKey: 'tmp/3/a' }]]);
+    expect(mock.commandCalls(QueryCommand).map((c) => c.args[0].input.ExclusiveStartKey)).toEqual([undefined, { leaseId: 'a' }, { leaseId: 'b' }]);
+  });
+
+  test('oldestDueAt asks each shard of the due index for its one oldest entry up to now', async () => {
+    mock.on(QueryCommand).resolves({});
+    await store.oldestDueAt(10);
+    const inputs = mock.commandCalls(QueryCommand).map((c) => c.args[0].input);
+    expect(inputs).toEqual(
+      Array.from({ length: 4 }, (_, shard) => ({
+        TableName: 'leases',
+        IndexName: 'byDue',
+        KeyConditionExpression: '#shard = :shard AND #due <= :now',
+        ExpressionAttributeNames: { '#shard': 'dueShard', '#due': 'dueAt' },
+        ExpressionAttributeValues: { ':shard': `DUE#${shard}`, ':now': 10 },
+        Limit: 1,
+      })),
+    );
+  });
+
+  test('oldestDueAt: a failed query of any shard is a dependency error', async () => {
+    mock.on(QueryCommand).resolves({}).on(QueryCommand, { ExpressionAttributeValues: { ':shard': 'DUE#2', ':now': 10 } }).rejects(throttled());
+    await expect(store.oldestDueAt(10)).rejects.toMatchObject({ dependency: 'dynamodb', throttled: true });
   });
 
   test('oldestDueAt: the first entry of every shard, the oldest of them', async () => {

@@ -1,12 +1,15 @@
 import { afterEach, describe, expect, jest, test } from '@jest/globals';
 import { log } from '../../../shared/log.js';
+import { consumeLease, deleteConsumed } from '../../../shared/lease/consume.js';
 import { issueLease } from '../../../shared/lease/engine.js';
 import type { LeaseRecord } from '../../../shared/lease/model.js';
+import type { DueLease } from '../../../shared/lease/store.js';
 import { PENDING_SETTLE_MS, sweepDueLeases } from '../../../shared/lease/sweep.js';
 import { DUE_INDEX, dueShardOf } from '../../../shared/lease/table.js';
 import { recordUpload } from '../../../shared/lease/uploads.js';
 import { engineFixture, T0, type EngineFixture } from '../../support/engine-fixture.js';
 import { allDueLeases } from '../../support/memory-store.js';
+import { DELETE_BATCH } from '../../../shared/storage.js';
 
 const RETENTION_MS = 43_200_000;
 const IDLE = { examined: 0, expired: 0, settled: 0, failed: 0, stoppedEarly: false, retentionLagSeconds: 0 };
@@ -30,6 +33,34 @@ async function uploadedLease(f: EngineFixture, leaseId = leaseIdIn()): Promise<L
   expect(outcome).toBe('uploaded');
   return f.store.item(leaseId)!;
 }
+
+/** Consumes an uploaded lease: CONSUMED, due at once for the move to its permanent key. */
+async function consumedLease(f: EngineFixture, leaseId = leaseIdIn()): Promise<LeaseRecord> {
+  const lease = await uploadedLease(f, leaseId);
+  return consumeLease(f, lease.leaseId, () => true, { kind: 'broker', id: 'c' }, { idempotent: false });
+}
+
+/** The object store, recording the size of every DeleteObjects batch (S3 takes at most DELETE_BATCH keys). */
+function countingDeletes(f: EngineFixture) {
+  const batches: number[] = [];
+  const objects = {
+    ...f.objects,
+    deleteMany: (keys: readonly string[]) => {
+      batches.push(keys.length);
+      if (keys.length > DELETE_BATCH) throw new Error(`deleteMany takes at most ${DELETE_BATCH} keys`);
+      return f.objects.deleteMany(keys);
+    },
+  };
+  return { objects, batches };
+}
+
+/** The store with a due index that answers with `entries` (in shard 0) whatever is in the table. */
+const indexShowing = (f: EngineFixture, entries: DueLease[]) => ({
+  ...f.store,
+  dueLeases: async function* (shard: number) {
+    if (shard === 0) yield entries;
+  },
+});
 
 describe('sweepDueLeases', () => {
   test('expires an uploaded lease once its retention is over: object deleted, EXPIRED as of its due time, out of the index', async () => {
@@ -218,6 +249,182 @@ describe('sweepDueLeases', () => {
     expect(await sweepDueLeases(f, { deadline: Date.now() + 60_000 })).toMatchObject({ expired: 1, stoppedEarly: false, retentionLagSeconds: 0 });
   });
 
+  test('objects go in DeleteObjects batches of at most 1,000; a failed batch leaves its leases due, the next batch still goes', async () => {
+    const f = engineFixture();
+    f.store.pageSize = 2 * DELETE_BATCH;
+    const template = await uploadedLease(f, leaseIdIn(0));
+    const leases = [template];
+    for (let i = 0; i < DELETE_BATCH; i++) {
+      const leaseId = leaseIdIn(0);
+      const objectKey = `tmp/${leaseId}/code-1`;
+      f.store.set({ ...template, leaseId, objectKey, pendingUploadId: leaseId });
+      f.objects.put(objectKey, { size: 4, eTag: '"e"' });
+      leases.push(f.store.item(leaseId)!);
+    }
+    f.clock.set(T0 + RETENTION_MS);
+    const { objects, batches } = countingDeletes(f);
+    f.objects.failDeletes(Object.assign(new Error('SlowDown'), { name: 'SlowDown' }), 1);
+    const error = jest.spyOn(log, 'error').mockImplementation(() => undefined);
+    try {
+      expect(await sweepDueLeases({ ...f, objects })).toEqual({ ...IDLE, examined: 1001, expired: 1, failed: 1000 });
+      expect(batches).toEqual([1000, 1]);
+      expect(error).toHaveBeenCalledTimes(1);
+      expect(error.mock.calls[0]).toEqual([
+        'sweep could not delete a batch of objects; its leases stay due for the next sweep',
+        { leases: 1000 },
+        expect.objectContaining({ name: 'SlowDown' }),
+      ]);
+    } finally {
+      error.mockRestore();
+    }
+    expect(leases.filter((l) => f.store.item(l.leaseId)!.status === 'UPLOADED')).toHaveLength(1000);
+    expect(leases.filter((l) => f.objects.has(l.objectKey))).toHaveLength(1000);
+    batches.length = 0;
+    expect(await sweepDueLeases({ ...f, objects })).toEqual({ ...IDLE, examined: 1000, expired: 1000 });
+    expect(batches).toEqual([1000]);
+  });
+
+  test('a failed write after the delete counts as failed and names its lease; the lease stays due and the next run expires it', async () => {
+    const f = engineFixture();
+    const failing = await uploadedLease(f);
+    const fine = await uploadedLease(f);
+    f.clock.set(T0 + RETENTION_MS);
+    const boom = new Error('throttled');
+    const store = {
+      ...f.store,
+      transition: (...args: Parameters<typeof f.store.transition>) => (args[0] === failing.leaseId ? Promise.reject(boom) : f.store.transition(...args)),
+    };
+    const error = jest.spyOn(log, 'error').mockImplementation(() => undefined);
+    try {
+      expect(await sweepDueLeases({ ...f, store })).toEqual({ ...IDLE, examined: 2, expired: 1, failed: 1 });
+      expect(error.mock.calls).toEqual([['sweep could not expire lease; it stays due for the next sweep', { leaseId: failing.leaseId }, boom]]);
+    } finally {
+      error.mockRestore();
+    }
+    expect(f.store.item(failing.leaseId)).toEqual(failing);
+    expect(f.store.item(fine.leaseId)!.status).toBe('EXPIRED');
+    expect(await sweepDueLeases(f)).toEqual({ ...IDLE, examined: 1, expired: 1 });
+  });
+
+  test.each([
+    ['a newer upload with the same due time (another sequencer)', (l: LeaseRecord) => ({ ...l, sequencer: '0F' })],
+    ['a due time that moved, though it is past too', (l: LeaseRecord) => ({ ...l, dueAt: l.dueAt! + 1 })],
+  ])('an entry the consistent re-read contradicts deletes nothing and writes nothing: %s', async (_what, change) => {
+    const f = engineFixture();
+    const lease = await uploadedLease(f);
+    f.clock.set(T0 + RETENTION_MS + 60_000);
+    const entries = await allDueLeases(f.store, f.clock.now());
+    f.store.set(change(lease));
+    const { objects, batches } = countingDeletes(f);
+    const transitions = f.store.calls.transition;
+    expect(await sweepDueLeases({ ...f, objects, store: indexShowing(f, entries) })).toMatchObject({ examined: 1, expired: 0, failed: 0 });
+    // Not even an empty DeleteObjects.
+    expect(batches).toEqual([]);
+    expect(f.store.calls.transition).toBe(transitions);
+    expect(f.objects.has(lease.objectKey)).toBe(true);
+    expect(f.store.item(lease.leaseId)).toEqual(change(lease));
+  });
+
+  test('the object goes only on the record\'s word: an index entry for a lease that is not over yet deletes nothing', async () => {
+    const f = engineFixture();
+    const lease = await uploadedLease(f);
+    const entries = await allDueLeases(f.store, lease.dueAt!);
+    f.clock.set(lease.dueAt! - 1);
+    expect(await sweepDueLeases({ ...f, store: indexShowing(f, entries) })).toMatchObject({ examined: 1, expired: 0, failed: 0 });
+    expect(f.objects.deleted).toEqual([]);
+    expect(f.store.item(lease.leaseId)).toEqual(lease);
+  });
+
+  test.each([
+    ['the object key', ({ objectKey: _k, ...e }: DueLease) => e],
+    ['the status', ({ status: _s, ...e }: DueLease) => e],
+  ])('an index entry without %s is not acted upon and counts as failed', async (_what, strip) => {
+    const f = engineFixture();
+    const lease = await uploadedLease(f);
+    f.clock.set(T0 + RETENTION_MS);
+    const entries = (await allDueLeases(f.store, f.clock.now())).map((e) => strip(e) as DueLease);
+    expect(await sweepDueLeases({ ...f, store: indexShowing(f, entries) })).toMatchObject({ examined: 1, expired: 0, failed: 1 });
+    expect(f.objects.deleted).toEqual([]);
+    expect(f.store.item(lease.leaseId)).toEqual(lease);
+  });
+
+  test('consumed and deleted leases are settled: files moved or deleted, no longer due, with no BatchGet and no DeleteObjects', async () => {
+    const f = engineFixture();
+    const consumed = await consumedLease(f);
+    const deleted = (await deleteConsumed(f, (await consumedLease(f)).leaseId, 'c'))!;
+    // Due for longer than an unused PENDING lease waits: still nothing to expire.
+    f.clock.set(T0 + PENDING_SETTLE_MS + 1000);
+    const { objects, batches } = countingDeletes(f);
+    const batchGets = f.store.calls.getMany;
+    expect(await sweepDueLeases({ ...f, objects })).toEqual({ ...IDLE, examined: 2, settled: 2 });
+    expect(f.store.calls.getMany).toBe(batchGets);
+    expect(batches).toEqual([]);
+    expect(f.store.item(consumed.leaseId)).toMatchObject({ status: 'CONSUMED' });
+    expect(f.store.item(consumed.leaseId)!.dueAt).toBeUndefined();
+    expect(f.objects.has(consumed.storedKey!)).toBe(true);
+    expect(f.objects.has(consumed.objectKey)).toBe(false);
+    expect(f.store.item(deleted.leaseId)).toMatchObject({ status: 'DELETED' });
+    expect(f.store.item(deleted.leaseId)!.dueAt).toBeUndefined();
+    expect(f.objects.has(deleted.objectKey)).toBe(false);
+    expect(f.objects.deleted).toContain(deleted.storedKey);
+  });
+
+  test('a settlement that cannot be done yet (the temporary object holds other bytes) counts as failed, not settled', async () => {
+    const f = engineFixture();
+    const consumed = await consumedLease(f);
+    f.objects.put(consumed.objectKey, { size: 1, eTag: '"replaced"' });
+    const error = jest.spyOn(log, 'error').mockImplementation(() => undefined);
+    try {
+      expect(await sweepDueLeases(f)).toEqual({ ...IDLE, examined: 1, failed: 1 });
+      // settle.ts says why; the sweep adds nothing, as nothing went wrong in it.
+      expect(error).toHaveBeenCalledTimes(1);
+      expect(error.mock.calls[0]![0]).toContain('cannot be moved');
+    } finally {
+      error.mockRestore();
+    }
+    expect(f.store.item(consumed.leaseId)).toEqual(consumed);
+  });
+
+  test('a settlement that fails counts as failed and names its lease; the lease stays due', async () => {
+    const f = engineFixture();
+    const consumed = await consumedLease(f);
+    const boom = new Error('s3 down');
+    f.objects.failCopies(boom, 1);
+    const error = jest.spyOn(log, 'error').mockImplementation(() => undefined);
+    try {
+      expect(await sweepDueLeases(f)).toEqual({ ...IDLE, examined: 1, failed: 1 });
+      expect(error.mock.calls).toEqual([['sweep could not settle lease; it stays due for the next sweep', { leaseId: consumed.leaseId }, boom]]);
+    } finally {
+      error.mockRestore();
+    }
+    expect(f.store.item(consumed.leaseId)).toEqual(consumed);
+  });
+
+  test('a lease that keeps changing under its settlement is left due and counts as failed, not settled', async () => {
+    const f = engineFixture();
+    const consumed = await consumedLease(f);
+    const deleted: LeaseRecord = { ...consumed, status: 'DELETED', deletedAt: T0, recordExpiresAt: T0 + 1_000_000 };
+    f.store.beforeNextTransition(() => f.store.set(deleted));
+    f.store.beforeNextTransition(() => f.store.set({ ...deleted, dueAt: T0 + 1 }));
+    expect(await sweepDueLeases(f)).toEqual({ ...IDLE, examined: 1, failed: 1 });
+    expect(f.store.item(consumed.leaseId)!.dueAt).toBe(T0 + 1);
+    f.clock.set(T0 + 1);
+    expect(await sweepDueLeases(f)).toEqual({ ...IDLE, examined: 1, settled: 1 });
+  });
+
+  test('at the deadline itself no page is started', async () => {
+    const f = engineFixture();
+    await uploadedLease(f);
+    f.clock.set(T0 + RETENTION_MS);
+    jest.spyOn(Date, 'now').mockReturnValue(1_000_000);
+    try {
+      expect(await sweepDueLeases(f, { deadline: 1_000_000 })).toMatchObject({ examined: 0, stoppedEarly: true });
+      expect(await sweepDueLeases(f, { deadline: 1_000_001 })).toMatchObject({ examined: 1, expired: 1, stoppedEarly: false });
+    } finally {
+      jest.restoreAllMocks();
+    }
+  });
+
   test('transitions run concurrently, never more than the bound at once', async () => {
     const f = engineFixture();
     for (let i = 0; i < 20; i++) await uploadedLease(f, leaseIdIn(3));
@@ -262,5 +469,43 @@ describe('sweepDueLeases: what operators see in the logs', () => {
     expect(info).toHaveBeenCalledWith('retention sweep', { ...IDLE, examined: 2, expired: 1, failed: 1 });
     expect(error).toHaveBeenCalledTimes(1);
     expect(error.mock.calls[0]!.slice(0, 2)).toEqual(['sweep could not delete an object; its lease stays due for the next sweep', { leaseId: a.leaseId }]);
+  });
+
+  test('a run stopped before its first page, with due work left, still reports (the lag is what an operator needs)', async () => {
+    const info = jest.spyOn(log, 'info').mockImplementation(() => undefined);
+    const f = engineFixture();
+    await uploadedLease(f);
+    f.clock.set(T0 + RETENTION_MS + 120_000);
+    await sweepDueLeases(f, { deadline: Date.now() - 1 });
+    expect(info.mock.calls).toEqual([['retention sweep', { ...IDLE, stoppedEarly: true, retentionLagSeconds: 120 }]]);
+  });
+
+  test('a shard whose index read fails is named', async () => {
+    const error = jest.spyOn(log, 'error').mockImplementation(() => undefined);
+    const f = engineFixture();
+    const boom = new Error('index read failed');
+    const store = {
+      ...f.store,
+      dueLeases: (shard: number, now: number) => {
+        if (shard === 2) throw boom;
+        return f.store.dueLeases(shard, now);
+      },
+    };
+    expect(await sweepDueLeases({ ...f, store })).toEqual({ ...IDLE, failed: 1 });
+    expect(error.mock.calls).toEqual([['sweep could not read the due index; the rest of the shard waits for the next sweep', { shard: 2 }, boom]]);
+  });
+
+  test('when the lag cannot be measured it is unknown, with a warning; the run itself is reported as usual', async () => {
+    const warn = jest.spyOn(log, 'warn').mockImplementation(() => undefined);
+    const info = jest.spyOn(log, 'info').mockImplementation(() => undefined);
+    const f = engineFixture();
+    await uploadedLease(f);
+    f.clock.set(T0 + RETENTION_MS);
+    const boom = new Error('index read failed');
+    const store = { ...f.store, oldestDueAt: () => Promise.reject(boom) };
+    const report = { ...IDLE, examined: 1, expired: 1, retentionLagSeconds: undefined };
+    expect(await sweepDueLeases({ ...f, store })).toEqual(report);
+    expect(warn.mock.calls).toEqual([['retention lag unknown: the due index could not be read', {}, boom]]);
+    expect(info.mock.calls).toEqual([['retention sweep', report]]);
   });
 });

@@ -156,6 +156,16 @@ describe('recordUpload: verification', () => {
     const { contentType: _t, ...untyped } = lease;
     expect(verify(untyped as LeaseRecord, right, LIMIT, { size: BODY.length, eTag: right.eTag, contentType: 'image/png' })).toBeUndefined();
   });
+
+  test('verify: the limit binds only leases that declared no size, and a size at the limit is within it', () => {
+    const declared = { ...alibabaSpec(), status: 'PENDING', createdAt: T0, urlExpiresAt: T0, recordExpiresAt: 0 } as LeaseRecord;
+    const right = { key: declared.objectKey, size: BODY.length, eTag: `"${md5(BODY)}"`, sequencer: '1', eventTime: T0 };
+    // Over the limit but exactly the declared size: the declaration decides (Alibaba has its own bound).
+    expect(verify(declared, right, BODY.length - 1, { size: BODY.length, eTag: right.eTag, contentType: 'text/plain' })).toBeUndefined();
+    const { declaredSize: _s, declaredMd5: _m, contentType: _t, ...undeclared } = declared;
+    expect(verify(undeclared as LeaseRecord, right, BODY.length)).toBeUndefined();
+    expect(verify(undeclared as LeaseRecord, right, BODY.length - 1)).toBe('SIZE_LIMIT');
+  });
 });
 
 describe('recordUpload: the size limit of leases that declared no size', () => {
@@ -166,7 +176,13 @@ describe('recordUpload: the size limit of leases that declared no size', () => {
     expect(f.store.item(over.leaseId)).toMatchObject({ status: 'REJECTED', rejectReason: 'SIZE_LIMIT', size: 11 });
     expect(f.objects.has(over.objectKey)).toBe(false);
     const at = await leased(f, azureSpec('d'.repeat(32)));
+    const before = { ...f.store.calls };
     expect(await recordUpload(f, upload(f, at.objectKey, 'ten bytes!'))).toBe('uploaded');
+    // At the limit is the happy path: one conditional write, no read.
+    expect(f.store.calls.get - before.get).toBe(0);
+    expect(f.store.calls.transition - before.transition).toBe(1);
+    // Azure leases declare no type: no HEAD, not even on the long way that rejected the first one.
+    expect(f.objects.heads).toBe(0);
   });
 
   test('a lease with a declared size is held to that size, not to the limit', async () => {
@@ -208,18 +224,39 @@ describe('recordUpload: what no live lease owns', () => {
   });
 
   test.each([
-    ['another name under the lease prefix', (id: string) => `tmp/${id}/other.txt`],
-    ['a deeper key under the lease prefix', (id: string) => `tmp/${id}/doc.txt/x`],
-    ['a lease that does not exist', () => `tmp/${'f'.repeat(32)}/doc.txt`],
-    ['a folder that is not a lease id', () => 'tmp/not-a-lease/doc.txt'],
-    ['no folder at all', () => 'tmp/doc.txt'],
-  ])('%s: deleted, and no lease changes', async (_what, keyOf) => {
+    ['CONSUMED', 'a move still due', T0 + HOUR, 'consumed-pending'],
+    ['CONSUMED', 'the file moved', undefined, 'orphan-consumed'],
+    ['DELETED', 'a deletion still due', T0 + HOUR, 'consumed-pending'],
+    ['DELETED', 'its file deleted', undefined, 'orphan-consumed'],
+  ] as const)('an upload through a still-valid URL to a %s lease (%s) is %s; the lease is left as it is', async (status, _what, dueAt, outcome) => {
+    const f = engineFixture();
+    const lease = await leased(f, azureSpec());
+    const { dueAt: _d, ...rest } = lease;
+    const used: LeaseRecord = { ...rest, status, sequencer: '01', size: 5, eTag: md5('first'), ...(dueAt === undefined ? {} : { dueAt }) };
+    f.store.set(used);
+    expect(await recordUpload(f, upload(f, lease.objectKey, 'second'))).toBe(outcome);
+    // Before the move or deletion is done, the temporary key is its source: the sweep handles it, not this.
+    expect(f.objects.has(lease.objectKey)).toBe(outcome === 'consumed-pending');
+    expect(f.store.item(lease.leaseId)).toEqual(used);
+    expect(f.store.calls.transition).toBe(1);
+  });
+
+  test.each([
+    ['another name under the lease prefix', (id: string) => `tmp/${id}/other.txt`, true],
+    ['a deeper key under the lease prefix', (id: string) => `tmp/${id}/doc.txt/x`, true],
+    ['a lease that does not exist', () => `tmp/${'f'.repeat(32)}/doc.txt`, true],
+    ['a folder that is not a lease id', () => 'tmp/not-a-lease/doc.txt', false],
+    ['no folder at all', () => 'tmp/doc.txt', false],
+  ])('%s: deleted, and no lease changes', async (_what, keyOf, namesALease) => {
     const f = engineFixture();
     const lease = await leased(f, alibabaSpec());
     const key = keyOf(lease.leaseId);
+    const before = { ...f.store.calls };
     expect(await recordUpload(f, upload(f, key, BODY, 'text/plain'))).toBe('orphan-no-lease');
     expect(f.objects.has(key)).toBe(false);
     expect(f.store.item(lease.leaseId)).toEqual(lease);
+    // A key that names no lease id costs no table request at all.
+    if (!namesALease) expect(f.store.calls).toEqual(before);
   });
 
   test('objects outside the temporary prefix are not ours: left alone', async () => {
@@ -238,8 +275,35 @@ describe('recordUpload: the grace window after the URL expired', () => {
     const lease = await leased(f, alibabaSpec());
     const eventTime = lease.urlExpiresAt + 300_000;
     f.clock.set(eventTime + 10);
+    const before = { ...f.store.calls };
     expect(await recordUpload(f, upload(f, lease.objectKey, BODY, 'text/plain', { eventTime }))).toBe('uploaded');
     expect(f.store.item(lease.leaseId)).toMatchObject({ status: 'UPLOADED', uploadedAt: eventTime, retainUntil: eventTime + RETENTION_MS });
+    // Still the one-write path: the write's condition allows the same grace.
+    expect(f.store.calls.get - before.get).toBe(0);
+    expect(f.store.calls.transition - before.transition).toBe(1);
+  });
+
+  test.each([
+    ['just after the URL expired', 1],
+    ['at the last moment of the grace', 300_000],
+  ])('a mismatch that landed %s is judged on its bytes (rejected), not as late', async (_when, afterExpiry) => {
+    const f = engineFixture();
+    const lease = await leased(f, alibabaSpec());
+    const eventTime = lease.urlExpiresAt + afterExpiry;
+    f.clock.set(eventTime + 10);
+    expect(await recordUpload(f, upload(f, lease.objectKey, 'short', 'text/plain', { eventTime }))).toBe('rejected');
+    expect(f.store.item(lease.leaseId)).toMatchObject({ status: 'REJECTED', rejectReason: 'SIZE_MISMATCH' });
+  });
+
+  test('a re-upload to an UPLOADED lease within the grace of its URL replaces the recorded one', async () => {
+    const f = engineFixture();
+    const lease = await leased(f, azureSpec());
+    await recordUpload(f, upload(f, lease.objectKey, 'first'));
+    const eventTime = lease.urlExpiresAt + 300_000;
+    f.clock.set(eventTime + 10);
+    const second = upload(f, lease.objectKey, 'second', undefined, { eventTime });
+    expect(await recordUpload(f, second)).toBe('uploaded');
+    expect(f.store.item(lease.leaseId)).toMatchObject({ status: 'UPLOADED', sequencer: second.sequencer, uploadedAt: eventTime });
   });
 
   test('one that landed after it is deleted and the lease EXPIRED as of its due time', async () => {
@@ -326,11 +390,30 @@ describe('recordUpload: duplicate, out-of-order and concurrent delivery', () => 
     const f = engineFixture();
     const lease = await leased(f, spec());
     const late = what === 'a late upload' ? { eventTime: lease.urlExpiresAt + 300_001 } : {};
+    // The one-write attempt fails its condition by itself; the decision's write then loses to another writer.
+    f.store.beforeNextTransition(() => undefined);
     f.store.beforeNextTransition(() => f.store.set({ ...f.store.item(lease.leaseId)!, sequencer: '01' }));
-    const outcome = await recordUpload(f, upload(f, lease.objectKey, body, type, late));
-    expect(outcome).toBe(what === 'a late upload' ? 'orphan-late' : 'rejected');
+    const event = upload(f, lease.objectKey, body, type, late);
+    expect(await recordUpload(f, event)).toBe(what === 'a late upload' ? 'orphan-late' : 'rejected');
+    expect(f.store.calls.transition).toBe(3);
+    expect(f.store.calls.get).toBe(2);
+    expect(f.store.item(lease.leaseId)).toMatchObject({ status: what === 'a late upload' ? 'EXPIRED' : 'REJECTED', sequencer: event.sequencer });
+    expect(f.objects.has(lease.objectKey)).toBe(false);
+  });
+
+  test('when the lease vanished between the decision\'s read and its write, the object is deleted', async () => {
+    const f = engineFixture();
+    const lease = await leased(f, azureSpec());
+    const older = upload(f, lease.objectKey, 'older');
+    const ours = upload(f, lease.objectKey, 'ours');
+    // An older upload recorded before the one-write attempt sends this event the long way...
+    f.store.beforeNextTransition(() => f.store.set({ ...lease, status: 'UPLOADED', sequencer: older.sequencer, size: 5 }));
+    // ...and the lease is gone by the time its decision is written.
+    f.store.beforeNextTransition(() => f.store.remove(lease.leaseId));
+    expect(await recordUpload(f, ours)).toBe('orphan-no-lease');
     expect(f.store.calls.transition).toBe(2);
-    expect(f.store.item(lease.leaseId)!.status).toBe(what === 'a late upload' ? 'EXPIRED' : 'REJECTED');
+    expect(f.store.calls.get).toBe(2);
+    expect(f.objects.has(lease.objectKey)).toBe(false);
   });
 
   test('a lease that keeps changing fails the event with a retryable error; nothing is lost or deleted', async () => {
@@ -411,6 +494,24 @@ describe('recordUpload: the happy path is one conditional write', () => {
     expect(f.store.calls.get - before.get).toBe(0);
     expect(f.store.calls.transition - before.transition).toBe(1);
     expect(f.objects.heads).toBe(1);
+  });
+
+  test.each([
+    ['an untyped object', (f: EngineFixture, key: string) => upload(f, key, BODY), 'rejected', 1],
+    ['an object replaced since the event', (f: EngineFixture, key: string) => {
+      const event = upload(f, key, BODY, 'text/plain');
+      f.objects.put(key, { size: 3, eTag: `"${md5('new')}"`, contentType: 'text/plain' });
+      return event;
+    }, 'superseded', 0],
+  ] as const)('Alibaba, %s: no one-write attempt, and the long way decides on the same HEAD', async (_what, event, outcome, writes) => {
+    const f = engineFixture();
+    const lease = await leased(f, alibabaSpec());
+    const before = { ...f.store.calls };
+    expect(await recordUpload(f, event(f, lease.objectKey))).toBe(outcome);
+    expect(f.objects.heads).toBe(1);
+    expect(f.store.calls.get - before.get).toBe(1);
+    // The only write is the verdict's, if any.
+    expect(f.store.calls.transition - before.transition).toBe(writes);
   });
 
   test.each([
