@@ -87,6 +87,14 @@ function uploadCondition(u: UploadExpectation, names: Record<string, string>, va
 }
 
 export function createLeaseStore(ddb: DynamoDBDocumentClient, tableName: string, dueShards: number = DUE_INDEX.defaultShards): LeaseStore {
+  /** One shard of the due index, oldest due first, up to `now`: what the sweep pages through and the lag reads. */
+  const dueBy = (shard: number, now: number) => ({
+    TableName: tableName,
+    IndexName: LEASE_TABLE.dueIndex.name,
+    KeyConditionExpression: '#shard = :shard AND #due <= :now',
+    ExpressionAttributeNames: { '#shard': LEASE_TABLE.dueIndex.partitionKey, '#due': LEASE_TABLE.dueIndex.sortKey },
+    ExpressionAttributeValues: { ':shard': `DUE#${shard}`, ':now': now },
+  });
   return {
     dueShards,
     async putNew(record) {
@@ -196,18 +204,13 @@ export function createLeaseStore(ddb: DynamoDBDocumentClient, tableName: string,
     },
 
     async *dueLeases(shard, now) {
-      const { dueIndex } = LEASE_TABLE;
       let startKey: Record<string, unknown> | undefined;
       do {
         let page;
         try {
           page = await ddb.send(
             new QueryCommand({
-              TableName: tableName,
-              IndexName: dueIndex.name,
-              KeyConditionExpression: '#shard = :shard AND #due <= :now',
-              ExpressionAttributeNames: { '#shard': dueIndex.partitionKey, '#due': dueIndex.sortKey },
-              ExpressionAttributeValues: { ':shard': `DUE#${shard}`, ':now': now },
+              ...dueBy(shard, now),
               // Pages small enough that a run checks its deadline often (and DeleteObjects takes one whole).
               Limit: DUE_PAGE_SIZE,
               ...(startKey ? { ExclusiveStartKey: startKey } : {}),
@@ -222,20 +225,10 @@ export function createLeaseStore(ddb: DynamoDBDocumentClient, tableName: string,
     },
 
     async oldestDueAt(now) {
-      const { dueIndex } = LEASE_TABLE;
       const oldest = await Promise.all(
         Array.from({ length: dueShards }, async (_, shard) => {
           try {
-            const out = await ddb.send(
-              new QueryCommand({
-                TableName: tableName,
-                IndexName: dueIndex.name,
-                KeyConditionExpression: '#shard = :shard AND #due <= :now',
-                ExpressionAttributeNames: { '#shard': dueIndex.partitionKey, '#due': dueIndex.sortKey },
-                ExpressionAttributeValues: { ':shard': `DUE#${shard}`, ':now': now },
-                Limit: 1,
-              }),
-            );
+            const out = await ddb.send(new QueryCommand({ ...dueBy(shard, now), Limit: 1 }));
             return out.Items?.[0]?.dueAt as number | undefined;
           } catch (error) {
             throw toDependencyError('dynamodb', error);
