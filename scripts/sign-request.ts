@@ -9,12 +9,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
-import { Sha256 } from '@smithy/core/checksum';
-import { HttpRequest } from '@smithy/core/protocols';
-import { SignatureV4 } from '@smithy/signature-v4';
 import { OUTPUTS } from '../infra/outputs.js';
 import { readStackOutputs, StackOutputsError } from './stack-outputs.js';
+import { authenticate, regionOfApiHost } from './upload/auth.js';
 
 export interface SignArgs {
   method: string;
@@ -31,9 +28,6 @@ export class SignUsageError extends Error {
 
 const USAGE =
   "usage: npm run sign-request -- <METHOD> <URL | /path> [BODY | @file] [--stack <name>] [--outputs <file>] [--profile <name>] [--region <region>] [--header 'Name: value' ...]";
-
-/** <api-id>.execute-api.<region>.amazonaws.com */
-const regionFromHost = (host: string): string | undefined => /\.execute-api\.([a-z0-9-]+)\.amazonaws\.com/.exec(host)?.[1];
 
 /**
  * The request to sign, from the arguments. A path (`/leases/...`) is joined to the deployed stack's
@@ -76,7 +70,7 @@ export function resolveSignArgs(argv: readonly string[], env: NodeJS.ProcessEnv,
       throw new SignUsageError(`not a URL: ${target} (give a full URL, or a path starting with /)`);
     }
   }
-  const region = flags.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? regionFromHost(url.hostname) ?? deployed()?.[OUTPUTS.region];
+  const region = flags.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? regionOfApiHost(url.hostname) ?? deployed()?.[OUTPUTS.region];
   if (!region) throw new SignUsageError(`cannot tell the region of ${url.host}: pass --region`);
   return {
     method: method.toUpperCase(),
@@ -97,31 +91,16 @@ async function main() {
     console.error(error.message);
     process.exit(2);
   }
-  const region = args.region;
-
-  const headers: Record<string, string> = { host: args.url.host, ...args.headers };
+  const headers: Record<string, string> = { ...args.headers };
   if (args.body !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
-  const query: Record<string, string | string[]> = {};
-  for (const [key, value] of args.url.searchParams) {
-    const existing = query[key];
-    query[key] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
-  }
-  const request = new HttpRequest({
-    method: args.method,
-    protocol: args.url.protocol,
-    hostname: args.url.hostname,
-    ...(args.url.port ? { port: Number(args.url.port) } : {}),
-    path: args.url.pathname,
-    query,
-    headers,
-    ...(args.body !== undefined ? { body: args.body } : {}),
-  });
-  const signer = new SignatureV4({ service: 'execute-api', region, credentials: defaultProvider(args.profile ? { profile: args.profile } : {}), sha256: Sha256 });
-  const signed = await signer.sign(request);
+  const signed = await authenticate(
+    { method: args.method, url: args.url, headers, ...(args.body !== undefined ? { body: args.body } : {}) },
+    { kind: 'iam', region: args.region, ...(args.profile ? { profile: args.profile } : {}) },
+  );
 
   const response = await fetch(args.url, {
     method: args.method,
-    headers: Object.fromEntries(Object.entries(signed.headers).filter(([name]) => name !== 'host')),
+    headers: signed,
     ...(args.body !== undefined ? { body: args.body } : {}),
   });
   console.error(`HTTP ${response.status}`);

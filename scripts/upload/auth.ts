@@ -19,6 +19,19 @@ export interface OutgoingRequest {
   readonly body?: string;
 }
 
+/** The region of an API Gateway host, `<api-id>.execute-api.<region>.amazonaws.com` (undefined for any other host). */
+export const regionOfApiHost = (host: string): string | undefined => /\.execute-api\.([a-z0-9-]+)\.amazonaws\.com/.exec(host)?.[1];
+
+/** A URL's query as SigV4 signs it: a repeated name keeps all its values. */
+function signedQuery(url: URL): Record<string, string | string[]> {
+  const query: Record<string, string | string[]> = {};
+  for (const [key, value] of url.searchParams) {
+    const existing = query[key];
+    query[key] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
+  }
+  return query;
+}
+
 /** The request with what its scheme adds: SigV4 headers, an ACS3 signature, or a bearer token. */
 export async function authenticate(request: OutgoingRequest, scheme: AuthScheme): Promise<Record<string, string>> {
   const { url } = request;
@@ -35,7 +48,6 @@ export async function authenticate(request: OutgoingRequest, scheme: AuthScheme)
         credentials: defaultProvider(scheme.profile ? { profile: scheme.profile } : {}),
         sha256: Sha256,
       });
-      const query: Record<string, string> = Object.fromEntries(url.searchParams);
       const signed = await signer.sign(
         new HttpRequest({
           method: request.method,
@@ -43,7 +55,7 @@ export async function authenticate(request: OutgoingRequest, scheme: AuthScheme)
           hostname: url.hostname,
           ...(url.port ? { port: Number(url.port) } : {}),
           path: url.pathname,
-          query,
+          query: signedQuery(url),
           headers: { ...request.headers, host: url.host },
           ...(request.body !== undefined ? { body } : {}),
         }),

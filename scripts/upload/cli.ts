@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { OUTPUTS } from '../../infra/outputs.js';
 import { readStackOutputs, StackOutputsError } from '../stack-outputs.js';
-import type { AuthScheme } from './auth.js';
+import { regionOfApiHost, type AuthScheme } from './auth.js';
 import { BrokerClient, BrokerError, type Target } from './broker-client.js';
 import { digestFile } from './file-digest.js';
 import { uploadProgress } from './progress.js';
@@ -66,7 +66,7 @@ function authScheme(values: Record<string, string | boolean | undefined>, contra
   const mode = (values.auth as string | undefined) ?? (hasNative ? 'contracts' : host.includes('.execute-api.') ? 'iam' : 'none');
   if (mode === 'none') return { kind: 'none' };
   if (mode === 'iam') {
-    const region = (values.region as string | undefined) ?? env.AWS_REGION ?? /\.execute-api\.([a-z0-9-]+)\./.exec(host)?.[1] ?? outputs?.[OUTPUTS.region];
+    const region = (values.region as string | undefined) ?? env.AWS_REGION ?? regionOfApiHost(host) ?? outputs?.[OUTPUTS.region];
     if (!region) throw new UsageError(`--auth iam: cannot tell the region of ${host}; pass --region`);
     return { kind: 'iam', region, ...(values.profile ? { profile: values.profile as string } : {}) };
   }

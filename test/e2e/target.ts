@@ -1,6 +1,6 @@
 import { DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { OUTPUTS } from '../../infra/outputs.js';
-import { authenticate, type AuthScheme } from '../../scripts/upload/auth.js';
+import { authenticate, regionOfApiHost, type AuthScheme } from '../../scripts/upload/auth.js';
 import { DEFAULT_OUTPUTS_FILE, readStackOutputs, StackOutputsError } from '../../scripts/stack-outputs.js';
 import { startTestBroker, type TestBroker } from '../support/local-broker.js';
 
@@ -114,7 +114,7 @@ export async function openTarget(run: string): Promise<Target> {
   const baseUrl = remote.replace(/\/$/, '');
   const url = new URL(baseUrl);
   const region =
-    process.env.AWS_REGION ?? /\.execute-api\.([a-z0-9-]+)\./.exec(url.hostname)?.[1] ?? (process.env.API_URL ? undefined : deployedOutputs(process.env)?.[OUTPUTS.region]) ?? 'us-east-1';
+    process.env.AWS_REGION ?? regionOfApiHost(url.hostname) ?? (process.env.API_URL ? undefined : deployedOutputs(process.env)?.[OUTPUTS.region]) ?? 'us-east-1';
   const schemeFor = e2eAuth(process.env, region, url);
   const contracts = process.env.E2E_AUTH === 'contracts';
   const uploads: string[] = [];
