@@ -118,8 +118,13 @@ export class LeaseEvents extends Construct {
         retryAttempts: 5,
         maxRecordAge: Duration.hours(6),
         onFailure: new SendOnlyQueueDlq(this.failedSettles),
-        // Consumed or deleted leases with object work still due; the sweep finishes anything parked.
-        filters: [FilterCriteria.filter({ dynamodb: { NewImage: { status: { S: FilterRule.or('CONSUMED', 'DELETED') }, dueAt: { N: FilterRule.exists() } } } })],
+        // Object work to do now (shared/lease/changes.ts needsSettling): a consumed file not moved yet, a
+        // deleted one; a moved file's temporary object is the sweep's, once its download URLs have expired.
+        // The sweep also finishes anything parked.
+        filters: [
+          FilterCriteria.filter({ dynamodb: { NewImage: { status: { S: ['CONSUMED'] }, dueAt: { N: FilterRule.exists() }, movedAt: { N: FilterRule.notExists() } } } }),
+          FilterCriteria.filter({ dynamodb: { NewImage: { status: { S: ['DELETED'] }, dueAt: { N: FilterRule.exists() } } } }),
+        ],
       }),
     );
   }

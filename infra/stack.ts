@@ -135,8 +135,12 @@ export class UploadLeaseBrokerStack extends Stack {
     this.table.grantClaimNames(azure);
     this.table.grantIssueRateLimitedLeases(alibaba);
     for (const leaseIssuer of [azure, alibaba]) this.uploads.grantPutTempObjects(leaseIssuer);
-    // Consumers (AddFile, DescribeFile, DeleteFile; code versions; POST /leases/{id}/consume) are DynamoDB only.
-    for (const consumer of [azure, alibaba, leases]) this.table.grantTransitionLeases(consumer);
+    // Consumers (AddFile, DescribeFile, DeleteFile; code versions; POST /leases/{id}/consume) write
+    // DynamoDB only; they HEAD (and delete a rejected) upload that no S3 event has decided on yet.
+    for (const consumer of [azure, alibaba, leases]) {
+      this.table.grantTransitionLeases(consumer);
+      this.uploads.grantVerifyUploads(consumer);
+    }
     this.table.grantReadLeases(leases);
     this.uploads.grantReadLeaseObjects(leases);
     if (accessKeysKey) {

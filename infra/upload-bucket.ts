@@ -111,6 +111,15 @@ export class UploadBucket extends Construct {
     return objects.combine(Grant.addToPrincipal({ grantee, actions: ['s3:ListBucket'], resourceArns: [this.ref.bucketArn] }));
   }
 
+  /**
+   * Consumers verify a PENDING lease's upload on the spot (lease/uploads.ts verifyUploadNow), with
+   * presigned requests: the same HEAD (404 thanks to ListBucket) and delete of a rejected object as the
+   * S3 event Lambda, signed by their own role.
+   */
+  grantVerifyUploads(grantee: IGrantable): Grant {
+    return this.grantInspectTempObjects(grantee);
+  }
+
   /** The retention sweep deletes temporary objects. */
   grantDeleteTempObjects(grantee: IGrantable): Grant {
     return this.grantOnTempObjects(grantee, 's3:DeleteObject');

@@ -30,6 +30,7 @@ import {
 import { localAuth } from './auth-settings.js';
 import { LOCAL_CREDENTIALS, startEmulators } from './emulators.js';
 import { createLocalLeaseFeed, type LocalLeaseFeed } from './lease-feed.js';
+import { holdEvents, s3EventDelayMs } from './held-events.js';
 import { s3VerifySignatures } from './s3-auth/verify-switch.js';
 
 export interface LocalBrokerOptions {
@@ -88,6 +89,7 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
   const host = options.host ?? '127.0.0.1';
   const env = { AWS_REGION: 'us-east-1', LEASE_TABLE_NAME: 'upload-leases', UPLOAD_BUCKET_NAME: 'upload-lease-broker-local', ...options.env };
   let onEvent: (event: S3Event) => Promise<void> = async () => undefined;
+  const eventDelayMs = s3EventDelayMs(options.env ?? {});
   const verifySignatures = s3VerifySignatures(options.env?.S3_VERIFY_SIGNATURES);
   // Read before anything starts, so a bad setting leaves nothing running.
   const auth = localAuth(options.env ?? {});
@@ -103,16 +105,13 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
     ...(options.deliverS3Events === false ? {} : { onObjectCreated: (event: { Records: S3EventRecord[] }) => onEvent(event as S3Event) }),
   });
   const config = loadConfig({ ...env, AWS_ENDPOINT_URL_S3: emulators.s3Endpoint, AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamoEndpoint });
-  const base = withObjects(
-    createBrokerDeps(config, {
-      credentials: LOCAL_CREDENTIALS,
-      timeouts: LOCAL_TIMEOUTS,
-      ...(options.clock ? { clock: options.clock } : {}),
-      ...(auth ? { auth } : {}),
-    }),
-    LOCAL_CREDENTIALS,
-    LOCAL_TIMEOUTS,
-  );
+  const brokerDeps = createBrokerDeps(config, {
+    credentials: LOCAL_CREDENTIALS,
+    timeouts: LOCAL_TIMEOUTS,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(auth ? { auth } : {}),
+  });
+  const base = withObjects(brokerDeps, LOCAL_CREDENTIALS, LOCAL_TIMEOUTS);
   // dynalite has no streams: the store reports its own writes to what the stream drives on AWS.
   const eventsFile = join(options.dataDir, 'events.jsonl');
   let feed: LocalLeaseFeed | undefined;
@@ -128,7 +127,7 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
   const leaseFeed = feed;
 
   const s3Events = s3UploadEventHandler(deps);
-  onEvent = async (event) => {
+  const heldEvents = holdEvents<S3Event>(eventDelayMs, async (event) => {
     for (let attempt = 1; attempt <= EVENT_ATTEMPTS; attempt++) {
       try {
         await s3Events(event);
@@ -138,10 +137,13 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
         else await new Promise((r) => setTimeout(r, 100 * attempt));
       }
     }
-  };
+  });
+  onEvent = (event) => heldEvents.deliver(event);
 
-  // One handler per API surface, as deployed: each routes inside (shared/http/surface.ts).
-  const lambdas = Object.fromEntries(SURFACES.map((surface) => [surface, surfaceHandler(operationsOf(surface), HANDLERS, deps)])) as Record<Surface, HttpLambda>;
+  // One handler per API surface, as deployed: each routes inside (shared/http/surface.ts), and sends
+  // its object calls as presigned requests, as the API Lambdas do (no S3 client).
+  const apiDeps = { ...deps, objects: brokerDeps.objects };
+  const lambdas = Object.fromEntries(SURFACES.map((surface) => [surface, surfaceHandler(operationsOf(surface), HANDLERS, apiDeps)])) as Record<Surface, HttpLambda>;
   const routes = compileRoutes(OPERATIONS);
   let baseUrl = '';
   const localRoutes: Record<string, () => HttpResult> = {
@@ -203,6 +205,7 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
       // Each can cause work for the other (an upload's transition; a settled move's copy): until both are still.
       for (let round = 0; round < 3; round++) {
         await emulators.eventsSettled();
+        await heldEvents.settled();
         await leaseFeed.drain();
       }
     },
@@ -215,6 +218,7 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
         });
         await sweeping?.catch(() => undefined);
         await emulators.eventsSettled();
+        await heldEvents.release();
         await leaseFeed.drain();
         await emulators.close();
         deps.ddb.destroy();

@@ -16,6 +16,11 @@ export interface UploadPresigner {
   presignPut(spec: PutUrlSpec, nowMs: number): Promise<string>;
   /** A presigned S3 GET URL of an object (lease download URLs). */
   presignGet(key: string, expiresInSeconds: number, nowMs: number): Promise<string>;
+  /**
+   * A presigned HEAD or DELETE of one object, for the API Lambdas' few object calls (presigned-objects.ts):
+   * sent at once with fetch, so they carry no S3 client.
+   */
+  presignObjectCall(method: 'HEAD' | 'DELETE', key: string, expiresInSeconds: number, nowMs: number): Promise<string>;
   /** The object's URL without any query string (Azure's blobUri). */
   objectUrl(key: string): string;
   /** The key of a URL objectUrl made (any query ignored), or undefined for any other URL. */
@@ -107,7 +112,7 @@ export function createPresigner(options: PresignerOptions): UploadPresigner {
    * [-Security-Token,] -SignedHeaders, x-id; X-Amz-Signature sorts between -Security-Token and
    * -SignedHeaders in the final URL.
    */
-  async function presign(method: 'PUT' | 'GET', xId: string, key: string, expiresIn: number, signed: readonly (readonly [string, string])[], nowMs: number) {
+  async function presign(method: 'PUT' | 'GET' | 'HEAD' | 'DELETE', xId: string | undefined, key: string, expiresIn: number, signed: readonly (readonly [string, string])[], nowMs: number) {
     const identity = isProvider(credentials) ? await credentials() : credentials;
     // The SDK's validateResolvedCredentials.
     if (typeof identity?.accessKeyId !== 'string' || typeof identity.secretAccessKey !== 'string') {
@@ -136,7 +141,7 @@ export function createPresigner(options: PresignerOptions): UploadPresigner {
       `&X-Amz-Date=${longDate}` +
       `&X-Amz-Expires=${expiresIn.toString(10)}` +
       (identity.sessionToken ? `&X-Amz-Security-Token=${escapeSegment(identity.sessionToken)}` : '');
-    const tail = `X-Amz-SignedHeaders=${escapeSegment(signedHeaders)}&x-id=${xId}`;
+    const tail = `X-Amz-SignedHeaders=${escapeSegment(signedHeaders)}${xId ? `&x-id=${xId}` : ''}`;
 
     const canonicalRequest = `${method}\n${path}\n${head}&${tail}\n${headers}\n${signedHeaders}\n${UNSIGNED_PAYLOAD}`;
     const stringToSign = `${ALGORITHM}\n${longDate}\n${shortDate}${scopeSuffix}\n${hash('sha256', canonicalRequest, 'hex')}`;
@@ -170,6 +175,10 @@ export function createPresigner(options: PresignerOptions): UploadPresigner {
     },
     presignGet(key, expiresInSeconds, nowMs) {
       return presign('GET', 'GetObject', key, expiresInSeconds, [], nowMs);
+    },
+    presignObjectCall(method, key, expiresInSeconds, nowMs) {
+      // The SDK names the operation in the query for DELETE only (HEAD of a key is unambiguous).
+      return presign(method, method === 'HEAD' ? undefined : 'DeleteObject', key, expiresInSeconds, [], nowMs);
     },
   };
 }

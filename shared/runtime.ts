@@ -9,7 +9,8 @@ import { createNameClaims, type NameClaims } from './lease/claims.js';
 import { createLeaseStore } from './lease/store.js';
 import { createPresigner } from './presign.js';
 import { createDynamoRateLimiter, type RateLimiter } from './rate-limit.js';
-import { createObjectStore, type ObjectStore } from './storage.js';
+import { createObjectStore, type ObjectStore, type UploadedObjects } from './storage.js';
+import { createPresignedObjects, type SendRequest } from './aws/presigned-objects.js';
 
 export interface BrokerDeps extends LeaseEngineDeps {
   readonly ddb: DynamoDBDocumentClient;
@@ -19,6 +20,8 @@ export interface BrokerDeps extends LeaseEngineDeps {
   readonly claims: NameClaims;
   /** Each surface's own authentication (open unless the contracts' native schemes are on). */
   readonly auth: ContractAuth;
+  /** HEAD and DELETE as presigned requests: consumers verify an upload on the spot (lease/uploads.ts). */
+  readonly objects: UploadedObjects;
 }
 
 /** Everything an API Lambda needs, built once at cold start; tests and the local mode pass their own clock/credentials. */
@@ -28,24 +31,28 @@ export function createBrokerDeps(
     clock?: Clock;
     credentials?: Credentials;
     timeouts?: RequestTimeouts;
+    /** How the presigned object calls are sent (default fetch); tests record them. */
+    send?: SendRequest;
     /** The contracts' own authentication, built on the same DynamoDB client (nonces) and clock. */
     auth?: (parts: { ddb: DynamoDBDocumentClient; config: BrokerConfig; clock: Clock }) => ContractAuth;
   } = {},
 ): BrokerDeps {
   const ddb = createDynamoClient(config, options.credentials, options.timeouts);
   const clock = options.clock ?? systemClock;
+  // Signed with the same (role) credentials the DynamoDB client resolves; no S3 client needed.
+  const presigner = createPresigner({
+    region: config.region,
+    bucket: config.bucketName,
+    credentials: ddb.config.credentials,
+    ...(config.s3Endpoint ? { endpoint: config.s3Endpoint } : {}),
+  });
   return {
     ddb,
     config,
     clock,
     store: createLeaseStore(ddb, config.tableName, config.dueShards),
-    // Signed with the same (role) credentials the DynamoDB client resolves; no S3 client needed.
-    presigner: createPresigner({
-      region: config.region,
-      bucket: config.bucketName,
-      credentials: ddb.config.credentials,
-      ...(config.s3Endpoint ? { endpoint: config.s3Endpoint } : {}),
-    }),
+    presigner,
+    objects: createPresignedObjects(presigner, { now: () => clock.now(), ...(options.timeouts ? { timeouts: options.timeouts } : {}), ...(options.send ? { send: options.send } : {}) }),
     alibabaRateLimiter: createDynamoRateLimiter(ddb, config.tableName, config.alibabaRateLimitPerSecond),
     claims: createNameClaims(ddb, config.tableName),
     auth: options.auth?.({ ddb, config, clock }) ?? OPEN_AUTH,

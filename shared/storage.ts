@@ -6,7 +6,15 @@ export interface StoredObject {
   readonly size: number;
   readonly eTag: string;
   readonly contentType?: string;
+  /** When S3 stored it (epoch ms, whole seconds as HTTP dates have them). */
+  readonly lastModified?: number;
 }
+
+/**
+ * The object calls an API Lambda makes when it verifies an upload on the spot (uploads.ts
+ * verifyUploadNow): HEAD what is there, delete what was rejected.
+ */
+export type UploadedObjects = Pick<ObjectStore, 'head' | 'delete'>;
 
 /** The few S3 calls the event handler, the sweep and consumption make, with errors mapped to DependencyError. */
 export interface ObjectStore {
@@ -47,6 +55,7 @@ export function createObjectStore(s3: S3Client, bucket: string): ObjectStore {
           size: out.ContentLength ?? 0,
           eTag: out.ETag ?? '',
           ...(out.ContentType !== undefined ? { contentType: out.ContentType } : {}),
+          ...(out.LastModified !== undefined ? { lastModified: out.LastModified.getTime() } : {}),
         };
       } catch (error) {
         if (isNotFound(error)) return undefined;

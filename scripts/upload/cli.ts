@@ -8,7 +8,8 @@
  * Exit codes: 0 uploaded (or consumed); 1 rejected, or no verdict in time; 2 usage; 3 the broker or the
  * storage refused or could not be reached.
  */
-import { statSync } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { OUTPUTS } from '../../infra/outputs.js';
@@ -39,7 +40,33 @@ export interface CliIo {
   readonly env: NodeJS.ProcessEnv;
   readonly stdout: (text: string) => void;
   readonly stderr: NodeJS.WriteStream;
+  /** The process's working directory (default process.cwd()): where the default cdk-outputs.json is. */
   readonly cwd?: string;
+}
+
+/**
+ * The folder the user typed the command in, which relative paths on the command line mean. `npm run ulb`
+ * runs in the package root, not there; npm keeps the caller's folder in INIT_CWD.
+ */
+export function callerDir(io: CliIo): string {
+  return io.env.INIT_CWD || io.cwd || process.cwd();
+}
+
+/** The size of a file the CLI is about to stream; a UsageError naming its absolute path when it cannot. */
+function readableFileSize(file: string): number {
+  let problem: string;
+  try {
+    const stat = statSync(file);
+    if (stat.isFile()) {
+      accessSync(file, constants.R_OK);
+      return stat.size;
+    }
+    problem = stat.isDirectory() ? 'a directory' : 'not a regular file';
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    problem = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (code ?? (error as Error).message);
+  }
+  throw new UsageError(`cannot read ${file}: ${problem}`);
 }
 
 const LOCAL_DEFAULT = 'http://127.0.0.1:3000';
@@ -48,8 +75,10 @@ const STRING_OPTIONS = ['contract', 'workspace', 'category', 'subscription', 're
 function baseUrlAndOutputs(values: Record<string, string | boolean | undefined>, io: CliIo) {
   const explicit = (values['base-url'] as string | undefined) ?? io.env.API_URL;
   if (explicit) return { baseUrl: explicit, outputs: undefined };
+  // A file the user names is where they stand; the default one is where npm run deploy wrote it.
+  const named = (values.outputs as string | undefined) ?? io.env.CDK_OUTPUTS_FILE;
   const deployed = readStackOutputs({
-    file: (values.outputs as string | undefined) ?? io.env.CDK_OUTPUTS_FILE,
+    file: named === undefined ? undefined : resolve(callerDir(io), named),
     stack: values.stack as string | undefined,
     require: OUTPUTS.apiUrl,
     ...(io.cwd ? { cwd: io.cwd } : {}),
@@ -119,15 +148,11 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     io.stdout(`${USAGE}\n`);
     return 0;
   }
-  const [command, path] = positionals;
-  if (command !== 'upload' || !path || positionals.length > 2) return fail(2, USAGE);
+  const [command, typed] = positionals;
+  if (command !== 'upload' || !typed || positionals.length > 2) return fail(2, USAGE);
+  const path = resolve(callerDir(io), typed);
   try {
-    let size: number;
-    try {
-      size = statSync(path).size;
-    } catch {
-      throw new UsageError(`cannot read ${path}`);
-    }
+    const size = readableFileSize(path);
     const target = targetOf(values);
     const waitSeconds = values.wait === undefined ? 120 : Number(values.wait);
     if (!Number.isFinite(waitSeconds) || waitSeconds <= 0) throw new UsageError('--wait must be a positive number of seconds');

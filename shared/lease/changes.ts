@@ -1,4 +1,4 @@
-import type { LeaseRecord, LeaseStatus } from './model.js';
+import { isStored, type LeaseRecord, type LeaseStatus } from './model.js';
 import type { LeaseStore } from './store.js';
 
 /** One write to a lease record: what the table's stream carries (old status, new image, when). */
@@ -9,9 +9,12 @@ export interface LeaseChange {
   readonly time: number;
 }
 
-/** Changes whose object work is not done yet (settle.ts): a consumed file to move, a deleted one to remove. */
+/**
+ * Changes whose object work is to be done now (settle.ts): a consumed file to move, a deleted one to
+ * remove. A moved file's temporary object is left to the sweep, once its download URLs have expired.
+ */
 export const needsSettling = (record: LeaseRecord): boolean =>
-  (record.status === 'CONSUMED' || record.status === 'DELETED') && record.dueAt !== undefined;
+  (record.status === 'CONSUMED' || record.status === 'DELETED') && record.dueAt !== undefined && !isStored(record);
 
 /**
  * A store that reports every successful write, in the order written: the local mode's stand-in for the

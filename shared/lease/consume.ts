@@ -5,17 +5,22 @@ import { TEMP_PREFIX } from '../keys.js';
 import { readLease } from './engine.js';
 import { effectiveStatus, recordExpiryFor, STORED_PREFIX, type ConsumedBy, type LeaseRecord, type LeaseStatus } from './model.js';
 import type { LeaseStore } from './store.js';
+import { verifyUploadNow } from './uploads.js';
+import type { UploadedObjects } from '../storage.js';
 
 /**
- * Consumption is DynamoDB only: the API Lambdas stay free of an S3 client (bundle size and cold start,
- * see `npm run bench`). The object work a change leaves (move to the permanent key, deletion) is done
- * by the settler that follows the table's stream (shared/events/lease-settler.ts; in local mode, the
- * store's own change feed), with the sweep as the backstop: the lease stays due until it is done.
+ * Consumption writes DynamoDB only; its one look at S3 is the HEAD of a PENDING lease's object, which
+ * the API Lambdas send as a presigned request (aws/presigned-objects.ts), free of an S3 client (bundle
+ * size and cold start, see `npm run bench`). The object work a change leaves (move to the permanent
+ * key, deletion) is done by the settler that follows the table's stream (shared/events/lease-settler.ts;
+ * in local mode, the store's own change feed), with the sweep as the backstop: the lease stays due
+ * until it is done.
  */
 export interface ConsumeDeps {
   readonly store: LeaseStore;
   readonly config: BrokerConfig;
   readonly clock: Clock;
+  readonly objects: UploadedObjects;
 }
 
 /**
@@ -63,7 +68,10 @@ export async function consumeLease(
   consumer: ConsumedBy,
   { idempotent }: { idempotent: boolean },
 ): Promise<LeaseRecord> {
-  const lease = await readOwnLease(deps, leaseId, owns);
+  let lease = await readOwnLease(deps, leaseId, owns);
+  // Clients consume the moment their PUT returns, usually before S3's event is handled: a PENDING
+  // lease's object is verified here and now, exactly as the event would (uploads.ts).
+  if (effectiveStatus(lease, deps.clock.now()) === 'PENDING') lease = await verifyUploadNow(deps, lease);
   const now = deps.clock.now();
   let status = effectiveStatus(lease, now);
   if (status === 'UPLOADED' && now >= lease.dueAt! - consumeMarginMs(deps.config)) status = 'EXPIRED';

@@ -64,6 +64,11 @@ export interface LeaseRecord extends NewLease {
   consumedBy?: ConsumedBy;
   /** The permanent object key of a consumed lease. */
   storedKey?: string;
+  /**
+   * When the consumed file was confirmed at its permanent key. Its temporary object stays (due) until
+   * every download URL handed out for it has expired (settle.ts).
+   */
+  movedAt?: number;
   /** When the lease was set DELETED (what consumed it was deleted, and its file with it). */
   deletedAt?: number;
   /**
@@ -97,9 +102,40 @@ export function effectiveStatus(record: LeaseRecord, now: number): LeaseStatus {
   return record.status;
 }
 
-/** Where a lease's object is now: the permanent key once consumed, else the temporary one. */
-export const currentKey = (record: Pick<LeaseRecord, 'status' | 'objectKey' | 'storedKey' | 'dueAt'>): string =>
-  record.status === 'CONSUMED' && record.storedKey !== undefined && record.dueAt === undefined ? record.storedKey : record.objectKey;
+type Placement = Pick<LeaseRecord, 'status' | 'objectKey' | 'storedKey' | 'dueAt' | 'movedAt'>;
+
+/** Whether a consumed file is at its permanent key (records settled before `movedAt` existed: no longer due). */
+export const isStored = (record: Placement): boolean =>
+  record.status === 'CONSUMED' && record.storedKey !== undefined && (record.movedAt !== undefined || record.dueAt === undefined);
+
+/** Where a lease's object is now: the permanent key once consumed and moved, else the temporary one. */
+export const currentKey = (record: Placement): string => (isStored(record) ? record.storedKey! : record.objectKey);
+
+/** Extra time the temporary object of a moved file is kept past the download URLs' lifetime: clocks of different Lambdas differ. */
+export const TEMP_KEPT_MARGIN_MS = 60_000;
+
+/**
+ * When an upload's temporary object must be gone, consumed or not: the end of its retention (a consumed
+ * lease no longer keeps `retainUntil`, but still has `uploadedAt`).
+ */
+export const tempObjectEnd = (record: Pick<LeaseRecord, 'retainUntil' | 'uploadedAt' | 'createdAt'>, config: BrokerConfig): number =>
+  record.retainUntil ?? (record.uploadedAt ?? record.createdAt) + config.retentionSeconds * 1000;
+
+/**
+ * Until when a file moved now keeps its temporary object: until every download URL handed out for it
+ * before the move has expired, but never past the upload's retention (no URL for it outlives that).
+ */
+export const tempKeptUntil = (record: LeaseRecord, movedAt: number, config: BrokerConfig): number =>
+  Math.min(movedAt + config.urlTtlSeconds * 1000 + TEMP_KEPT_MARGIN_MS, tempObjectEnd(record, config));
+
+/**
+ * The lifetime of a download URL minted now for what `currentKey` names: the URL TTL, but for the
+ * temporary object never past its retention (the sweep deletes it then). 0: hand out none.
+ */
+export function downloadUrlSeconds(record: LeaseRecord, now: number, config: BrokerConfig): number {
+  if (isStored(record)) return config.urlTtlSeconds;
+  return Math.max(0, Math.min(config.urlTtlSeconds, Math.floor((tempObjectEnd(record, config) - now) / 1000)));
+}
 
 /** Statuses whose object can be read (and downloaded). */
 export const hasReadableObject = (status: LeaseStatus): boolean => status === 'UPLOADED' || status === 'CONSUMED';

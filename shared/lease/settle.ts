@@ -1,23 +1,32 @@
+import type { Clock } from '../clock.js';
+import type { BrokerConfig } from '../config.js';
 import { log } from '../log.js';
 import type { ObjectStore } from '../storage.js';
-import type { LeaseRecord } from './model.js';
+import { tempKeptUntil, type LeaseRecord } from './model.js';
 import type { LeaseStore } from './store.js';
 
 export interface SettleDeps {
   readonly store: LeaseStore;
   readonly objects: ObjectStore;
+  readonly config: BrokerConfig;
+  readonly clock: Clock;
 }
 
 /**
- * Finishes the object work a CONSUMED or DELETED lease still has (its `dueAt` says so): a consumed
- * file is copied to its permanent key and the temporary one deleted; a deleted lease loses both.
- * Every step is idempotent and the due marker goes last, so whoever runs this (the settler following
- * the change feed, or the sweep after the settler failed) can repeat it, or run it concurrently, safely. Returns the lease as left,
- * or undefined when the work cannot be done yet (it stays due).
+ * Does the object work a CONSUMED or DELETED lease still has (its `dueAt` says when). A consumed file
+ * is copied to its permanent key at once (`movedAt`); its temporary object is deleted only once every
+ * download URL handed out for it has expired, or its retention ends if that is sooner (due then, done
+ * by the sweep), so no URL a client was given stops serving its bytes early. A deleted lease loses both objects at once. Every step is
+ * idempotent and the due marker changes last, so whoever runs this (the settler following the change
+ * feed, or the sweep) can repeat it, or run it concurrently, safely. Returns the lease as left, or
+ * undefined when the work cannot be done yet (it stays due).
  */
 export async function settleLease(deps: SettleDeps, lease: LeaseRecord, attempt = 0): Promise<LeaseRecord | undefined> {
   if (lease.dueAt === undefined) return lease;
-  if (lease.status === 'CONSUMED') {
+  const now = deps.clock.now();
+  let changes: Partial<LeaseRecord> = {};
+  let remove: (keyof LeaseRecord)[] = ['dueAt'];
+  if (lease.status === 'CONSUMED' && lease.movedAt === undefined) {
     const storedKey = lease.storedKey!;
     // The temporary object goes only once the permanent one is known to exist.
     if (!(await deps.objects.head(storedKey))) {
@@ -30,6 +39,11 @@ export async function settleLease(deps: SettleDeps, lease: LeaseRecord, attempt 
         return undefined;
       }
     }
+    changes = { movedAt: now, dueAt: tempKeptUntil(lease, now, deps.config) };
+    remove = [];
+  } else if (lease.status === 'CONSUMED') {
+    // Moved: the temporary object goes when the URLs handed out for it have expired, not before.
+    if (now < lease.dueAt) return lease;
     await deps.objects.delete(lease.objectKey);
   } else if (lease.status === 'DELETED') {
     if (lease.storedKey !== undefined) await deps.objects.delete(lease.storedKey);
@@ -37,7 +51,7 @@ export async function settleLease(deps: SettleDeps, lease: LeaseRecord, attempt 
   } else {
     return lease;
   }
-  const done = await deps.store.transition(lease.leaseId, { status: lease.status, dueAt: lease.dueAt }, {}, ['dueAt']);
+  const done = await deps.store.transition(lease.leaseId, { status: lease.status, dueAt: lease.dueAt }, changes, remove);
   if (done) return done;
   // Changed meanwhile (a deletion overtook a move): settle what it is now, once.
   const fresh = await deps.store.get(lease.leaseId);

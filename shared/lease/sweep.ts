@@ -1,6 +1,6 @@
 import { log } from '../log.js';
 import { DELETE_BATCH } from '../storage.js';
-import { effectiveStatus, recordExpiryFor, type LeaseRecord } from './model.js';
+import { effectiveStatus, isStored, recordExpiryFor, type LeaseRecord } from './model.js';
 import { settleLease } from './settle.js';
 import type { DueLease } from './store.js';
 import type { UploadDeps } from './uploads.js';
@@ -116,18 +116,32 @@ export async function sweepDueLeases(deps: SweepDeps, options: SweepOptions = {}
     }
   };
 
-  const settle = (entries: readonly DueLease[]) =>
-    inParallel(entries, concurrency, async (entry) => {
+  const settle = async (entries: readonly DueLease[]) => {
+    if (entries.length === 0) return;
+    let fresh: Map<string, LeaseRecord>;
+    try {
+      // The whole record: the index does not project whether a consumed file has moved yet.
+      fresh = await deps.store.getMany(entries.map((e) => e.leaseId));
+    } catch (error) {
+      failed += entries.length;
+      log.error('sweep could not read leases to settle; they stay due for the next sweep', { leases: entries.length }, error);
+      return;
+    }
+    await inParallel(entries, concurrency, async (entry) => {
+      const lease = fresh.get(entry.leaseId);
+      // Settled or changed since the index saw it: nothing due here now.
+      if (!lease || lease.dueAt === undefined || lease.dueAt > now) return;
       try {
-        // The entry has what settling reads; a stale one fails its conditional write and is re-read.
-        const left = await settleLease(deps, entry as LeaseRecord);
-        if (left && left.dueAt === undefined) settled++;
+        const left = await settleLease(deps, lease);
+        // Done with what was due now (a move leaves its temporary object due later).
+        if (left && (left.dueAt === undefined || isStored(left))) settled++;
         else failed++;
       } catch (error) {
         failed++;
         log.error('sweep could not settle lease; it stays due for the next sweep', { leaseId: entry.leaseId }, error);
       }
     });
+  };
 
   const sweepShard = async (shard: number) => {
     try {

@@ -5,7 +5,7 @@ import { ALIBABA_LEASE_ID } from '../ids.js';
 import { leaseIdFromKey, TEMP_PREFIX } from '../keys.js';
 import { log } from '../log.js';
 import { etagToMd5Hex } from '../md5.js';
-import type { ObjectStore, StoredObject } from '../storage.js';
+import type { ObjectStore, StoredObject, UploadedObjects } from '../storage.js';
 import { recordExpiryFor, type LeaseRecord, type RejectReason } from './model.js';
 import { compareSequencers } from './sequencer.js';
 import type { LeaseStore } from './store.js';
@@ -47,7 +47,7 @@ const MAX_ATTEMPTS = 5;
  * Compares what arrived with what the lease declared; the first mismatch wins. A lease that declared
  * no size still has the broker's limit.
  */
-export function verify(lease: LeaseRecord, object: ObjectCreated, maxUploadBytes: number, stored?: StoredObject): RejectReason | undefined {
+export function verify(lease: LeaseRecord, object: Pick<ObjectCreated, 'size' | 'eTag'>, maxUploadBytes: number, stored?: StoredObject): RejectReason | undefined {
   if (lease.declaredSize !== undefined && object.size !== lease.declaredSize) return 'SIZE_MISMATCH';
   if (lease.declaredSize === undefined && object.size > maxUploadBytes) return 'SIZE_LIMIT';
   if (lease.declaredMd5 !== undefined && etagToMd5Hex(object.eTag) !== lease.declaredMd5.toLowerCase()) return 'MD5_MISMATCH';
@@ -97,7 +97,6 @@ async function acceptFirstUpload(deps: UploadDeps, leaseId: string, object: Obje
     // Gone or replaced since this event, or untyped: the long way decides.
     if (!stored?.contentType || etagToMd5Hex(stored.eTag) !== etagToMd5Hex(object.eTag)) return { stored };
   }
-  const retainUntil = object.eventTime + config.retentionSeconds * 1000;
   const md5 = etagToMd5Hex(object.eTag);
   const written = await deps.store.transition(
     leaseId,
@@ -113,86 +112,140 @@ async function acceptFirstUpload(deps: UploadDeps, leaseId: string, object: Obje
         ...(stored ? { contentType: stored.contentType! } : {}),
       },
     },
-    {
-      sequencer: object.sequencer,
-      size: object.size,
-      eTag: md5,
-      status: 'UPLOADED',
-      uploadedAt: object.eventTime,
-      retainUntil,
-      dueAt: retainUntil,
-      recordExpiresAt: recordExpiryFor(retainUntil, config),
-    },
+    { sequencer: object.sequencer, size: object.size, eTag: md5, ...uploadedChanges(config, object) },
   );
   return written ? { outcome: 'uploaded' } : { ...(stored ? { stored } : {}) };
 }
 
+/** What was stored: an S3 event's record, or (verified on the spot) a HEAD, which has no sequencer. */
+type SeenObject = Omit<ObjectCreated, 'sequencer'> & { readonly sequencer?: string };
+
+/** The verdict on an object for a PENDING or UPLOADED lease, and the one write that records it. */
+interface Judgement {
+  readonly outcome: 'orphan-late' | 'rejected' | 'uploaded';
+  readonly changes: Partial<LeaseRecord>;
+  readonly remove: readonly (keyof LeaseRecord)[];
+  readonly reason?: RejectReason;
+}
+
+/**
+ * After the URL could have been used, or after an uploaded lease's retention ended (it reads EXPIRED
+ * from then on, and the sweep may be deleting it: new bytes there belong to nobody).
+ */
+const isLate = (config: BrokerConfig, lease: LeaseRecord, object: SeenObject): boolean =>
+  object.eventTime > lease.urlExpiresAt + config.pendingGraceSeconds * 1000 ||
+  (lease.status === 'UPLOADED' && object.eventTime >= (lease.dueAt ?? Number.POSITIVE_INFINITY));
+
+/**
+ * The rules, in one place for both ways a verdict is reached (an S3 event, a consumer verifying on the
+ * spot): late (after the URL could have been used, or after an uploaded lease's retention), else a
+ * mismatch with what was declared, else uploaded. `stored` is the HEAD of the object when the lease
+ * declared a content type.
+ */
+function judge(config: BrokerConfig, lease: LeaseRecord, object: SeenObject, now: number, stored?: StoredObject): Judgement {
+  const seq = object.sequencer !== undefined ? { sequencer: object.sequencer } : {};
+  if (isLate(config, lease, object)) {
+    // S3 refuses expired URLs; an object landing this late was not put through this lease's URL.
+    // The lease ended when it fell due (or now, if an uploaded lease is cut short by this object).
+    const expiredAt = Math.min(lease.dueAt ?? now, now);
+    return { outcome: 'orphan-late', changes: { status: 'EXPIRED', expiredAt, ...seq, recordExpiresAt: recordExpiryFor(now, config) }, remove: ['dueAt'] };
+  }
+  const reason = verify(lease, object, config.maxUploadBytes, stored);
+  const common = { ...seq, size: object.size, eTag: etagToMd5Hex(object.eTag) };
+  if (reason) {
+    return {
+      outcome: 'rejected',
+      reason,
+      changes: { ...common, status: 'REJECTED', rejectReason: reason, recordExpiresAt: recordExpiryFor(now, config) },
+      remove: ['dueAt', 'uploadedAt', 'retainUntil'],
+    };
+  }
+  return { outcome: 'uploaded', changes: { ...common, ...uploadedChanges(config, object) }, remove: [] };
+}
+
+/** An accepted upload: kept for the retention from when it was stored. */
+function uploadedChanges(config: BrokerConfig, object: SeenObject): Partial<LeaseRecord> {
+  const retainUntil = object.eventTime + config.retentionSeconds * 1000;
+  return { status: 'UPLOADED', uploadedAt: object.eventTime, retainUntil, dueAt: retainUntil, recordExpiresAt: recordExpiryFor(retainUntil, config) };
+}
+
+/** A lease a consumer verified on the spot has a verdict but no sequencer (a HEAD has none). */
+const verifiedOnTheSpot = (lease: LeaseRecord) => lease.sequencer === undefined && lease.status !== 'PENDING';
+
 async function decide(deps: UploadDeps, lease: LeaseRecord, object: ObjectCreated, attempt: number, headed?: StoredObject): Promise<UploadOutcome> {
-  const { config, store } = deps;
+  const { store } = deps;
   if (lease.status === 'REJECTED') return orphan(deps, object, 'orphan-rejected');
   if (lease.status === 'EXPIRED') return orphan(deps, object, 'orphan-expired');
   if (lease.sequencer !== undefined) {
     const order = compareSequencers(object.sequencer, lease.sequencer);
     if (order <= 0) return order === 0 ? 'duplicate' : 'stale';
+  } else if (verifiedOnTheSpot(lease)) {
+    // The event of the very object a consumer already verified: the decision is made.
+    if (lease.eTag === etagToMd5Hex(object.eTag) && lease.size === object.size) return 'duplicate';
+    // Other bytes: an older upload (what is there now was verified) or a newer one, as with sequencers.
+    headed ??= await deps.objects.head(object.key);
+    if (!headed || etagToMd5Hex(headed.eTag) !== etagToMd5Hex(object.eTag)) return 'superseded';
   }
   if (lease.status === 'CONSUMED' || lease.status === 'DELETED') {
     // A PUT through a still-valid URL after the lease was used. Once the file has moved, the temporary
-    // key holds nothing anyone owns; before that, it is the move's source, which settle.ts checks.
-    return lease.dueAt === undefined ? orphan(deps, object, 'orphan-consumed', lease.leaseId) : 'consumed-pending';
+    // key holds nothing anyone owns (what download URLs served there is replaced: better none than
+    // other bytes); before that, it is the move's source, which settle.ts checks.
+    const moved = lease.dueAt === undefined || lease.movedAt !== undefined;
+    return moved ? orphan(deps, object, 'orphan-consumed', lease.leaseId) : 'consumed-pending';
   }
   const expected = { status: lease.status, sequencer: lease.sequencer ?? null };
   const now = deps.clock.now();
 
-  // Late: after the URL could have been used, or after an uploaded lease's retention ended (it reads
-  // EXPIRED from then on, and the sweep may be deleting it: new bytes there belong to nobody).
-  const pastRetention = lease.status === 'UPLOADED' && object.eventTime >= (lease.dueAt ?? Number.POSITIVE_INFINITY);
-  if (object.eventTime > lease.urlExpiresAt + config.pendingGraceSeconds * 1000 || pastRetention) {
-    // S3 refuses expired URLs; an object landing this late was not put through this lease's URL.
-    // The lease ended when it fell due (or now, if an uploaded lease is cut short by this object).
-    const expiredAt = Math.min(lease.dueAt ?? now, now);
-    const expired = await store.transition(
-      lease.leaseId,
-      expected,
-      { status: 'EXPIRED', expiredAt, sequencer: object.sequencer, recordExpiresAt: recordExpiryFor(now, config) },
-      ['dueAt'],
-    );
-    if (!expired) return retry(deps, lease, object, attempt);
-    return orphan(deps, object, 'orphan-late', lease.leaseId);
-  }
-
   let stored: StoredObject | undefined;
-  if (lease.contentType !== undefined) {
+  if (!isLate(deps.config, lease, object) && lease.contentType !== undefined) {
     stored = headed ?? (await deps.objects.head(object.key));
     // Gone or replaced since this event: the event for what is there now decides.
     if (!stored || etagToMd5Hex(stored.eTag) !== etagToMd5Hex(object.eTag)) return 'superseded';
   }
-
-  const reason = verify(lease, object, config.maxUploadBytes, stored);
-  const common = { sequencer: object.sequencer, size: object.size, eTag: etagToMd5Hex(object.eTag) };
-  if (reason) {
-    const ok = await store.transition(
-      lease.leaseId,
-      expected,
-      { ...common, status: 'REJECTED', rejectReason: reason, recordExpiresAt: recordExpiryFor(now, config) },
-      ['dueAt', 'uploadedAt', 'retainUntil'],
-    );
-    if (!ok) return retry(deps, lease, object, attempt);
+  const verdict = judge(deps.config, lease, object, now, stored);
+  if (!(await store.transition(lease.leaseId, expected, verdict.changes, verdict.remove))) return retry(deps, lease, object, attempt);
+  if (verdict.outcome === 'orphan-late') return orphan(deps, object, 'orphan-late', lease.leaseId);
+  if (verdict.outcome === 'rejected') {
     await deps.objects.delete(object.key);
-    log.warn('upload rejected', { leaseId: lease.leaseId, reason, size: object.size, declaredSize: lease.declaredSize });
-    return 'rejected';
+    log.warn('upload rejected', { leaseId: lease.leaseId, reason: verdict.reason, size: object.size, declaredSize: lease.declaredSize });
   }
+  return verdict.outcome;
+}
 
-  const retainUntil = object.eventTime + config.retentionSeconds * 1000;
-  const ok = await store.transition(lease.leaseId, expected, {
-    ...common,
-    status: 'UPLOADED',
-    uploadedAt: object.eventTime,
-    retainUntil,
-    dueAt: retainUntil,
-    recordExpiresAt: recordExpiryFor(retainUntil, config),
-  });
-  if (!ok) return retry(deps, lease, object, attempt);
-  return 'uploaded';
+export type VerifyNowDeps = Omit<UploadDeps, 'objects'> & { readonly objects: UploadedObjects };
+
+/**
+ * A consumer asks for a PENDING lease (AddFile, a code version, POST /consume right after the PUT):
+ * the object in place is judged now, by the rules and with the single conditional write of the event
+ * path, so whichever comes first records the one verdict and the other finds it made (the event then
+ * sees a lease verified on the spot: decide()). With nothing there yet, the lease is returned as it is.
+ */
+export async function verifyUploadNow(deps: VerifyNowDeps, lease: LeaseRecord): Promise<LeaseRecord> {
+  if (lease.status !== 'PENDING') return lease;
+  const stored = await deps.objects.head(lease.objectKey);
+  if (!stored) return lease;
+  const now = deps.clock.now();
+  // HTTP dates have whole seconds: never before the lease itself.
+  const eventTime = Math.max(stored.lastModified ?? now, lease.createdAt);
+  const object: SeenObject = { key: lease.objectKey, size: stored.size, eTag: stored.eTag, eventTime };
+  const verdict = judge(deps.config, lease, object, now, stored);
+  // A HEAD has no sequencer: a revived lease's old one goes too, which marks the verdict as made on the spot.
+  const written = await deps.store.transition(lease.leaseId, { status: 'PENDING', sequencer: lease.sequencer ?? null }, verdict.changes, [
+    ...verdict.remove,
+    'sequencer',
+  ]);
+  // Decided meanwhile (the event, another consumer, the sweep): that verdict stands.
+  if (!written) return (await deps.store.get(lease.leaseId)) ?? lease;
+  if (verdict.outcome !== 'uploaded') {
+    log.warn('upload rejected on the spot', { leaseId: lease.leaseId, outcome: verdict.outcome, reason: verdict.reason, size: object.size });
+    try {
+      await deps.objects.delete(lease.objectKey);
+    } catch (error) {
+      // Not lost: this object's S3 event comes after this verdict and deletes it (orphan-rejected, -expired).
+      log.warn('rejected object not deleted on the spot; its S3 event will delete it', { leaseId: lease.leaseId }, error);
+    }
+  }
+  return written;
 }
 
 /** The lease changed under us (a concurrent event or sweep): decide again on what is stored now. */

@@ -24,6 +24,7 @@ import { s3UploadEventHandler } from '../../shared/events/s3-upload-handler.js';
 import { OPERATIONS, routeKey } from '../../shared/contracts/registry.js';
 import { sweepDueLeases } from '../../shared/lease/sweep.js';
 import { createBrokerDeps, withObjects } from '../../shared/runtime.js';
+import type { SendRequest } from '../../shared/aws/presigned-objects.js';
 import { context, httpEvent } from '../support/events.js';
 import { statementsOfFunction, synthStack } from './helpers.js';
 
@@ -57,19 +58,47 @@ const config = loadConfig({ AWS_REGION: 'eu-west-1', LEASE_TABLE_NAME: 't', UPLO
 const credentials = { accessKeyId: 'AKID', secretAccessKey: 'secret' };
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 
+/** Presigned requests the API Lambdas send with fetch (aws/presigned-objects.ts) -> the IAM actions they need. */
+const PRESIGNED_ACTIONS: Record<string, string[]> = {
+  HEAD: ACTIONS.get(HeadObjectCommand)!,
+  DELETE: ACTIONS.get(DeleteObjectCommand)!,
+};
+
 function recordingDeps() {
-  const deps = withObjects(createBrokerDeps(config, { credentials }), credentials);
+  // What S3 answers a presigned request: an object that does not match what the lease declared.
+  const presigned: string[] = [];
+  const send: SendRequest = async (_url, init) => {
+    presigned.push(init.method);
+    const headers = new Headers(init.method === 'HEAD' ? { 'content-length': '6', etag: `"${md5('hello!')}"`, 'content-type': 'text/plain' } : {});
+    return { status: init.method === 'HEAD' ? 200 : 204, headers, text: async () => '' };
+  };
+  const apiDeps = createBrokerDeps(config, { credentials, send });
+  const deps = withObjects(apiDeps, credentials);
   const ddb = mockClient(deps.ddb);
   const s3 = mockClient(deps.s3);
   const seen = () =>
-    new Set(
-      [...ddb.calls(), ...s3.calls()].flatMap((call) => {
+    new Set([
+      ...[...ddb.calls(), ...s3.calls()].flatMap((call) => {
         const actions = ACTIONS.get((call.args[0] as object).constructor);
         if (!actions) throw new Error(`unmapped command ${(call.args[0] as object).constructor.name}`);
         return actions;
       }),
-    );
-  return { deps, ddb, s3, seen };
+      ...presigned.flatMap((method) => PRESIGNED_ACTIONS[method]!),
+    ]);
+  // The API Lambdas' deps, as lambdas/<surface>/index.ts builds them: object calls presigned, no S3 client.
+  return { deps, apiDeps: { ...apiDeps, ddb: deps.ddb }, ddb, s3, seen, presigned };
+}
+
+/**
+ * A consumer on a PENDING lease whose object is in place but does not match (6 bytes for 5 declared):
+ * verified on the spot, REJECTED, its object deleted (HEAD and DELETE, presigned), the caller refused.
+ */
+async function rejectOnTheSpot(r: ReturnType<typeof recordingDeps>, run: () => Promise<{ statusCode: number }>, pending: Record<string, unknown>) {
+  r.ddb.reset();
+  r.ddb.on(GetCommand).resolves({ Item: pending });
+  r.ddb.on(UpdateCommand).resolves({ Attributes: { ...pending, status: 'REJECTED', rejectReason: 'SIZE_MISMATCH', size: 6, dueAt: undefined } });
+  expect((await run()).statusCode).toBe(409);
+  expect(r.presigned).toEqual(['HEAD', 'DELETE']);
 }
 
 const lease = (overrides: Record<string, unknown> = {}) => ({
@@ -166,6 +195,18 @@ async function exercise(fn: string): Promise<Set<string>> {
       claim = undefined;
       expect((await put('2')).statusCode).toBe(409); // the lease is already used: the new claim is released
       expect(r.ddb.commandCalls(DeleteCommand)).toHaveLength(1);
+      for (const action of r.seen()) extra.add(action);
+      // A code version on a lease whose upload no event has decided yet.
+      const pendingAzure = lease({ contract: 'azure-ml', scope: 's/rg/workspaces/ws1/c/1/p', objectKey: `tmp/${'a'.repeat(32)}/c-1`, declaredMd5: undefined, contentType: undefined });
+      claim = undefined;
+      await rejectOnTheSpot(
+        r,
+        () => azureCreateCodeVersionHandler(r.apiDeps)(
+          httpEvent({ routeKey: route('AzureWorkspaceCodeVersionCreateOrUpdate'), rawPath: '/x', pathParameters: { ...versionPath, version: '3' }, rawQueryString: 'api-version=2025-09-01', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ properties: { codeUri } }) }),
+          context(),
+        ),
+        pendingAzure,
+      );
       break;
     }
     case 'AlibabaApi': {
@@ -207,6 +248,16 @@ async function exercise(fn: string): Promise<Set<string>> {
       const filePath = { WorkspaceId: 'ws', FileId: `${fileId}/` };
       expect((await alibabaDescribeFileHandler(r.deps)(httpEvent({ routeKey: route('DescribeFile'), rawPath: '/x', pathParameters: filePath }), context())).statusCode).toBe(200);
       expect((await alibabaDeleteFileHandler(r.deps)(httpEvent({ routeKey: route('DeleteFile'), rawPath: '/x', pathParameters: filePath }), context())).statusCode).toBe(200);
+      for (const action of r.seen()) extra.add(action);
+      // AddFile the moment the PUT returned: the upload is verified on the spot.
+      await rejectOnTheSpot(
+        r,
+        () => alibabaAddFileHandler(r.apiDeps)(
+          httpEvent({ routeKey: route('AddFile'), rawPath: '/ws/datacenter/file', pathParameters: { WorkspaceId: 'ws' }, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `LeaseId=${leaseId}&Parser=P&CategoryId=default` }),
+          context(),
+        ),
+        lease({ leaseId, scope: 'ws/default' }),
+      );
       break;
     }
     case 'LeasesApi': {
@@ -220,6 +271,12 @@ async function exercise(fn: string): Promise<Set<string>> {
         context(),
       );
       expect(consumedRes.statusCode).toBe(200);
+      for (const action of r.seen()) extra.add(action);
+      await rejectOnTheSpot(
+        r,
+        () => consumeLeaseHandler(r.apiDeps)(httpEvent({ routeKey: route('ConsumeLease'), rawPath: '/leases/x/consume', pathParameters: { leaseId: 'a'.repeat(32) } }), context()),
+        lease(),
+      );
       break;
     }
     case 'S3UploadEvents': {
@@ -343,14 +400,22 @@ describe('auth=contracts: the calls authentication adds are exactly the grants i
     // grants still read from the table as deployed.
     const withLocalIssuer = (parts: Parameters<typeof auth>[0]) =>
       contractAuth(auth(parts).alibaba, azureAuthenticator({ issuer: issuer.issuer, audience: 'aud', allowHttpIssuer: true }, storedAzureGrants({ ddb: parts.ddb, tableName: parts.config.tableName })));
-    const deps = withObjects(createBrokerDeps(config, { credentials, auth: withLocalIssuer }), credentials);
+    const presigned: string[] = [];
+    const send: SendRequest = async (_url, init) => {
+      presigned.push(init.method);
+      return { status: init.method === 'HEAD' ? 200 : 204, headers: new Headers(init.method === 'HEAD' ? { 'content-length': '6', etag: `"${md5('hello!')}"`, 'content-type': 'text/plain' } : {}), text: async () => '' };
+    };
+    // As the API Lambdas build them: no S3 client, object calls presigned.
+    const deps = createBrokerDeps(config, { credentials, auth: withLocalIssuer, send });
     const ddb = mockClient(deps.ddb);
     const alibabaLease = { ...uploaded({ leaseId: `${'a'.repeat(32)}.1790000000000`, scope: 'ws/default' }) };
+    // Each route also meets the lease the moment its PUT returned, before its event: verified on the spot.
+    let pending = false;
     ddb.on(GetCommand).callsFake((input: { Key: { leaseId: string } }) => {
       const id = input.Key.leaseId;
       if (id.startsWith('accesskey#')) return { Item: { leaseId: id, secretCiphertext: Buffer.from('c').toString('base64'), workspaces: ['ws'] } };
       if (id.startsWith('grant#')) return { Item: { leaseId: id, subscriptions: ['s'] } };
-      return { Item: alibabaLease };
+      return { Item: pending ? { ...alibabaLease, status: 'PENDING', sequencer: undefined } : alibabaLease };
     });
     ddb.on(PutCommand).resolves({});
     ddb.on(UpdateCommand).resolves({ Attributes: { ...alibabaLease, status: 'CONSUMED', storedKey: 'files/x/y', consumedBy: { kind: 'broker', id: 'broker' } } });
@@ -370,6 +435,12 @@ describe('auth=contracts: the calls authentication adds are exactly the grants i
         context(),
       );
       expect(added.statusCode).toBe(200);
+      pending = true;
+      const addedAtOnce = await alibabaAddFileHandler(deps)(
+        httpEvent({ routeKey: route('AddFile'), rawPath: '/ws/datacenter/file', pathParameters: { WorkspaceId: 'ws' }, ...signed('PUT', '/ws/datacenter/file', addBody, 'application/x-www-form-urlencoded') }),
+        context(),
+      );
+      expect(addedAtOnce.statusCode).toBe(409);
     } else {
       const read = await getLeaseHandler(deps)(
         httpEvent({ routeKey: route('GetLease'), rawPath: `/leases/${leaseId}`, pathParameters: { leaseId }, ...signed('GET', `/leases/${leaseId}`) }),
@@ -389,9 +460,18 @@ describe('auth=contracts: the calls authentication adds are exactly the grants i
         context(),
       );
       expect(consumedByOwner.statusCode).toBe(200);
+      pending = true;
+      const consumedAtOnce = await consumeLeaseHandler(deps)(
+        httpEvent({ routeKey: route('ConsumeLease'), rawPath: `/leases/${leaseId}/consume`, pathParameters: { leaseId }, ...signed('POST', `/leases/${leaseId}/consume`) }),
+        context(),
+      );
+      // The mocked write reads back as consumed by this very caller: an idempotent 200.
+      expect(consumedAtOnce.statusCode).toBe(200);
     }
+    expect(presigned).toEqual(['HEAD', 'DELETE']);
     const used = new Set([
       ...extra,
+      ...presigned.flatMap((method) => PRESIGNED_ACTIONS[method]!),
       ...ddb.calls().flatMap((call) => ACTIONS.get((call.args[0] as object).constructor)!),
       ...(kms.commandCalls(DecryptCommand).length ? ['kms:Decrypt'] : []),
     ]);

@@ -23,9 +23,11 @@ function expectedGrants(template: ReturnType<typeof synthStack>['template'], loc
     [bucket]: ['s3:ListBucket'],
   };
   return {
-    AzureApi: (g) => ({ ...logs(g), [table]: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [tmp]: ['s3:PutObject'] }),
-    AlibabaApi: (g) => ({ ...logs(g), [table]: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [tmp]: ['s3:PutObject'] }),
-    LeasesApi: (g) => ({ ...logs(g), [table]: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], [tmp]: ['s3:GetObject'], [files]: ['s3:GetObject'] }),
+    // Consumers verify an upload no event has decided yet on the spot: HEAD (GetObject; ListBucket for a
+    // 404) and the delete of a rejected object, on the temporary prefix only.
+    AzureApi: (g) => ({ ...logs(g), [table]: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [tmp]: ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'], [bucket]: ['s3:ListBucket'] }),
+    AlibabaApi: (g) => ({ ...logs(g), [table]: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [tmp]: ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'], [bucket]: ['s3:ListBucket'] }),
+    LeasesApi: (g) => ({ ...logs(g), [table]: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], [tmp]: ['s3:DeleteObject', 's3:GetObject'], [files]: ['s3:GetObject'], [bucket]: ['s3:ListBucket'] }),
     S3UploadEvents: (g) => ({
       ...logs(g),
       [table]: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],

@@ -60,7 +60,11 @@ describe('lease events and settling, from the lease table stream', () => {
       MaximumRetryAttempts: 5,
       DestinationConfig: { OnFailure: { Destination: queueArn('LeaseEventsFailedLeaseSettles') } },
       FilterCriteria: {
-        Filters: [{ Pattern: JSON.stringify({ dynamodb: { NewImage: { status: { S: ['CONSUMED', 'DELETED'] }, dueAt: { N: [{ exists: true }] } } } }) }],
+        // A moved file's temporary object is left to the sweep (after its download URLs expire): not the settler's.
+        Filters: [
+          { Pattern: JSON.stringify({ dynamodb: { NewImage: { status: { S: ['CONSUMED'] }, dueAt: { N: [{ exists: true }] }, movedAt: { N: [{ exists: false }] } } } }) },
+          { Pattern: JSON.stringify({ dynamodb: { NewImage: { status: { S: ['DELETED'] }, dueAt: { N: [{ exists: true }] } } } }) },
+        ],
       },
     });
   });

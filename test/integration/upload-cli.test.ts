@@ -1,8 +1,9 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { run } from '../../scripts/upload/cli.js';
 import { startTestBroker, type TestBroker } from '../support/local-broker.js';
@@ -83,7 +84,7 @@ describe('ulb upload', () => {
     const away = await ulb(['upload', zip, '--contract', 'alibaba', '--workspace', 'w'], { API_URL: 'http://127.0.0.1:9' });
     expect(away.code).toBe(3);
     expect(away.stderr).toMatch(/^ulb: cannot reach the broker at http:\/\/127\.0\.0\.1:9/);
-    expect((await ulb(['upload', join(dir, 'missing.pdf'), '--contract', 'alibaba', '--workspace', 'w'])).stderr).toBe(`ulb: cannot read ${join(dir, 'missing.pdf')}\n`);
+    expect((await ulb(['upload', join(dir, 'missing.pdf'), '--contract', 'alibaba', '--workspace', 'w'])).stderr).toBe(`ulb: cannot read ${join(dir, 'missing.pdf')}: no such file\n`);
   }, 60_000);
 
   test("the local mode's /openapi.json advertises no authentication (it enforces none) and the size it takes", async () => {
@@ -91,6 +92,46 @@ describe('ulb upload', () => {
     expect(doc.security).toBeUndefined();
     expect(doc.components.securitySchemes).toBeUndefined();
     expect(doc.components.schemas.ApplyFileUploadLeaseRequest.properties.SizeInBytes.anyOf[0]).toMatchObject({ minimum: 1, maximum: 100_000_000 });
+  });
+
+  // npm runs scripts in the package root; the folder the user typed `npm run ulb` in is INIT_CWD. Here
+  // it differs from the process's folder (the helper's cwd), as it does under npm.
+  describe('relative paths are read from the folder the command was typed in', () => {
+    const caller = join(dir, 'caller');
+    mkdirSync(caller);
+
+    test('INIT_CWD set: upload report.pdf reads INIT_CWD/report.pdf', async () => {
+      writeFileSync(join(caller, 'report.pdf'), randomBytes(4321));
+      const out = await ulb(['upload', 'report.pdf', '--contract', 'alibaba', '--workspace', 'ws_cli'], { INIT_CWD: caller });
+      // stderr holds the progress, and the reason if it failed.
+      expect({ code: out.code, failure: /^ulb: .*/m.exec(out.stderr)?.[0] }).toEqual({ code: 0, failure: undefined });
+      expect(out.json.lease).toMatchObject({ status: 'UPLOADED', size: 4321, fileName: 'report.pdf' });
+    }, 60_000);
+
+    test('a path it cannot read: exit 2 and one line with the absolute path it tried, and why', async () => {
+      const missing = await ulb(['upload', 'missing.pdf', '--contract', 'alibaba', '--workspace', 'ws_cli'], { INIT_CWD: caller });
+      expect(missing).toMatchObject({ code: 2, stdout: '', stderr: `ulb: cannot read ${join(caller, 'missing.pdf')}: no such file\n` });
+      // A folder passed the old size check and failed mid-upload with exit 3.
+      const folder = await ulb(['upload', '../caller', '--contract', 'alibaba', '--workspace', 'ws_cli'], { INIT_CWD: caller });
+      expect(folder).toMatchObject({ code: 2, stdout: '', stderr: `ulb: cannot read ${caller}: a directory\n` });
+    });
+
+    test('npm run ulb typed in another folder uploads that folder\'s file', async () => {
+      writeFileSync(join(caller, 'notes.md'), randomBytes(777));
+      const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+      // Asynchronous: the broker answering the CLI runs in this process.
+      const child = spawn('npm', ['--prefix', repo, 'run', '--silent', 'ulb', '--', 'upload', 'notes.md', '--contract', 'alibaba', '--workspace', 'ws_cli', '--base-url', broker.url], {
+        cwd: caller,
+        env: { ...process.env, API_URL: '' },
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d));
+      child.stderr.on('data', (d: Buffer) => (stderr += d));
+      const code = await new Promise<number | null>((done) => child.on('close', done));
+      expect({ code, failure: /^ulb: .*/m.exec(stderr)?.[0] }).toEqual({ code: 0, failure: undefined });
+      expect(JSON.parse(stdout).lease).toMatchObject({ status: 'UPLOADED', size: 777, fileName: 'notes.md' });
+    }, 60_000);
   });
 
   test('the bin and the npm script start it (help on stdout, exit 0)', () => {

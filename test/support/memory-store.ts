@@ -28,7 +28,7 @@ const LEASE_FIELDS = {
   leaseId: true, contract: true, scope: true, objectKey: true, fileName: true, declaredSize: true, declaredMd5: true,
   contentType: true, pendingUploadId: true, status: true, createdAt: true, urlExpiresAt: true, uploadedAt: true, size: true,
   eTag: true, sequencer: true, retainUntil: true, rejectReason: true, expiredAt: true, dueAt: true, recordExpiresAt: true,
-  consumedAt: true, consumedBy: true, storedKey: true, deletedAt: true,
+  consumedAt: true, consumedBy: true, storedKey: true, movedAt: true, deletedAt: true,
 } satisfies Record<keyof LeaseRecord, true>;
 
 /** DynamoDB refuses an update naming an attribute it cannot express; so does this store for unknown names. */

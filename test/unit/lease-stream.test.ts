@@ -73,10 +73,16 @@ describe('the lease table stream', () => {
     // Lambda retries from the failed record, in order.
     expect(await handler({ Records: records })).toEqual({ batchItemFailures: [] });
     for (const lease of [a, b]) {
-      expect(f.store.item(lease.leaseId)!.dueAt).toBeUndefined();
+      // Moved; the temporary object is the sweep's once the download URLs handed out for it have expired.
+      expect(f.store.item(lease.leaseId)).toMatchObject({ movedAt: T0, dueAt: T0 + 660_000 });
       expect(f.objects.has(lease.storedKey!)).toBe(true);
-      expect(f.objects.has(lease.objectKey)).toBe(false);
+      expect(f.objects.has(lease.objectKey)).toBe(true);
     }
+    // The stream's image of that move is no work for the settler: nothing is copied or deleted again.
+    const moved = f.store.item(a.leaseId)!;
+    const copies = f.objects.copies.length;
+    expect(await handler({ Records: [streamRecord(undefined, { ...toItem(moved, DUE_INDEX.defaultShards), expiresAt: undefined }, '12')] })).toEqual({ batchItemFailures: [] });
+    expect([f.objects.copies.length, f.objects.deleted]).toEqual([copies, []]);
     // An UPLOADED image is not the settler's business.
     expect(await handler({ Records: [streamRecord(undefined, { ...toItem(a, DUE_INDEX.defaultShards), status: 'UPLOADED' })] })).toEqual({ batchItemFailures: [] });
   });

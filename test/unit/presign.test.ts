@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it, test } from '@jest/globals';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { sdkPresign } from '../../bench/sdk-presign.js';
 import { md5HexToBase64 } from '../../shared/md5.js';
@@ -248,6 +248,18 @@ describe('presignGet and keyOfUrl', () => {
       const s3 = new S3Client({ region: REGION, credentials, responseChecksumValidation: 'WHEN_REQUIRED', requestChecksumCalculation: 'WHEN_REQUIRED', ...(endpoint ? { endpoint, forcePathStyle: true } : {}) });
       const expected = await getSignedUrl(s3, new GetObjectCommand({ Bucket: BUCKET, Key: key }), { expiresIn: 300, signingDate: new Date(NOW) });
       expect(await presigner(endpoint ? { endpoint } : {}).presignGet(key, 300, NOW)).toBe(expected);
+      s3.destroy();
+    }
+  });
+
+  test.each(keys.map((k) => [k]))('HEAD and DELETE URLs are byte-identical to getSignedUrl(HeadObjectCommand / DeleteObjectCommand), key %j', async (key) => {
+    for (const endpoint of [undefined, 'http://127.0.0.1:4569']) {
+      const s3 = new S3Client({ region: REGION, credentials, responseChecksumValidation: 'WHEN_REQUIRED', requestChecksumCalculation: 'WHEN_REQUIRED', ...(endpoint ? { endpoint, forcePathStyle: true } : {}) });
+      const p = presigner(endpoint ? { endpoint } : {});
+      const head = await getSignedUrl(s3, new HeadObjectCommand({ Bucket: BUCKET, Key: key }), { expiresIn: 60, signingDate: new Date(NOW) });
+      const del = await getSignedUrl(s3, new DeleteObjectCommand({ Bucket: BUCKET, Key: key }), { expiresIn: 60, signingDate: new Date(NOW) });
+      expect(await p.presignObjectCall('HEAD', key, 60, NOW)).toBe(head);
+      expect(await p.presignObjectCall('DELETE', key, 60, NOW)).toBe(del);
       s3.destroy();
     }
   });

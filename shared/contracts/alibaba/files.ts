@@ -8,7 +8,7 @@ import type { BrokerContext, HttpEvent } from '../../http/types.js';
 import { ALIBABA_LEASE_ID } from '../../ids.js';
 import { logKeys } from '../../log.js';
 import { consumeLease, deleteConsumed, readOwnLease, type ConsumeDeps } from '../../lease/consume.js';
-import type { LeaseRecord } from '../../lease/model.js';
+import { isStored, type LeaseRecord } from '../../lease/model.js';
 import type { addFileParamsSchema, alibabaFilePathSchema, alibabaWorkspacePathSchema } from '../../schemas/alibaba-files.js';
 import { validated } from '../../validation.js';
 import { alibabaEdge } from './edge.js';
@@ -111,7 +111,7 @@ export function alibabaDescribeFileHandler(deps: FileDeps) {
       FileType: fileName.includes('.') ? fileName.slice(fileName.lastIndexOf('.') + 1).toLowerCase() : '',
       SizeInBytes: lease.size ?? 0,
       // Nothing is parsed here: a file is ready once it has reached its permanent place.
-      Status: lease.dueAt === undefined ? 'FILE_IS_READY' : 'INIT',
+      Status: isStored(lease) ? 'FILE_IS_READY' : 'INIT',
       CategoryId: attributes.categoryId ?? '',
       CreateTime: createTime(lease.consumedAt!),
       Parser: attributes.parser ?? '',

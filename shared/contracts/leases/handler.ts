@@ -10,7 +10,7 @@ import { logKeys } from '../../log.js';
 import { json } from '../../http/respond.js';
 import { consumeLease, type ConsumeDeps } from '../../lease/consume.js';
 import { readLease, type LeaseEngineDeps } from '../../lease/engine.js';
-import { currentKey, effectiveStatus, hasReadableObject, toLeaseView, type LeaseRecord, type LeaseView } from '../../lease/model.js';
+import { currentKey, downloadUrlSeconds, effectiveStatus, hasReadableObject, toLeaseView, type LeaseRecord, type LeaseView } from '../../lease/model.js';
 import type { consumeRequestSchema, leasePathSchema } from '../../schemas/leases.js';
 import { validated } from '../../validation.js';
 import { leasesEdge } from './edge.js';
@@ -30,8 +30,11 @@ const leaseIdOf = (event: HttpEvent) => validated<typeof leasePathSchema>(valida
 async function viewWithDownload(deps: LeaseRouteDeps, record: LeaseRecord): Promise<LeaseView> {
   const now = deps.clock.now();
   const view = toLeaseView(record, now, deps.config.bucketName);
-  if (hasReadableObject(effectiveStatus(record, now))) {
-    view.downloadUrl = await deps.presigner.presignGet(currentKey(record), deps.config.urlTtlSeconds, now);
+  // A URL serves its bytes for its whole lifetime: it ends with an uploaded lease's retention, and a
+  // moved file's temporary object outlives every URL handed out for it (settle.ts).
+  const seconds = downloadUrlSeconds(record, now, deps.config);
+  if (hasReadableObject(effectiveStatus(record, now)) && seconds > 0) {
+    view.downloadUrl = await deps.presigner.presignGet(currentKey(record), seconds, now);
   }
   return view;
 }

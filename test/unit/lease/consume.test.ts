@@ -111,7 +111,8 @@ describe('consumeLease: what a refused caller is told', () => {
     const lease = await uploaded(f);
     const as = (leaseId: string, fields: Partial<LeaseRecord>) => f.store.set({ ...lease, leaseId, ...fields });
     const id = (c: string) => c.repeat(32);
-    as(id('1'), { status: 'PENDING' });
+    // Nothing uploaded yet: no object at its key.
+    as(id('1'), { status: 'PENDING', objectKey: `tmp/${id('1')}/code-1` });
     as(id('2'), { status: 'REJECTED', rejectReason: 'SIZE_MISMATCH' });
     as(id('3'), { status: 'EXPIRED', expiredAt: T0 });
     as(id('4'), { status: 'CONSUMED', consumedBy: file('x') });
@@ -216,16 +217,23 @@ describe('consumeLease: lost the conditional write', () => {
 });
 
 describe('settleLease and the sweep: the move survives failures halfway', () => {
-  test('a consumed lease: copy to the permanent key, temporary one deleted, then no longer due', async () => {
+  test('a consumed lease: copy to the permanent key, the temporary one kept until its download URLs have expired, then deleted by the sweep', async () => {
     const f = engineFixture();
     const lease = await uploaded(f);
     const consumed = await consumeLease(f, lease.leaseId, anyone, file(), { idempotent: false });
     const settled = await settleLease(f, consumed);
     expect(settled).toEqual(f.store.item(lease.leaseId));
-    expect(settled!.dueAt).toBeUndefined();
+    expect(settled).toMatchObject({ movedAt: T0, dueAt: T0 + 660_000 });
     expect(f.objects.has(consumed.storedKey!)).toBe(true);
-    expect(f.objects.has(lease.objectKey)).toBe(false);
+    expect(f.objects.has(lease.objectKey)).toBe(true);
     expect(f.objects.copies).toEqual([[lease.objectKey, consumed.storedKey]]);
+    // Not yet due: the sweep leaves it.
+    expect(await sweepDueLeases(f)).toMatchObject({ examined: 0, settled: 0 });
+    f.clock.set(T0 + 660_000);
+    expect(await sweepDueLeases(f)).toMatchObject({ examined: 1, settled: 1, failed: 0 });
+    expect(f.objects.has(lease.objectKey)).toBe(false);
+    expect(f.store.item(lease.leaseId)!.dueAt).toBeUndefined();
+    expect(f.objects.copies).toHaveLength(1);
   });
 
   test('the copy fails: the temporary object stays and the lease stays due; the sweep finishes the move', async () => {
@@ -239,8 +247,11 @@ describe('settleLease and the sweep: the move survives failures halfway', () => 
 
     expect(await sweepDueLeases(f)).toMatchObject({ examined: 1, expired: 0, settled: 1, failed: 0 });
     expect(f.objects.has(consumed.storedKey!)).toBe(true);
+    expect(f.objects.has(lease.objectKey)).toBe(true);
+    expect(f.store.item(lease.leaseId)).toMatchObject({ status: 'CONSUMED', movedAt: T0, dueAt: T0 + 660_000 });
+    f.clock.set(T0 + 660_000);
+    expect(await sweepDueLeases(f)).toMatchObject({ examined: 1, expired: 0, settled: 1, failed: 0 });
     expect(f.objects.has(lease.objectKey)).toBe(false);
-    expect(f.store.item(lease.leaseId)).toMatchObject({ status: 'CONSUMED' });
     expect(f.store.item(lease.leaseId)!.dueAt).toBeUndefined();
   });
 
@@ -248,6 +259,8 @@ describe('settleLease and the sweep: the move survives failures halfway', () => 
     const f = engineFixture();
     const lease = await uploaded(f);
     const consumed = await consumeLease(f, lease.leaseId, anyone, file(), { idempotent: false });
+    await settleLease(f, consumed);
+    f.clock.set(T0 + 660_000);
     f.objects.failDeletes(new Error('s3 down'), 1);
     expect(await sweepDueLeases(f)).toMatchObject({ settled: 0, failed: 1 });
     expect(f.objects.has(consumed.storedKey!)).toBe(true);
@@ -304,8 +317,9 @@ describe('settleLease and the sweep: the move survives failures halfway', () => 
     const again = { key: lease.objectKey, size: 1, eTag: '"e"', sequencer: '0B', eventTime: f.clock.now() };
     expect(await recordUpload(f, again)).toBe('consumed-pending');
     await settleLease(f, consumed);
-    f.objects.put(lease.objectKey, { size: 1, eTag: '"e"' });
-    expect(await recordUpload(f, { ...again, sequencer: '0C' })).toBe('orphan-consumed');
+    // Moved: other bytes put there now would be served by the download URLs of the temporary key; they go.
+    f.objects.put(lease.objectKey, { size: 1, eTag: '"f"' });
+    expect(await recordUpload(f, { ...again, eTag: '"f"', sequencer: '0C' })).toBe('orphan-consumed');
     expect(f.objects.has(lease.objectKey)).toBe(false);
     expect(f.objects.has(consumed.storedKey!)).toBe(true);
   });

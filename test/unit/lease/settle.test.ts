@@ -30,11 +30,42 @@ function activity(f: EngineFixture) {
   return { heads: f.objects.heads, copies: f.objects.copies.length, deleted: f.objects.deleted.length, transitions: f.store.calls.transition, reads: f.store.calls.get };
 }
 
+/** When a file moved at `at` may lose its temporary object: the URL lifetime (600 s here) and the margin after it. */
+const keptUntil = (at: number) => at + 600_000 + 60_000;
+
 describe('settleLease', () => {
+  test('a consumed file is copied at once; its temporary object stays until every download URL handed out for it has expired', async () => {
+    const f = engineFixture();
+    const lease = await consumed(f);
+    f.clock.advance(5);
+    const moved = (await settleLease(f, lease))!;
+    expect(moved).toMatchObject({ status: 'CONSUMED', movedAt: T0 + 5, dueAt: keptUntil(T0 + 5) });
+    expect(f.objects.has(lease.storedKey!)).toBe(true);
+    expect(f.objects.has(lease.objectKey)).toBe(true);
+    expect(f.objects.deleted).toEqual([]);
+
+    // Before then, a settler (or a sweep that read the lease) does nothing.
+    f.clock.set(keptUntil(T0 + 5) - 1);
+    const before = activity(f);
+    expect(await settleLease(f, moved)).toBe(moved);
+    expect(activity(f)).toEqual(before);
+
+    // Then the temporary object goes and nothing is due any more, in one write.
+    f.clock.advance(1);
+    const done = (await settleLease(f, moved))!;
+    expect(done.dueAt).toBeUndefined();
+    expect(done.movedAt).toBe(T0 + 5);
+    expect(f.objects.deleted).toEqual([lease.objectKey]);
+    expect(f.objects.has(lease.storedKey!)).toBe(true);
+    expect(activity(f)).toEqual({ ...before, deleted: before.deleted + 1, transitions: before.transitions + 1 });
+  });
+
   test('a lease with no due work (settled already, or read after another settler) is returned as is: no object request, no write', async () => {
     const f = engineFixture();
     const lease = await consumed(f);
-    const settled = (await settleLease(f, lease))!;
+    const moved = (await settleLease(f, lease))!;
+    f.clock.set(moved.dueAt!);
+    const settled = (await settleLease(f, moved))!;
     expect(settled.dueAt).toBeUndefined();
     const before = activity(f);
     expect(await settleLease(f, settled)).toBe(settled);
