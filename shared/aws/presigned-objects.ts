@@ -33,8 +33,7 @@ export function createPresignedObjects(presigner: UploadPresigner, options: Pres
   const send = options.send ?? fetch;
   const timeouts = options.timeouts ?? REQUEST_HANDLER;
 
-  async function attempt(method: 'HEAD' | 'DELETE', key: string) {
-    const url = await presigner.presignObjectCall(method, key, CALL_URL_SECONDS, options.now());
+  async function attempt(url: string, method: 'HEAD' | 'DELETE') {
     const res = await send(url, { method, signal: AbortSignal.timeout(timeouts.connectionTimeout + timeouts.requestTimeout) });
     // The body (an S3 error document, or nothing) is read so the connection can be reused.
     await res.text();
@@ -45,8 +44,10 @@ export function createPresignedObjects(presigner: UploadPresigner, options: Pres
     let failure: unknown;
     for (let n = 1; n <= MAX_ATTEMPTS; n++) {
       if (n > 1) await pause(25 * 2 ** n);
+      // Signing fails only for want of credentials: not something another attempt mends.
+      const url = await presigner.presignObjectCall(method, key, CALL_URL_SECONDS, options.now());
       try {
-        const res = await attempt(method, key);
+        const res = await attempt(url, method);
         if (expected.includes(res.status)) return res;
         failure = new Error(`S3 answered ${res.status} to a presigned ${method}`);
         if (!isRetryableStatus(res.status)) throw new DependencyError('s3', false, { cause: failure });
@@ -64,10 +65,13 @@ export function createPresignedObjects(presigner: UploadPresigner, options: Pres
       const res = await call('HEAD', key, [200, 404]);
       if (res.status === 404) return undefined;
       const header = (name: string) => res.headers.get(name) ?? undefined;
+      const size = Number(header('content-length') ?? Number.NaN);
+      // Without its size an object cannot be judged: never guess (a wrong size would reject it).
+      if (!Number.isSafeInteger(size) || size < 0) throw new DependencyError('s3', false, { cause: new Error('S3 answered a HEAD without a Content-Length') });
       const lastModified = Date.parse(header('last-modified') ?? '');
       const contentType = header('content-type');
       return {
-        size: Number(header('content-length') ?? 0),
+        size,
         eTag: header('etag') ?? '',
         ...(contentType !== undefined ? { contentType } : {}),
         ...(Number.isFinite(lastModified) ? { lastModified } : {}),

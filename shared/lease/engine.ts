@@ -111,20 +111,21 @@ async function renewLease(deps: LeaseEngineDeps, leaseId: string, now: number): 
         `The pending upload was already consumed${by}; start a new pending upload with another pendingUploadId.`,
       );
     }
-    let next: LeaseRecord;
+    let changes: Partial<LeaseRecord>;
     let removed: readonly (keyof LeaseRecord)[] = [];
     if (live === 'PENDING' || live === 'UPLOADED') {
       const dueAt = live === 'PENDING' ? pendingDueAt(urlExpiresAt, config) : current.dueAt!;
-      next = { ...current, urlExpiresAt, dueAt, recordExpiresAt: Math.max(current.recordExpiresAt ?? 0, recordExpiryFor(dueAt, config)) };
+      changes = { status: current.status, urlExpiresAt, dueAt, recordExpiresAt: Math.max(current.recordExpiresAt ?? 0, recordExpiryFor(dueAt, config)) };
     } else {
       const dueAt = pendingDueAt(urlExpiresAt, config);
-      next = { ...current, status: 'PENDING', urlExpiresAt, dueAt, recordExpiresAt: recordExpiryFor(dueAt, config) };
-      for (const field of UPLOAD_FIELDS) delete next[field];
+      // revivedAt: what was stored before now is the previous life's, however late its event comes.
+      changes = { status: 'PENDING', urlExpiresAt, dueAt, recordExpiresAt: recordExpiryFor(dueAt, config), revivedAt: now };
       removed = UPLOAD_FIELDS; // removing an absent attribute is a no-op
     }
+    const next: LeaseRecord = { ...current, ...changes };
+    for (const field of removed) delete next[field];
     const uploadUrl = await presign(deps, next, now);
-    const { status, urlExpiresAt: u, dueAt, recordExpiresAt } = next;
-    if (await store.transition(leaseId, { status: current.status }, { status, urlExpiresAt: u, dueAt, recordExpiresAt }, removed)) {
+    if (await store.transition(leaseId, { status: current.status }, changes, removed)) {
       return issued(deps, next, uploadUrl);
     }
   }

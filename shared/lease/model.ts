@@ -72,6 +72,11 @@ export interface LeaseRecord extends NewLease {
   /** When the lease was set DELETED (what consumed it was deleted, and its file with it). */
   deletedAt?: number;
   /**
+   * When an Azure create-or-get last revived the lease (REJECTED or EXPIRED -> PENDING): an object stored
+   * before then belongs to its previous life, and so does that object's S3 event, however late.
+   */
+  revivedAt?: number;
+  /**
    * When the sweep has work to do on this lease; absent once it has none. For PENDING and UPLOADED the
    * end of the lease; for CONSUMED and DELETED, object moves or deletions not yet confirmed done.
    */

@@ -39,8 +39,15 @@ export async function settleLease(deps: SettleDeps, lease: LeaseRecord, attempt 
         return undefined;
       }
     }
-    changes = { movedAt: now, dueAt: tempKeptUntil(lease, now, deps.config) };
-    remove = [];
+    const keptUntil = tempKeptUntil(lease, now, deps.config);
+    if (keptUntil > now) {
+      changes = { movedAt: now, dueAt: keptUntil };
+      remove = [];
+    } else {
+      // Moved only at the end of its retention (retries, the sweep as backstop): no URL for it outlives this.
+      await deps.objects.delete(lease.objectKey);
+      changes = { movedAt: now };
+    }
   } else if (lease.status === 'CONSUMED') {
     // Moved: the temporary object goes when the URLs handed out for it have expired, not before.
     if (now < lease.dueAt) return lease;

@@ -69,6 +69,8 @@ export interface UploadExpectation {
   readonly withinLimit: boolean;
   /** What the object was stored as; undefined: the lease must have declared no content type. */
   readonly contentType?: string;
+  /** A revived lease's new life began at or before this (an object stored earlier belongs to its previous life). */
+  readonly revivedBy: number;
 }
 
 export const isConditionFailure = (error: unknown): boolean =>
@@ -76,9 +78,16 @@ export const isConditionFailure = (error: unknown): boolean =>
 
 /** The condition half of the one-write upload path; the values are prefixed so they never meet the SET values. */
 function uploadCondition(u: UploadExpectation, names: Record<string, string>, values: Record<string, unknown>): string {
-  Object.assign(names, { '#upKey': 'objectKey', '#upUrl': 'urlExpiresAt', '#upSize': 'declaredSize', '#upMd5': 'declaredMd5', '#upType': 'contentType' });
-  Object.assign(values, { ':upKey': u.objectKey, ':upUrl': u.urlExpiresAtFrom, ':upSize': u.size, ':upMd5': u.md5 });
-  let condition = ' AND #upKey = :upKey AND #upUrl >= :upUrl';
+  Object.assign(names, {
+    '#upKey': 'objectKey',
+    '#upUrl': 'urlExpiresAt',
+    '#upSize': 'declaredSize',
+    '#upMd5': 'declaredMd5',
+    '#upType': 'contentType',
+    '#upRevived': 'revivedAt',
+  });
+  Object.assign(values, { ':upKey': u.objectKey, ':upUrl': u.urlExpiresAtFrom, ':upSize': u.size, ':upMd5': u.md5, ':upRevived': u.revivedBy });
+  let condition = ' AND #upKey = :upKey AND #upUrl >= :upUrl AND (attribute_not_exists(#upRevived) OR #upRevived <= :upRevived)';
   condition += u.withinLimit ? ' AND (attribute_not_exists(#upSize) OR #upSize = :upSize)' : ' AND #upSize = :upSize';
   condition += ' AND (attribute_not_exists(#upMd5) OR #upMd5 = :upMd5)';
   if (u.contentType === undefined) return `${condition} AND attribute_not_exists(#upType)`;

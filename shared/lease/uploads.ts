@@ -44,6 +44,16 @@ export type UploadOutcome =
 const MAX_ATTEMPTS = 5;
 
 /**
+ * S3's clock (an event's time, an object's Last-Modified) and the broker's (revivedAt) may differ a
+ * little: an object is taken for the previous life's only when it was stored this much before a revival.
+ */
+export const REVIVAL_CLOCK_MARGIN_MS = 1000;
+
+/** An object stored at `storedAt` belongs to a revived lease's previous life (uploads.ts, engine.ts renewLease). */
+const beforeRevival = (lease: LeaseRecord, storedAt: number): boolean =>
+  lease.revivedAt !== undefined && storedAt + REVIVAL_CLOCK_MARGIN_MS < lease.revivedAt;
+
+/**
  * Compares what arrived with what the lease declared; the first mismatch wins. A lease that declared
  * no size still has the broker's limit.
  */
@@ -109,6 +119,7 @@ async function acceptFirstUpload(deps: UploadDeps, leaseId: string, object: Obje
         size: object.size,
         md5,
         withinLimit: object.size <= config.maxUploadBytes,
+        revivedBy: object.eventTime + REVIVAL_CLOCK_MARGIN_MS,
         ...(stored ? { contentType: stored.contentType! } : {}),
       },
     },
@@ -176,6 +187,8 @@ async function decide(deps: UploadDeps, lease: LeaseRecord, object: ObjectCreate
   const { store } = deps;
   if (lease.status === 'REJECTED') return orphan(deps, object, 'orphan-rejected');
   if (lease.status === 'EXPIRED') return orphan(deps, object, 'orphan-expired');
+  // A late (or retried) event of an object from before a revival: what is there now is this life's business.
+  if (beforeRevival(lease, object.eventTime)) return 'stale';
   if (lease.sequencer !== undefined) {
     const order = compareSequencers(object.sequencer, lease.sequencer);
     if (order <= 0) return order === 0 ? 'duplicate' : 'stale';
@@ -187,6 +200,8 @@ async function decide(deps: UploadDeps, lease: LeaseRecord, object: ObjectCreate
     if (!headed || etagToMd5Hex(headed.eTag) !== etagToMd5Hex(object.eTag)) return 'superseded';
   }
   if (lease.status === 'CONSUMED' || lease.status === 'DELETED') {
+    // The same bytes again (a client's retried PUT): nothing changed, and download URLs still serve them.
+    if (lease.eTag === etagToMd5Hex(object.eTag) && lease.size === object.size) return 'duplicate';
     // A PUT through a still-valid URL after the lease was used. Once the file has moved, the temporary
     // key holds nothing anyone owns (what download URLs served there is replaced: better none than
     // other bytes); before that, it is the move's source, which settle.ts checks.
@@ -223,7 +238,8 @@ export type VerifyNowDeps = Omit<UploadDeps, 'objects'> & { readonly objects: Up
 export async function verifyUploadNow(deps: VerifyNowDeps, lease: LeaseRecord): Promise<LeaseRecord> {
   if (lease.status !== 'PENDING') return lease;
   const stored = await deps.objects.head(lease.objectKey);
-  if (!stored) return lease;
+  // Nothing there yet, or only what a revived lease's previous life left (Last-Modified has whole seconds).
+  if (!stored || (stored.lastModified !== undefined && beforeRevival(lease, stored.lastModified + 999))) return lease;
   const now = deps.clock.now();
   // HTTP dates have whole seconds: never before the lease itself.
   const eventTime = Math.max(stored.lastModified ?? now, lease.createdAt);

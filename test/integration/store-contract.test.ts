@@ -53,7 +53,7 @@ describe.each(stores)('%s lease store', (_name, storeOf) => {
   test('an upload expectation holds exactly when the lease declared what arrived (or nothing), in time, at its key', async () => {
     const store = storeOf();
     const md5 = 'a'.repeat(32);
-    const base = (r: LeaseRecord) => ({ objectKey: r.objectKey, urlExpiresAtFrom: r.urlExpiresAt, size: 5, md5, withinLimit: true });
+    const base = (r: LeaseRecord) => ({ objectKey: r.objectKey, urlExpiresAtFrom: r.urlExpiresAt, size: 5, md5, withinLimit: true, revivedBy: 1000 });
     const cases: Array<[string, Partial<LeaseRecord>, (r: LeaseRecord) => object, boolean]> = [
       ['nothing declared', {}, base, true],
       ['all declared, all match', { declaredSize: 5, declaredMd5: md5, contentType: 'text/plain' }, (r) => ({ ...base(r), contentType: 'text/plain' }), true],
@@ -67,6 +67,8 @@ describe.each(stores)('%s lease store', (_name, storeOf) => {
       ['a type given, none declared', {}, (r) => ({ ...base(r), contentType: 'text/plain' }), false],
       ['too late', {}, (r) => ({ ...base(r), urlExpiresAtFrom: r.urlExpiresAt + 1 }), false],
       ['another key', {}, (r) => ({ ...base(r), objectKey: `${r.objectKey}x` }), false],
+      ['revived when (or before) it was stored', { revivedAt: 1000 }, base, true],
+      ['revived after it was stored (its previous life\'s)', { revivedAt: 1001 }, base, false],
     ];
     for (const [what, declared, expectation, holds] of cases) {
       const record = lease(declared);

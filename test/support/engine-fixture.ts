@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { fixedClock } from './clock.js';
 import { loadConfig, type BrokerConfig } from '../../shared/config.js';
 import type { LeaseEngineDeps } from '../../shared/lease/engine.js';
@@ -41,6 +42,22 @@ export function engineFixture(env: Record<string, string> = {}): EngineFixture {
     presigner: createPresigner({ region: config.region, bucket: config.bucketName, credentials: CREDENTIALS }),
   };
 }
+
+/** What the Alibaba-shaped leases of the unit tests declare: exactly these bytes, as text/plain. */
+export const ALIBABA_BODY = 'exactly twenty bytes';
+
+/** An Alibaba-shaped lease: declared size, MD5 and type of ALIBABA_BODY. */
+export const alibabaSpec = (leaseId = 'a'.repeat(32) + '.1736935200000', overrides: Partial<NewLease> = {}): NewLease => ({
+  leaseId,
+  contract: 'alibaba-model-studio',
+  scope: 'ws/default',
+  objectKey: `tmp/${leaseId}/doc.txt`,
+  fileName: 'doc.txt',
+  declaredSize: ALIBABA_BODY.length,
+  declaredMd5: createHash('md5').update(ALIBABA_BODY).digest('hex'),
+  contentType: 'text/plain',
+  ...overrides,
+});
 
 /** An Azure-shaped lease: no declared size, digest or type. */
 export const azureSpec = (leaseId = 'b'.repeat(32)): NewLease => ({

@@ -28,7 +28,7 @@ const LEASE_FIELDS = {
   leaseId: true, contract: true, scope: true, objectKey: true, fileName: true, declaredSize: true, declaredMd5: true,
   contentType: true, pendingUploadId: true, status: true, createdAt: true, urlExpiresAt: true, uploadedAt: true, size: true,
   eTag: true, sequencer: true, retainUntil: true, rejectReason: true, expiredAt: true, dueAt: true, recordExpiresAt: true,
-  consumedAt: true, consumedBy: true, storedKey: true, movedAt: true, deletedAt: true,
+  consumedAt: true, consumedBy: true, storedKey: true, movedAt: true, deletedAt: true, revivedAt: true,
 } satisfies Record<keyof LeaseRecord, true>;
 
 /** DynamoDB refuses an update naming an attribute it cannot express; so does this store for unknown names. */
@@ -39,6 +39,7 @@ function checkFields(fields: readonly string[]): void {
 /** What the DynamoDB store's upload condition says, attribute by attribute (shared/lease/store.ts). */
 function uploadMatches(current: LeaseRecord, u: UploadExpectation): boolean {
   if (current.objectKey !== u.objectKey || current.urlExpiresAt < u.urlExpiresAtFrom) return false;
+  if (current.revivedAt !== undefined && current.revivedAt > u.revivedBy) return false;
   if (current.declaredSize === undefined ? !u.withinLimit : current.declaredSize !== u.size) return false;
   if (current.declaredMd5 !== undefined && current.declaredMd5 !== u.md5) return false;
   return u.contentType === undefined ? current.contentType === undefined : current.contentType === u.contentType;

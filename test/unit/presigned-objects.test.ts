@@ -39,6 +39,12 @@ describe('presigned HEAD', () => {
     expect(await objects.head('k')).toEqual({ size: 3, eTag: '"e"' });
   });
 
+  test('an answer without Content-Length is not guessed at (0 bytes would reject a good upload): a non-retryable error', async () => {
+    const { objects, seen } = s3({ status: 200, headers: { etag: '"e"' } });
+    expect(await objects.head('k').catch((e: unknown) => e)).toMatchObject({ dependency: 's3', throttled: false });
+    expect(seen).toHaveLength(1);
+  });
+
   test('404: nothing there', async () => {
     expect(await s3({ status: 404 }).objects.head('k')).toBeUndefined();
   });

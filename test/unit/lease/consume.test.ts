@@ -314,12 +314,20 @@ describe('settleLease and the sweep: the move survives failures halfway', () => 
     const f = engineFixture();
     const lease = await uploaded(f);
     const consumed = await consumeLease(f, lease.leaseId, anyone, file(), { idempotent: false });
-    const again = { key: lease.objectKey, size: 1, eTag: '"e"', sequencer: '0B', eventTime: f.clock.now() };
-    expect(await recordUpload(f, again)).toBe('consumed-pending');
+    // A client's retried PUT of the same bytes changes nothing: the temporary object still serves them.
+    const same = { key: lease.objectKey, size: 1, eTag: '"e"', sequencer: '0B', eventTime: f.clock.now() };
+    expect(await recordUpload(f, same)).toBe('duplicate');
+    // Other bytes while the move is due: left for the move, which copies only the verified bytes.
+    f.objects.put(lease.objectKey, { size: 1, eTag: '"f"' });
+    const other = { ...same, eTag: '"f"', sequencer: '0C' };
+    expect(await recordUpload(f, other)).toBe('consumed-pending');
+    f.objects.put(lease.objectKey, { size: 1, eTag: '"e"' });
     await settleLease(f, consumed);
+    expect(await recordUpload(f, { ...same, sequencer: '0D' })).toBe('duplicate');
+    expect(f.objects.has(lease.objectKey)).toBe(true);
     // Moved: other bytes put there now would be served by the download URLs of the temporary key; they go.
     f.objects.put(lease.objectKey, { size: 1, eTag: '"f"' });
-    expect(await recordUpload(f, { ...again, eTag: '"f"', sequencer: '0C' })).toBe('orphan-consumed');
+    expect(await recordUpload(f, { ...other, sequencer: '0E' })).toBe('orphan-consumed');
     expect(f.objects.has(lease.objectKey)).toBe(false);
     expect(f.objects.has(consumed.storedKey!)).toBe(true);
   });

@@ -60,6 +60,27 @@ describe('settleLease', () => {
     expect(activity(f)).toEqual({ ...before, deleted: before.deleted + 1, transitions: before.transitions + 1 });
   });
 
+  test('a file moved only at the end of its retention loses its temporary object in the same pass', async () => {
+    const f = engineFixture();
+    const lease = await consumed(f);
+    // The settler's retries failed; the sweep moves it just before the retention ends (12 h after upload).
+    f.clock.set(lease.uploadedAt! + 43_200_000 - 1000);
+    const done = (await settleLease(f, lease))!;
+    expect(done).toMatchObject({ status: 'CONSUMED', movedAt: lease.uploadedAt! + 43_200_000 - 1000 });
+    // Kept until the retention's end (1 s more), not 11 minutes past it: still due, then.
+    expect(done.dueAt).toBe(lease.uploadedAt! + 43_200_000);
+    expect(f.objects.has(lease.objectKey)).toBe(true);
+    // Moved at the very end: nothing left to keep it for.
+    const g = engineFixture();
+    const other = await consumed(g);
+    g.clock.set(other.uploadedAt! + 43_200_000);
+    const atEnd = (await settleLease(g, other))!;
+    expect(atEnd.dueAt).toBeUndefined();
+    expect(atEnd.movedAt).toBe(other.uploadedAt! + 43_200_000);
+    expect(g.objects.has(other.storedKey!)).toBe(true);
+    expect(g.objects.has(other.objectKey)).toBe(false);
+  });
+
   test('a lease with no due work (settled already, or read after another settler) is returned as is: no object request, no write', async () => {
     const f = engineFixture();
     const lease = await consumed(f);

@@ -229,13 +229,14 @@ describe('transition', () => {
     mock.on(UpdateCommand).resolves({ Attributes: item });
     await store.transition(
       record.leaseId,
-      { status: 'PENDING', sequencer: null, upload: { objectKey: 'tmp/k', urlExpiresAtFrom: 10, size: 5, md5: 'ab', withinLimit: true } },
+      { status: 'PENDING', sequencer: null, upload: { objectKey: 'tmp/k', urlExpiresAtFrom: 10, size: 5, md5: 'ab', withinLimit: true, revivedBy: 11 } },
       { status: 'UPLOADED' },
     );
     const input = mock.commandCalls(UpdateCommand)[0]!.args[0].input;
     expect(input.ConditionExpression).toBe(
       'attribute_exists(leaseId) AND #status = :expectedStatus AND attribute_not_exists(#seqExpected)' +
-        ' AND #upKey = :upKey AND #upUrl >= :upUrl AND (attribute_not_exists(#upSize) OR #upSize = :upSize)' +
+        ' AND #upKey = :upKey AND #upUrl >= :upUrl AND (attribute_not_exists(#upRevived) OR #upRevived <= :upRevived)' +
+        ' AND (attribute_not_exists(#upSize) OR #upSize = :upSize)' +
         ' AND (attribute_not_exists(#upMd5) OR #upMd5 = :upMd5) AND attribute_not_exists(#upType)',
     );
     expect(input.ExpressionAttributeNames).toEqual({
@@ -246,21 +247,22 @@ describe('transition', () => {
       '#upSize': 'declaredSize',
       '#upMd5': 'declaredMd5',
       '#upType': 'contentType',
+      '#upRevived': 'revivedAt',
     });
-    expect(input.ExpressionAttributeValues).toStrictEqual({ ':expectedStatus': 'PENDING', ':status': 'UPLOADED', ':upKey': 'tmp/k', ':upUrl': 10, ':upSize': 5, ':upMd5': 'ab' });
+    expect(input.ExpressionAttributeValues).toStrictEqual({ ':expectedStatus': 'PENDING', ':status': 'UPLOADED', ':upKey': 'tmp/k', ':upUrl': 10, ':upSize': 5, ':upMd5': 'ab', ':upRevived': 11 });
   });
 
   test('an upload over the limit must match a declared size; a content type must match the declared one', async () => {
     mock.on(UpdateCommand).resolves({ Attributes: item });
     await store.transition(
       record.leaseId,
-      { status: 'PENDING', upload: { objectKey: 'tmp/k', urlExpiresAtFrom: 10, size: 5, md5: 'ab', withinLimit: false, contentType: 'text/plain' }, consumedById: 'c' },
+      { status: 'PENDING', upload: { objectKey: 'tmp/k', urlExpiresAtFrom: 10, size: 5, md5: 'ab', withinLimit: false, contentType: 'text/plain', revivedBy: 12 }, consumedById: 'c' },
       { status: 'UPLOADED' },
     );
     const input = mock.commandCalls(UpdateCommand)[0]!.args[0].input;
     expect(input.ConditionExpression).toBe(
       'attribute_exists(leaseId) AND #status = :expectedStatus' +
-        ' AND #upKey = :upKey AND #upUrl >= :upUrl AND #upSize = :upSize' +
+        ' AND #upKey = :upKey AND #upUrl >= :upUrl AND (attribute_not_exists(#upRevived) OR #upRevived <= :upRevived) AND #upSize = :upSize' +
         ' AND (attribute_not_exists(#upMd5) OR #upMd5 = :upMd5) AND #upType = :upType' +
         ' AND #consumer.#consumerId = :consumerExpected',
     );
@@ -272,6 +274,7 @@ describe('transition', () => {
       ':upSize': 5,
       ':upMd5': 'ab',
       ':upType': 'text/plain',
+      ':upRevived': 12,
       ':consumerExpected': 'c',
     });
   });

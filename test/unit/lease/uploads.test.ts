@@ -5,25 +5,14 @@ import { log } from '../../../shared/log.js';
 import { issueLease } from '../../../shared/lease/engine.js';
 import type { LeaseRecord, NewLease } from '../../../shared/lease/model.js';
 import { recordUpload, verify, type ObjectCreated } from '../../../shared/lease/uploads.js';
-import { azureSpec, engineFixture, T0, type EngineFixture } from '../../support/engine-fixture.js';
+import { ALIBABA_BODY, alibabaSpec, azureSpec, engineFixture, T0, type EngineFixture } from '../../support/engine-fixture.js';
 
-const BODY = 'exactly twenty bytes';
+const BODY = ALIBABA_BODY;
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 const HOUR = 3600_000;
 const RETENTION_MS = 43_200_000;
 const RECORD_RETENTION_S = 86_400;
 
-const alibabaSpec = (leaseId = 'a'.repeat(32) + '.1736935200000', overrides: Partial<NewLease> = {}): NewLease => ({
-  leaseId,
-  contract: 'alibaba-model-studio',
-  scope: 'ws/default',
-  objectKey: `tmp/${leaseId}/doc.txt`,
-  fileName: 'doc.txt',
-  declaredSize: BODY.length,
-  declaredMd5: md5(BODY),
-  contentType: 'text/plain',
-  ...overrides,
-});
 
 let sequence = 0x10;
 const nextSequencer = () => (sequence++).toString(16).toUpperCase().padStart(16, '0');

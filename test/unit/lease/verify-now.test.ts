@@ -7,28 +7,19 @@ import { issueLease } from '../../../shared/lease/engine.js';
 import type { LeaseRecord, NewLease } from '../../../shared/lease/model.js';
 import { recordUpload, verifyUploadNow, type ObjectCreated } from '../../../shared/lease/uploads.js';
 import { log } from '../../../shared/log.js';
-import { azureSpec, engineFixture, T0, type EngineFixture } from '../../support/engine-fixture.js';
+import { ALIBABA_BODY, alibabaSpec, azureSpec, engineFixture, T0, type EngineFixture } from '../../support/engine-fixture.js';
 
 /**
  * A consumer verifying a PENDING lease's upload on the spot (AddFile, a code version, POST /consume right
  * after the PUT): the event's rules and write, one verdict whichever comes first.
  */
-const BODY = 'exactly twenty bytes';
+const BODY = ALIBABA_BODY;
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 const RETENTION_MS = 43_200_000;
 let counter = 0;
 const nextId = () => (counter++).toString(16).padStart(32, 'e');
 
-const alibaba = (leaseId = `${nextId()}.1736935200000`): NewLease => ({
-  leaseId,
-  contract: 'alibaba-model-studio',
-  scope: 'ws/default',
-  objectKey: `tmp/${leaseId}/doc.txt`,
-  fileName: 'doc.txt',
-  declaredSize: BODY.length,
-  declaredMd5: md5(BODY),
-  contentType: 'text/plain',
-});
+const alibaba = () => alibabaSpec(`${nextId()}.1736935200000`);
 
 async function leased(f: Pick<EngineFixture, 'config' | 'clock' | 'presigner'> & { store: EngineFixture['store'] | ReturnType<typeof withChangeFeed> }, spec: NewLease): Promise<LeaseRecord> {
   return (await issueLease(f, spec, { createOrGet: spec.contract === 'azure-ml' })).lease;
@@ -63,7 +54,7 @@ describe('verifyUploadNow', () => {
 
     // The same upload decided by its event instead: the same record but for the sequencer.
     const g = engineFixture();
-    await leased(g, { ...alibaba(lease.leaseId) });
+    await leased(g, { ...alibabaSpec(lease.leaseId) });
     put(g, lease.objectKey, BODY);
     expect(await recordUpload(g, event)).toBe('uploaded');
     const { sequencer: _s, ...byEvent } = g.store.item(lease.leaseId)!;
@@ -94,7 +85,7 @@ describe('verifyUploadNow', () => {
       expect(f.objects.has(lease.objectKey)).toBe(false);
 
       const g = engineFixture();
-      await leased(g, alibaba(lease.leaseId));
+      await leased(g, alibabaSpec(lease.leaseId));
       put(g, lease.objectKey, body, contentType);
       expect(await recordUpload(g, event)).toBe('rejected');
       const { sequencer: _s, ...byEvent } = g.store.item(lease.leaseId)!;
@@ -173,6 +164,49 @@ describe('verifyUploadNow', () => {
     } finally {
       warn.mockRestore();
     }
+  });
+
+  test("rejected on the spot, revived, uploaded again: the rejected upload's late event is stale, the new upload stays and is verified", async () => {
+    const f = engineFixture();
+    const spec = azureSpec(nextId());
+    const lease = await leased(f, spec);
+    const bigEvent = { key: spec.objectKey, size: f.config.maxUploadBytes + 1, eTag: `"${md5('big')}"`, sequencer: '0A', eventTime: T0 + 1000 };
+    f.objects.put(spec.objectKey, { size: bigEvent.size, eTag: bigEvent.eTag, lastModified: T0 + 1000 });
+    const warn = jest.spyOn(log, 'warn').mockImplementation(() => undefined);
+    try {
+      expect(await verifyUploadNow(f, lease)).toMatchObject({ status: 'REJECTED', rejectReason: 'SIZE_LIMIT' });
+      f.clock.set(T0 + 60_000);
+      const revived = (await issueLease(f, spec, { createOrGet: true })).lease;
+      expect(revived).toMatchObject({ status: 'PENDING', revivedAt: T0 + 60_000 });
+      f.objects.put(spec.objectKey, { size: 4, eTag: `"${md5('code')}"`, lastModified: T0 + 61_000 });
+      // The rejected object's event, retried or late: it neither decides nor deletes what is there now.
+      expect(await recordUpload(f, bigEvent)).toBe('stale');
+      expect(f.store.item(spec.leaseId)).toMatchObject({ status: 'PENDING' });
+      expect(f.objects.has(spec.objectKey)).toBe(true);
+      expect(await verifyUploadNow(f, f.store.item(spec.leaseId)!)).toMatchObject({ status: 'UPLOADED', eTag: md5('code'), uploadedAt: T0 + 61_000 });
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  test("an object a revived lease's previous life left behind is not this life's upload: neither on the spot nor by a retried event", async () => {
+    const f = engineFixture();
+    const spec = azureSpec(nextId());
+    await leased(f, spec);
+    const old = put(f, spec.objectKey, 'old code', 'application/octet-stream');
+    expect(await recordUpload(f, old)).toBe('uploaded');
+    // Its retention ends; before the sweep has deleted it, the client asks for the same pending upload.
+    f.clock.set(T0 + 1000 + RETENTION_MS + 1);
+    const revived = (await issueLease(f, spec, { createOrGet: true })).lease;
+    expect(revived).toMatchObject({ status: 'PENDING', revivedAt: T0 + 1000 + RETENTION_MS + 1 });
+    expect(await verifyUploadNow(f, revived)).toBe(revived);
+    await expect(consumeLease(f, spec.leaseId, () => true, { kind: 'broker', id: 'c' }, { idempotent: true })).rejects.toMatchObject({ status: 'PENDING' });
+    // Its event again (an S3 retry), even on the one-write path: stale, nothing written.
+    expect(await recordUpload(f, { ...old, sequencer: '0F' })).toBe('stale');
+    expect(f.store.item(spec.leaseId)).toEqual(revived);
+    // Stored within the clock margin of the revival: taken as this life's.
+    f.objects.put(spec.objectKey, { size: 8, eTag: `"${md5('new code')}"`, lastModified: revived.revivedAt! - 1000 });
+    expect(await verifyUploadNow(f, revived)).toMatchObject({ status: 'UPLOADED', eTag: md5('new code') });
   });
 
   test('after a verdict on the spot, a newer upload (other bytes, now in place) is decided by its event as any re-upload is', async () => {
