@@ -51,7 +51,7 @@ export const REVIVAL_CLOCK_MARGIN_MS = 1000;
 
 /** An object stored at `storedAt` belongs to a revived lease's previous life (uploads.ts, engine.ts renewLease). */
 const beforeRevival = (lease: LeaseRecord, storedAt: number): boolean =>
-  lease.revivedAt !== undefined && storedAt + REVIVAL_CLOCK_MARGIN_MS < lease.revivedAt;
+  storedAt + REVIVAL_CLOCK_MARGIN_MS < (lease.revivedAt ?? Number.NEGATIVE_INFINITY);
 
 /**
  * Compares what arrived with what the lease declared; the first mismatch wins. A lease that declared
@@ -180,9 +180,6 @@ function uploadedChanges(config: BrokerConfig, object: SeenObject): Partial<Leas
   return { status: 'UPLOADED', uploadedAt: object.eventTime, retainUntil, dueAt: retainUntil, recordExpiresAt: recordExpiryFor(retainUntil, config) };
 }
 
-/** A lease a consumer verified on the spot has a verdict but no sequencer (a HEAD has none). */
-const verifiedOnTheSpot = (lease: LeaseRecord) => lease.sequencer === undefined && lease.status !== 'PENDING';
-
 async function decide(deps: UploadDeps, lease: LeaseRecord, object: ObjectCreated, attempt: number, headed?: StoredObject): Promise<UploadOutcome> {
   const { store } = deps;
   if (lease.status === 'REJECTED') return orphan(deps, object, 'orphan-rejected');
@@ -192,16 +189,18 @@ async function decide(deps: UploadDeps, lease: LeaseRecord, object: ObjectCreate
   if (lease.sequencer !== undefined) {
     const order = compareSequencers(object.sequencer, lease.sequencer);
     if (order <= 0) return order === 0 ? 'duplicate' : 'stale';
-  } else if (verifiedOnTheSpot(lease)) {
-    // The event of the very object a consumer already verified: the decision is made.
-    if (lease.eTag === etagToMd5Hex(object.eTag) && lease.size === object.size) return 'duplicate';
-    // Other bytes: an older upload (what is there now was verified) or a newer one, as with sequencers.
+  } else {
+    // Nothing to order this event by: a first upload (its one-write path failed), or a verdict made on
+    // the spot by a consumer (a HEAD has no sequencer). The very bytes a consumer verified: decided.
+    if (lease.eTag === etagToMd5Hex(object.eTag)) return 'duplicate';
+    // Other bytes: only what is there now may be decided on (an older upload's event must not reject,
+    // and delete, a newer one), as sequencers would have it.
     headed ??= await deps.objects.head(object.key);
     if (!headed || etagToMd5Hex(headed.eTag) !== etagToMd5Hex(object.eTag)) return 'superseded';
   }
   if (lease.status === 'CONSUMED' || lease.status === 'DELETED') {
     // The same bytes again (a client's retried PUT): nothing changed, and download URLs still serve them.
-    if (lease.eTag === etagToMd5Hex(object.eTag) && lease.size === object.size) return 'duplicate';
+    if (lease.eTag === etagToMd5Hex(object.eTag)) return 'duplicate';
     // A PUT through a still-valid URL after the lease was used. Once the file has moved, the temporary
     // key holds nothing anyone owns (what download URLs served there is replaced: better none than
     // other bytes); before that, it is the move's source, which settle.ts checks.
@@ -239,8 +238,8 @@ export async function verifyUploadNow(deps: VerifyNowDeps, lease: LeaseRecord): 
   if (lease.status !== 'PENDING') return lease;
   const stored = await deps.objects.head(lease.objectKey);
   // Nothing there yet, or only what a revived lease's previous life left (Last-Modified has whole seconds).
-  if (!stored || (stored.lastModified !== undefined && beforeRevival(lease, stored.lastModified + 999))) return lease;
   const now = deps.clock.now();
+  if (!stored || beforeRevival(lease, (stored.lastModified ?? now) + 999)) return lease;
   // HTTP dates have whole seconds: never before the lease itself.
   const eventTime = Math.max(stored.lastModified ?? now, lease.createdAt);
   const object: SeenObject = { key: lease.objectKey, size: stored.size, eTag: stored.eTag, eventTime };

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { loadConfig } from '../../../shared/config.js';
-import { currentKey, effectiveStatus, hasReadableObject, LEASE_STATUSES, pendingDueAt, recordExpiryFor, toLeaseView, type LeaseRecord } from '../../../shared/lease/model.js';
+import { currentKey, downloadUrlSeconds, effectiveStatus, hasReadableObject, LEASE_STATUSES, pendingDueAt, recordExpiryFor, tempKeptUntil, tempObjectEnd, toLeaseView, type LeaseRecord } from '../../../shared/lease/model.js';
 import { DUE_INDEX, dueShardOf, dueShardsFor } from '../../../shared/lease/table.js';
 import { compareSequencers } from '../../../shared/lease/sequencer.js';
 import { T0, TEST_ENV } from '../../support/engine-fixture.js';
@@ -206,5 +206,37 @@ describe('compareSequencers', () => {
     ['0062E8C5D2C39D4B3C', '0062E8C5D2C39D4B3D', -1],
   ])('%s vs %s: %i', (a, b, order) => {
     expect(Math.sign(compareSequencers(a, b))).toBe(order);
+  });
+});
+
+describe('how long the temporary object lives, and the download URLs for it', () => {
+  const RETENTION = 43_200_000;
+  const uploaded: LeaseRecord = { ...base, status: 'UPLOADED', uploadedAt: T0 + 5000, retainUntil: T0 + 5000 + RETENTION, dueAt: T0 + 5000 + RETENTION };
+  const consumed: LeaseRecord = { ...uploaded, status: 'CONSUMED', storedKey: `files/${'a'.repeat(32)}/c`, dueAt: T0 + 9000 };
+  delete consumed.retainUntil;
+
+  test('its end is the retention: retainUntil while uploaded, uploadedAt + retention once consumed (not from the lease\u2019s creation)', () => {
+    expect(tempObjectEnd(uploaded, config)).toBe(T0 + 5000 + RETENTION);
+    expect(tempObjectEnd(consumed, config)).toBe(T0 + 5000 + RETENTION);
+    const { uploadedAt: _u, ...never } = consumed;
+    expect(tempObjectEnd(never, config)).toBe(T0 + RETENTION);
+  });
+
+  test('a moved file keeps it for the URL lifetime and a minute, never past the retention', () => {
+    expect(tempKeptUntil(consumed, T0 + 9000, config)).toBe(T0 + 9000 + 600_000 + 60_000);
+    expect(tempKeptUntil(consumed, T0 + 5000 + RETENTION - 10_000, config)).toBe(T0 + 5000 + RETENTION);
+  });
+
+  test('a URL for the temporary object ends with it; one for the moved file lives the full TTL; none when nothing is left', () => {
+    expect(downloadUrlSeconds(uploaded, T0 + 10_000, config)).toBe(600);
+    expect(downloadUrlSeconds(uploaded, T0 + 5000 + RETENTION - 2500, config)).toBe(2);
+    expect(downloadUrlSeconds(uploaded, T0 + 5000 + RETENTION - 999, config)).toBe(0);
+    expect(downloadUrlSeconds(uploaded, T0 + 5000 + RETENTION + 60_000, config)).toBe(0);
+    // Consumed, not moved yet: still the temporary object's end.
+    expect(downloadUrlSeconds(consumed, T0 + 5000 + RETENTION - 2500, config)).toBe(2);
+    const moved = { ...consumed, movedAt: T0 + 9000, dueAt: T0 + 669_000 };
+    expect(downloadUrlSeconds(moved, T0 + 5000 + RETENTION - 2500, config)).toBe(600);
+    expect(currentKey(moved)).toBe(moved.storedKey);
+    expect(currentKey(consumed)).toBe(consumed.objectKey);
   });
 });

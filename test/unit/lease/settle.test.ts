@@ -60,6 +60,18 @@ describe('settleLease', () => {
     expect(activity(f)).toEqual({ ...before, deleted: before.deleted + 1, transitions: before.transitions + 1 });
   });
 
+  test('copied, but the write after it failed: the next run finds the copy and does not copy again', async () => {
+    const f = engineFixture();
+    const lease = await consumed(f);
+    f.store.beforeNextTransition(() => {
+      throw new Error('dynamodb down');
+    });
+    await expect(settleLease(f, lease)).rejects.toThrow('dynamodb down');
+    expect(f.objects.copies).toHaveLength(1);
+    expect(await settleLease(f, lease)).toMatchObject({ movedAt: T0 });
+    expect(f.objects.copies).toHaveLength(1);
+  });
+
   test('a file moved only at the end of its retention loses its temporary object in the same pass', async () => {
     const f = engineFixture();
     const lease = await consumed(f);

@@ -374,6 +374,45 @@ describe('sweepDueLeases', () => {
     expect(f.objects.deleted).toContain(deleted.storedKey);
   });
 
+  test('a page with nothing to settle reads no records for settling (one BatchGet: the expiry\'s)', async () => {
+    const f = engineFixture();
+    await uploadedLease(f);
+    f.clock.set(T0 + RETENTION_MS);
+    const reads = f.store.calls.getMany;
+    expect(await sweepDueLeases(f)).toMatchObject({ examined: 1, expired: 1 });
+    expect(f.store.calls.getMany - reads).toBe(1);
+  });
+
+  test('the records of leases to settle cannot be read: nothing is done, they count as failed, named in one error, and stay due', async () => {
+    const f = engineFixture();
+    const consumed = await consumedLease(f);
+    const boom = new Error('dynamodb down');
+    const store = { ...f.store, getMany: async () => Promise.reject(boom) };
+    const error = jest.spyOn(log, 'error').mockImplementation(() => undefined);
+    try {
+      expect(await sweepDueLeases({ ...f, store })).toEqual({ ...IDLE, examined: 1, failed: 1 });
+      expect(error.mock.calls).toEqual([['sweep could not read leases to settle; they stay due for the next sweep', { leases: 1 }, boom]]);
+    } finally {
+      error.mockRestore();
+    }
+    expect(f.objects.copies).toEqual([]);
+    expect(f.store.item(consumed.leaseId)).toEqual(consumed);
+  });
+
+  test.each([
+    ['gone (its TTL ran out)', (f: EngineFixture, l: LeaseRecord) => f.store.remove(l.leaseId)],
+    ['settled already', (f: EngineFixture, { dueAt: _d, ...l }: LeaseRecord) => f.store.set({ ...l, movedAt: T0 })],
+    ['moved, its temporary object due later', (f: EngineFixture, l: LeaseRecord) => f.store.set({ ...l, movedAt: T0, dueAt: T0 + 660_000 })],
+  ])('an index entry whose lease is %s by the time it is read: nothing done, nothing counted', async (_what, change) => {
+    const f = engineFixture();
+    const consumed = await consumedLease(f);
+    const entries = await allDueLeases(f.store, f.clock.now());
+    change(f, consumed);
+    const before = { copies: f.objects.copies.length, deleted: f.objects.deleted.length, writes: f.store.calls.transition };
+    expect(await sweepDueLeases({ ...f, store: { ...indexShowing(f, entries), getMany: f.store.getMany } })).toEqual({ ...IDLE, examined: 1 });
+    expect({ copies: f.objects.copies.length, deleted: f.objects.deleted.length, writes: f.store.calls.transition }).toEqual(before);
+  });
+
   test('a settlement that cannot be done yet (the temporary object holds other bytes) counts as failed, not settled', async () => {
     const f = engineFixture();
     const consumed = await consumedLease(f);

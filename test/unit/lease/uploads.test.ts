@@ -162,6 +162,8 @@ describe('recordUpload: the size limit of leases that declared no size', () => {
     const f = engineFixture({ MAX_UPLOAD_BYTES: '10' });
     const over = await leased(f, azureSpec('c'.repeat(32)));
     expect(await recordUpload(f, upload(f, over.objectKey, 'eleven byte'))).toBe('rejected');
+    // The long way looks first: only the object that is there now may be rejected (and deleted).
+    expect(f.objects.heads).toBe(1);
     expect(f.store.item(over.leaseId)).toMatchObject({ status: 'REJECTED', rejectReason: 'SIZE_LIMIT', size: 11 });
     expect(f.objects.has(over.objectKey)).toBe(false);
     const at = await leased(f, azureSpec('d'.repeat(32)));
@@ -170,8 +172,20 @@ describe('recordUpload: the size limit of leases that declared no size', () => {
     // At the limit is the happy path: one conditional write, no read.
     expect(f.store.calls.get - before.get).toBe(0);
     expect(f.store.calls.transition - before.transition).toBe(1);
-    // Azure leases declare no type: no HEAD, not even on the long way that rejected the first one.
-    expect(f.objects.heads).toBe(0);
+    // Azure leases declare no type: no HEAD on the happy path.
+    expect(f.objects.heads).toBe(1);
+  });
+
+  test("an older upload's event, after a newer upload is in place: superseded, the newer one neither rejected nor deleted", async () => {
+    const f = engineFixture({ MAX_UPLOAD_BYTES: '10' });
+    const lease = await leased(f, azureSpec('e'.repeat(32)));
+    const tooBig = upload(f, lease.objectKey, 'eleven byte');
+    const fits = upload(f, lease.objectKey, 'ten bytes!');
+    expect(await recordUpload(f, tooBig)).toBe('superseded');
+    expect(f.store.item(lease.leaseId)!.status).toBe('PENDING');
+    expect(f.objects.has(lease.objectKey)).toBe(true);
+    expect(await recordUpload(f, fits)).toBe('uploaded');
+    expect(f.objects.deleted).toEqual([]);
   });
 
   test('a lease with a declared size is held to that size, not to the limit', async () => {

@@ -81,6 +81,7 @@ describe('verifyUploadNow', () => {
     try {
       const now = await verifyUploadNow(f, lease);
       expect(now).toMatchObject({ status: 'REJECTED', rejectReason: reason, size: Buffer.byteLength(body), eTag: md5(body) });
+      expect(warn).toHaveBeenCalledWith('upload rejected on the spot', { leaseId: lease.leaseId, outcome: 'rejected', reason, size: Buffer.byteLength(body) });
       expect(now.dueAt).toBeUndefined();
       expect(f.objects.has(lease.objectKey)).toBe(false);
 
@@ -214,13 +215,96 @@ describe('verifyUploadNow', () => {
     const lease = await leased(f, azureSpec(nextId()));
     put(f, lease.objectKey, 'first', 'application/octet-stream');
     expect(await verifyUploadNow(f, lease)).toMatchObject({ status: 'UPLOADED', eTag: md5('first') });
-    const second = put(f, lease.objectKey, 'second', 'application/octet-stream', '0B');
+    // Other bytes of the same size: told apart by their MD5.
+    const second = put(f, lease.objectKey, 'other', 'application/octet-stream', '0B');
     expect(await recordUpload(f, second)).toBe('uploaded');
-    expect(f.store.item(lease.leaseId)).toMatchObject({ status: 'UPLOADED', eTag: md5('second'), sequencer: '0B', size: 6 });
+    expect(f.store.item(lease.leaseId)).toMatchObject({ status: 'UPLOADED', eTag: md5('other'), sequencer: '0B', size: 5 });
+    expect(f.objects.has(lease.objectKey)).toBe(true);
+    expect(f.objects.deleted).toEqual([]);
+  });
+});
+
+describe('revivals and the clocks', () => {
+  /** An Azure lease rejected by its event and revived at T0 + 60 s. */
+  async function revived(f: EngineFixture): Promise<LeaseRecord> {
+    const spec = azureSpec(nextId());
+    await leased(f, spec);
+    const big = { key: spec.objectKey, size: f.config.maxUploadBytes + 1, eTag: `"${md5('big')}"`, sequencer: '0A', eventTime: T0 + 1000 };
+    f.objects.put(spec.objectKey, { size: big.size, eTag: big.eTag });
+    const warn = jest.spyOn(log, 'warn').mockImplementation(() => undefined);
+    try {
+      expect(await recordUpload(f, big)).toBe('rejected');
+    } finally {
+      warn.mockRestore();
+    }
+    f.clock.set(T0 + 60_000);
+    return (await issueLease(f, spec, { createOrGet: true })).lease;
+  }
+
+  test.each([
+    [-1001, 'stale'],
+    [-1000, 'uploaded'],
+  ])("an event stored %i ms from the revival: %s (S3's clock may be up to a second behind)", async (offset, outcome) => {
+    const f = engineFixture();
+    const lease = await revived(f);
+    const event = put(f, lease.objectKey, 'new code', 'application/octet-stream', '0B');
+    expect(await recordUpload(f, { ...event, eventTime: lease.revivedAt! + offset })).toBe(outcome);
+  });
+
+  test('an upload a moment after the revival, within the clock margin, takes the one-write path: no read', async () => {
+    const f = engineFixture();
+    const spec = azureSpec(nextId());
+    await leased(f, spec);
+    f.clock.set(T0 + 60_000);
+    // Expired unused, then revived (no sequencer: the one-write path applies).
+    f.store.set({ ...f.store.item(spec.leaseId)!, status: 'EXPIRED' });
+    const lease = (await issueLease(f, spec, { createOrGet: true })).lease;
+    const event = put(f, lease.objectKey, 'new code', 'application/octet-stream', '0B');
+    const reads = f.store.calls.get;
+    expect(await recordUpload(f, { ...event, eventTime: lease.revivedAt! - 500 })).toBe('uploaded');
+    expect(f.store.calls.get).toBe(reads);
+  });
+
+  test("a Last-Modified within the second of the revival is this life's; one a whole second before it is not", async () => {
+    const f = engineFixture();
+    const lease = await revived(f);
+    f.objects.put(lease.objectKey, { size: 3, eTag: `"${md5('abc')}"`, lastModified: lease.revivedAt! - 2000 });
+    expect(await verifyUploadNow(f, lease)).toBe(lease);
+    f.objects.put(lease.objectKey, { size: 3, eTag: `"${md5('abc')}"`, lastModified: lease.revivedAt! - 1999 });
+    expect(await verifyUploadNow(f, lease)).toMatchObject({ status: 'UPLOADED' });
+  });
+
+  test("no Last-Modified in the answer: taken as stored now, so this life's", async () => {
+    const f = engineFixture();
+    const lease = await revived(f);
+    f.objects.put(lease.objectKey, { size: 3, eTag: `"${md5('abc')}"` });
+    expect(await verifyUploadNow(f, lease)).toMatchObject({ status: 'UPLOADED', uploadedAt: T0 + 60_000 });
   });
 });
 
 describe('consumption never waits for the event', () => {
+  test('a lease that is not PENDING is not looked at again', async () => {
+    const f = engineFixture();
+    const lease = await leased(f, alibaba());
+    const event = put(f, lease.objectKey, BODY);
+    expect(await recordUpload(f, event)).toBe('uploaded');
+    const uploaded = f.store.item(lease.leaseId)!;
+    const heads = f.objects.heads;
+    expect(await verifyUploadNow(f, uploaded)).toBe(uploaded);
+    expect(f.objects.heads).toBe(heads);
+  });
+
+  test('a PENDING lease past its due time is EXPIRED to a consumer even with an object in place: no HEAD, no verdict', async () => {
+    const f = engineFixture();
+    const lease = await leased(f, alibaba());
+    put(f, lease.objectKey, BODY);
+    f.clock.set(lease.dueAt!);
+    const heads = f.objects.heads;
+    await expect(consumeLease(f, lease.leaseId, () => true, { kind: 'broker', id: 'c' }, { idempotent: true })).rejects.toMatchObject({ status: 'EXPIRED' });
+    expect(f.objects.heads).toBe(heads);
+    expect(f.store.item(lease.leaseId)!.status).toBe('PENDING');
+  });
+
   test('consumeLease on a PENDING lease whose object is in place consumes it; one with nothing there is refused as PENDING', async () => {
     const f = engineFixture();
     const lease = await leased(f, alibaba());
