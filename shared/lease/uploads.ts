@@ -189,18 +189,18 @@ async function decide(deps: UploadDeps, lease: LeaseRecord, object: ObjectCreate
   if (lease.sequencer !== undefined) {
     const order = compareSequencers(object.sequencer, lease.sequencer);
     if (order <= 0) return order === 0 ? 'duplicate' : 'stale';
-  } else {
-    // Nothing to order this event by: a first upload (its one-write path failed), or a verdict made on
-    // the spot by a consumer (a HEAD has no sequencer). The very bytes a consumer verified: decided.
-    if (lease.eTag === etagToMd5Hex(object.eTag)) return 'duplicate';
-    // Other bytes: only what is there now may be decided on (an older upload's event must not reject,
-    // and delete, a newer one), as sequencers would have it.
+  }
+  // The very bytes decided on already: by a consumer on the spot (a HEAD has no sequencer to order
+  // by), or a client's retried PUT of a used lease's file (its download URLs still serve them).
+  const used = lease.status === 'CONSUMED' || lease.status === 'DELETED';
+  if ((lease.sequencer === undefined || used) && lease.eTag === etagToMd5Hex(object.eTag)) return 'duplicate';
+  // Only what is there now is decided on: an older upload's event must not reject (and delete) a newer
+  // upload, nor delete a used file's temporary object. A late object is no lease's, whatever is there.
+  if (!isLate(deps.config, lease, object)) {
     headed ??= await deps.objects.head(object.key);
     if (!headed || etagToMd5Hex(headed.eTag) !== etagToMd5Hex(object.eTag)) return 'superseded';
   }
-  if (lease.status === 'CONSUMED' || lease.status === 'DELETED') {
-    // The same bytes again (a client's retried PUT): nothing changed, and download URLs still serve them.
-    if (lease.eTag === etagToMd5Hex(object.eTag)) return 'duplicate';
+  if (used) {
     // A PUT through a still-valid URL after the lease was used. Once the file has moved, the temporary
     // key holds nothing anyone owns (what download URLs served there is replaced: better none than
     // other bytes); before that, it is the move's source, which settle.ts checks.
@@ -209,14 +209,7 @@ async function decide(deps: UploadDeps, lease: LeaseRecord, object: ObjectCreate
   }
   const expected = { status: lease.status, sequencer: lease.sequencer ?? null };
   const now = deps.clock.now();
-
-  let stored: StoredObject | undefined;
-  if (!isLate(deps.config, lease, object) && lease.contentType !== undefined) {
-    stored = headed ?? (await deps.objects.head(object.key));
-    // Gone or replaced since this event: the event for what is there now decides.
-    if (!stored || etagToMd5Hex(stored.eTag) !== etagToMd5Hex(object.eTag)) return 'superseded';
-  }
-  const verdict = judge(deps.config, lease, object, now, stored);
+  const verdict = judge(deps.config, lease, object, now, headed);
   if (!(await store.transition(lease.leaseId, expected, verdict.changes, verdict.remove))) return retry(deps, lease, object, attempt);
   if (verdict.outcome === 'orphan-late') return orphan(deps, object, 'orphan-late', lease.leaseId);
   if (verdict.outcome === 'rejected') {
@@ -237,8 +230,8 @@ export type VerifyNowDeps = Omit<UploadDeps, 'objects'> & { readonly objects: Up
 export async function verifyUploadNow(deps: VerifyNowDeps, lease: LeaseRecord): Promise<LeaseRecord> {
   if (lease.status !== 'PENDING') return lease;
   const stored = await deps.objects.head(lease.objectKey);
-  // Nothing there yet, or only what a revived lease's previous life left (Last-Modified has whole seconds).
   const now = deps.clock.now();
+  // Nothing there yet, or only what a revived lease's previous life left (Last-Modified has whole seconds).
   if (!stored || beforeRevival(lease, (stored.lastModified ?? now) + 999)) return lease;
   // HTTP dates have whole seconds: never before the lease itself.
   const eventTime = Math.max(stored.lastModified ?? now, lease.createdAt);

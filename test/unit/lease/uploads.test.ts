@@ -327,6 +327,30 @@ describe('recordUpload: the grace window after the URL expired', () => {
     });
   });
 
+  test("a late object is no lease's whatever is there by now: the lease EXPIRED without a look at the bucket", async () => {
+    const f = engineFixture();
+    const lease = await leased(f, azureSpec());
+    const eventTime = lease.urlExpiresAt + 300_001;
+    f.clock.set(eventTime + 5000);
+    // Its object already gone (or replaced): still late, still the end of the lease.
+    const event = { key: lease.objectKey, size: 4, eTag: `"${md5('late')}"`, sequencer: nextSequencer(), eventTime };
+    expect(await recordUpload(f, event)).toBe('orphan-late');
+    expect(f.store.item(lease.leaseId)).toMatchObject({ status: 'EXPIRED' });
+    expect(f.objects.heads).toBe(0);
+  });
+
+  test("a re-upload's event (a newer sequencer) whose object was replaced again meanwhile: superseded, the lease as it was", async () => {
+    const f = engineFixture();
+    const lease = await leased(f, azureSpec());
+    expect(await recordUpload(f, upload(f, lease.objectKey, 'first'))).toBe('uploaded');
+    const before = f.store.item(lease.leaseId)!;
+    const second = upload(f, lease.objectKey, 'second');
+    upload(f, lease.objectKey, 'third');
+    expect(await recordUpload(f, second)).toBe('superseded');
+    expect(f.store.item(lease.leaseId)).toEqual(before);
+    expect(f.objects.deleted).toEqual([]);
+  });
+
   test('a late object landing on an UPLOADED lease ends it now', async () => {
     const f = engineFixture();
     const lease = await leased(f, azureSpec());
