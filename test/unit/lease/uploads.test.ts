@@ -339,6 +339,17 @@ describe('recordUpload: the grace window after the URL expired', () => {
     expect(f.objects.heads).toBe(0);
   });
 
+  test('the same bytes PUT again (a newer sequencer) are a new upload: kept for the retention from then', async () => {
+    const f = engineFixture();
+    const lease = await leased(f, azureSpec());
+    expect(await recordUpload(f, upload(f, lease.objectKey, 'same'))).toBe('uploaded');
+    // Within the URL's life: a minute later.
+    f.clock.set(T0 + 60_000);
+    const again = upload(f, lease.objectKey, 'same', undefined, { eventTime: T0 + 60_000 });
+    expect(await recordUpload(f, again)).toBe('uploaded');
+    expect(f.store.item(lease.leaseId)).toMatchObject({ sequencer: again.sequencer, uploadedAt: T0 + 60_000, retainUntil: T0 + 60_000 + RETENTION_MS });
+  });
+
   test("a re-upload's event (a newer sequencer) whose object was replaced again meanwhile: superseded, the lease as it was", async () => {
     const f = engineFixture();
     const lease = await leased(f, azureSpec());
