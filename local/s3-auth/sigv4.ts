@@ -175,6 +175,10 @@ function parseQueryAuth(params: readonly QueryParam[]): ParsedAuth {
   if (required.some((name) => get(name) === undefined)) {
     throw new S3Refusal(400, QUERY_ERROR, `Query-string authentication version 4 requires the ${required.join(', ')} parameters.`);
   }
+  // One signature: a second one is no signature S3 calculated (and would reach s3rver as an array).
+  if (params.filter((p) => p.name === 'X-Amz-Signature').length > 1) {
+    throw new S3Refusal(403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.');
+  }
   if (get('X-Amz-Algorithm') !== ALGORITHM) {
     throw new S3Refusal(400, QUERY_ERROR, `X-Amz-Algorithm only supports "${ALGORITHM}".`);
   }

@@ -79,8 +79,10 @@ export function azureAuthenticator(settings: JwtSettings, grants: AzureGrants): 
       }
       throw new AuthenticationError('invalid-token', expired ? 'The access token expiry UTC time is earlier than current UTC time.' : 'The access token is invalid.');
     }
-    const principal = typeof payload.oid === 'string' ? payload.oid : payload.sub;
-    if (!principal) throw new AuthenticationError('invalid-token', 'The access token names no principal (oid or sub).');
+    // Entra ID's object id names the principal; sub only when there is no oid at all. An oid of another
+    // type is a forged or broken token: falling back to sub would let it pick its principal.
+    const principal = payload.oid !== undefined ? payload.oid : payload.sub;
+    if (typeof principal !== 'string' || principal === '') throw new AuthenticationError('invalid-token', 'The access token names no principal (oid or sub) as a string.');
     const grant = await grants.grantFor(principal);
     return { kind: 'azure-principal', principal, subscriptions: grant?.subscriptions ?? [], registries: grant?.registries ?? [] };
   };

@@ -147,6 +147,9 @@ describe('lease view', () => {
     expect(seconds).toBeLessThan(broker.config.urlTtlSeconds);
     expect(signedAt + seconds * 1000).toBeLessThanOrEqual(Date.parse(view.retainUntil));
     expect(await (await fetch(view.downloadUrl)).text()).toBe('viewable');
+    // A second signature makes it no URL we signed: refused as S3 refuses it, not a 500.
+    const doubled = await fetch(`${view.downloadUrl}&X-Amz-Signature=${'0'.repeat(64)}`);
+    expect([doubled.status, await doubled.text()]).toEqual([403, expect.stringContaining('<Code>SignatureDoesNotMatch</Code>')]);
     // The URL is for GET only.
     expect((await fetch(view.downloadUrl, { method: 'PUT', body: 'x' })).status).toBe(403);
     expect((await postJson(broker.url, `/leases/${leaseId}`, {})).status).toBe(404);

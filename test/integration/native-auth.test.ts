@@ -162,7 +162,7 @@ describe('Azure: bearer tokens from the OIDC issuer, grants per subscription', (
     expectArm(await start(token, { sub: SUB_B, rg: 'rg', ws: 'a-workspace' }), 403, 'AuthorizationFailed');
   });
 
-  test('401s as ARM answers them, with WWW-Authenticate: missing, expired, not yet valid, wrong audience or issuer, foreign key, alg none', async () => {
+  test('401s as ARM answers them, with WWW-Authenticate: missing, expired, not yet valid, wrong audience or issuer, foreign key, a principal that is not a string, alg none', async () => {
     const missing = await start(undefined);
     expectArm(missing, 401, 'AuthenticationFailed');
     expect(missing.headers.get('www-authenticate')).toMatch(/^Bearer /);
@@ -172,6 +172,10 @@ describe('Azure: bearer tokens from the OIDC issuer, grants per subscription', (
       await issuer.mint({ oid: 'oid-a', aud: 'https://someone-else/' }),
       await issuer.mint({ oid: 'oid-a', iss: 'https://login.example/other' }),
       await issuer.mint({ oid: 'oid-a' }, { key: await issuer.foreignKey() }),
+      // An oid that is not a string must not fall back to a granted sub.
+      await issuer.mint({ oid: 12345, sub: 'oid-a' }),
+      await issuer.mint({ oid: ['oid-a'], sub: 'oid-a' }),
+      await issuer.mint({ sub: '' }),
       `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${Buffer.from(JSON.stringify({ oid: 'oid-a', iss: issuer.issuer, aud: AUDIENCE, exp: Math.floor(Date.now() / 1000) + 600 })).toString('base64url')}.`,
       'not-a-jwt',
     ];

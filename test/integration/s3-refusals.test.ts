@@ -67,6 +67,7 @@ describe('presigned PUT (Alibaba lease: Content-Type, Content-MD5 and Content-Le
     ['a changed signature', () => put(lease.url.replace(/X-Amz-Signature=([0-9a-f])/, (_m, d: string) => `X-Amz-Signature=${d === '0' ? '1' : '0'}`), lease.headers), 403, 'SignatureDoesNotMatch'],
     ['the URL used for another key', () => put(lease.url.replace(/\/([^/?]+)\?/, '/other-$1?'), lease.headers), 403, 'SignatureDoesNotMatch'],
     ['a changed query parameter', () => put(lease.url.replace(/x-id=PutObject/, 'x-id=PutObject&extra=1'), lease.headers), 403, 'SignatureDoesNotMatch'],
+    ['a second X-Amz-Signature', () => put(`${lease.url}&X-Amz-Signature=${'0'.repeat(64)}`, lease.headers), 403, 'SignatureDoesNotMatch'],
     ['another Content-Type', () => put(lease.url, { ...lease.headers, 'Content-Type': 'text/html' }), 403, 'SignatureDoesNotMatch'],
     ['no Content-MD5', () => put(lease.url, Object.fromEntries(Object.entries(lease.headers).filter(([n]) => n.toLowerCase() !== 'content-md5'))), 403, 'SignatureDoesNotMatch'],
     ['a body of another length', () => put(lease.url, lease.headers, 'hello!'), 403, 'SignatureDoesNotMatch'],
