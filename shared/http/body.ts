@@ -21,8 +21,34 @@ export function mediaKind(event: HttpEvent): MediaKind {
   return 'other';
 }
 
+/**
+ * These APIs take bodies of a few kilobytes: larger or deeper JSON is refused before it is parsed, as
+ * parsing (and walking) megabytes of nesting would hold the event loop for seconds.
+ */
+export const MAX_JSON_CHARS = 256 * 1024;
+export const MAX_JSON_DEPTH = 32;
+
+/** How deep arrays and objects nest in `text` (brackets inside strings do not count): one linear pass. */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: the next character is escaped
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) deepest = Math.max(deepest, ++depth);
+    else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return deepest;
+}
+
 /** A JSON object body; `__proto__`/`constructor` keys are dropped so no client can touch prototypes. */
 export function parseJsonObject(text: string, what: string): Record<string, unknown> | null {
+  if (text.length > MAX_JSON_CHARS) throw new MalformedBodyError(`The ${what} is larger than ${MAX_JSON_CHARS} characters.`);
+  if (jsonDepth(text) > MAX_JSON_DEPTH) throw new MalformedBodyError(`The ${what} nests deeper than ${MAX_JSON_DEPTH} levels.`);
   let value: unknown;
   try {
     value = JSON.parse(text, (key, v) => (key === '__proto__' || key === 'constructor' ? undefined : v));

@@ -82,3 +82,26 @@ describe('Alibaba ApplyFileUploadLease', () => {
     expect(new Set(stored.map((l) => l.leaseId))).toEqual(ids);
   });
 });
+
+describe('Alibaba AddFile: JSON in form fields', () => {
+  test('Tags or ParserConfig nested deeper than any request needs (their size is bounded by the schema): 400 naming the parameter, before parsing, the lease untouched', async () => {
+    const bytes = doc('tagged');
+    const leased = await postForm(broker.url, PATH, { FileName: 'tagged.txt', Md5: md5(bytes), SizeInBytes: String(bytes.length) });
+    const { FileUploadLeaseId: leaseId, Param } = leased.json.Data;
+    expect((await fetch(Param.Url, { method: 'PUT', headers: Param.Headers, body: bytes })).status).toBe(200);
+    for (const [name, value] of [
+      ['Tags', `${'['.repeat(33)}${']'.repeat(33)}`],
+      ['ParserConfig', `{"a":${'['.repeat(40)}${']'.repeat(40)}}`],
+    ]) {
+      const sent = await fetch(`${broker.url}/ws_3AXoiweeTyTd03IN/datacenter/file`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ LeaseId: leaseId, Parser: 'DASHSCOPE_DOCMIND', CategoryId: 'default', [name!]: value! }).toString(),
+      });
+      const res = { status: sent.status, json: (await sent.json()) as { Code: string; Message: string } };
+      expect([res.status, res.json.Code]).toEqual([400, 'InvalidParameter']);
+      expect(res.json.Message).toContain(`The parameter ${name} is too large or too deeply nested.`);
+    }
+    expect((await getLease(broker.url, leaseId)).json.status).not.toBe('CONSUMED');
+  });
+});

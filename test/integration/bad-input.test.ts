@@ -181,6 +181,9 @@ const AZURE_CASES: Record<string, AzureCase> = {
   'array body': { body: '[{"pendingUploadType":"None"}]', status: 400, code: 'InvalidRequestContent', target: null },
   'invalid JSON': { body: '{"pendingUploadType":', status: 400, code: 'InvalidRequestContent', target: null },
   'JSON string body': { body: '"None"', status: 400, code: 'InvalidRequestContent', target: null },
+  // Refused before parsing: megabytes of nesting would hold the event loop for seconds.
+  'JSON nested 3,000,000 deep': { body: '['.repeat(3_000_000), status: 400, code: 'InvalidRequestContent', target: null },
+  'JSON nested 33 deep': { body: `{"pendingUploadId":${'['.repeat(32)}${']'.repeat(32)}}`, status: 400, code: 'InvalidRequestContent', target: null },
   'text/plain body': {
     body: '{"pendingUploadType":"None"}',
     contentType: 'text/plain',
@@ -426,6 +429,8 @@ const ALIBABA_CASES: Record<string, AlibabaCase> = {
   'multipart body': { body: '--x--', contentType: 'multipart/form-data; boundary=x', status: 415, code: 'UnsupportedMediaType' },
   'invalid JSON': { body: '{"FileName":', contentType: 'application/json', status: 400, code: 'InvalidParameter' },
   'JSON array': { body: `[${json()}]`, contentType: 'application/json', status: 400, code: 'InvalidParameter' },
+  'JSON nested 3,000,000 deep': { body: '{"FileName":' + '['.repeat(3_000_000), contentType: 'application/json', status: 400, code: 'InvalidParameter', mentions: 'larger than' },
+  'JSON nested 33 deep': { body: `{"FileName":${'['.repeat(32)}${']'.repeat(32)}}`, contentType: 'application/json', status: 400, code: 'InvalidParameter', mentions: 'deeper than' },
 };
 
 describe('Alibaba ApplyFileUploadLease: bad input', () => {

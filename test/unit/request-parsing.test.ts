@@ -3,7 +3,7 @@ import Ajv from 'ajv';
 import { parseAlibabaRequest } from '../../shared/contracts/alibaba/request.js';
 import { parseAzureRequest } from '../../shared/contracts/azure/request.js';
 import { MalformedBodyError, UnsupportedApiVersionError, UnsupportedMediaTypeError, ValidationError } from '../../shared/errors.js';
-import { bodyText, header, mediaKind, parseJsonObject, requireMediaKind, singleValued } from '../../shared/http/body.js';
+import { bodyText, header, jsonDepth, MAX_JSON_CHARS, MAX_JSON_DEPTH, mediaKind, parseJsonObject, requireMediaKind, singleValued } from '../../shared/http/body.js';
 import type { HttpEvent } from '../../shared/http/types.js';
 import { validated } from '../../shared/validation.js';
 import type { PrecompiledValidator } from '../../shared/generated/validators.js';
@@ -73,6 +73,33 @@ describe('body helpers', () => {
       expect(notObject).toBeInstanceOf(MalformedBodyError);
       expect(notObject.message).toBe('The thing must be a JSON object.');
     }
+  });
+
+  test('jsonDepth counts nesting in one pass, not brackets inside strings (escaped quotes included)', () => {
+    expect(jsonDepth('{}')).toBe(1);
+    expect(jsonDepth('1')).toBe(0);
+    expect(jsonDepth('{"a":[{"b":[1,{"c":{}}]}]}')).toBe(6);
+    expect(jsonDepth('{"a":"[[[[{{{{"}')).toBe(1);
+    expect(jsonDepth('{"a":"\\"[[[["}')).toBe(1);
+    expect(jsonDepth('{"a":"\\\\"}[[[')).toBe(3);
+    expect(jsonDepth('[[]][[[]]]')).toBe(3);
+  });
+
+  test('parseJsonObject refuses, before parsing, a body larger or deeper than any of these APIs takes', () => {
+    const atDepth = (n: number) => `{"a":${'['.repeat(n - 1)}${']'.repeat(n - 1)}}`;
+    expect(jsonDepth(atDepth(MAX_JSON_DEPTH))).toBe(MAX_JSON_DEPTH);
+    expect(parseJsonObject(atDepth(MAX_JSON_DEPTH), 'request body')).toHaveProperty('a');
+    const deep = thrown(() => parseJsonObject(atDepth(MAX_JSON_DEPTH + 1), 'request body'));
+    expect(deep).toBeInstanceOf(MalformedBodyError);
+    expect(deep.message).toBe(`The request body nests deeper than ${MAX_JSON_DEPTH} levels.`);
+    // 3,000,000 levels: refused for its size, never scanned nor parsed.
+    const huge = thrown(() => parseJsonObject('['.repeat(3_000_000), 'request body'));
+    expect(huge).toBeInstanceOf(MalformedBodyError);
+    expect(huge.message).toBe(`The request body is larger than ${MAX_JSON_CHARS} characters.`);
+    const atSize = `{"a":"${'x'.repeat(MAX_JSON_CHARS - 8)}"}`;
+    expect(atSize).toHaveLength(MAX_JSON_CHARS);
+    expect(parseJsonObject(atSize, 'request body')).toMatchObject({ a: expect.any(String) });
+    expect(thrown(() => parseJsonObject(`${atSize} `, 'request body'))).toBeInstanceOf(MalformedBodyError);
   });
 
   test('singleValued: a name given twice with the same value is fine, with different values refused', () => {
