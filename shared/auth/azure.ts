@@ -10,7 +10,23 @@ export interface JwtSettings {
   readonly audience: string | readonly string[];
   /** Local mode only: an http:// issuer (a test or development identity provider). */
   readonly allowHttpIssuer?: boolean;
+  /** Epoch ms; tests pass their own. */
+  readonly now?: () => number;
 }
+
+/**
+ * After the issuer failed (its discovery document or key set could not be had), requests fail at once
+ * (503) for this long before it is asked again, doubling up to OUTAGE_MAX_BACKOFF_MS: an outage is not
+ * amplified into one more fetch per request, forged tokens included.
+ */
+export const OUTAGE_FIRST_BACKOFF_MS = 5_000;
+export const OUTAGE_MAX_BACKOFF_MS = 60_000;
+
+/** jose reports a key set it could not fetch or read as a bare JOSEError (no subclass). */
+const isKeySetFetchFailure = (error: unknown) => error instanceof errors.JOSEError && (error as { code?: string }).code === 'ERR_JOSE_GENERIC';
+
+/** The issuer failing (discovery, or its key set timing out or failing), not the caller's token. */
+const isProviderFailure = (error: unknown) => !(error instanceof errors.JOSEError) || error instanceof errors.JWKSTimeout || isKeySetFetchFailure(error);
 
 /** After a refresh for an unknown `kid`, further unknown kids are refused without asking the issuer again for this long. */
 export const UNKNOWN_KID_COOLDOWN_MS = 30_000;
@@ -45,18 +61,28 @@ function keySetOf(settings: JwtSettings): JWTVerifyGetKey {
       return remote(header, token);
     };
   };
+  const now = settings.now ?? Date.now;
+  let outage: { until: number; backoff: number; error: unknown } | undefined;
   return async (header, token) => {
-    // A failed discovery is retried on the next request, not cached.
-    keySet ??= load().catch((error: unknown) => {
-      keySet = undefined;
+    if (outage && now() < outage.until) throw outage.error;
+    try {
+      // A failed discovery is retried after the backoff, not cached.
+      keySet ??= load().catch((error: unknown) => {
+        keySet = undefined;
+        throw error;
+      });
+      const key = await (await keySet)(header, token);
+      outage = undefined;
+      return key;
+    } catch (error) {
+      if (isProviderFailure(error)) {
+        const backoff = outage ? Math.min(outage.backoff * 2, OUTAGE_MAX_BACKOFF_MS) : OUTAGE_FIRST_BACKOFF_MS;
+        outage = { until: now() + backoff, backoff, error };
+      }
       throw error;
-    });
-    return (await keySet)(header, token);
+    }
   };
 }
-
-/** jose reports a key set it could not fetch or read as a bare JOSEError (no subclass). */
-const isKeySetFetchFailure = (error: unknown) => error instanceof errors.JOSEError && (error as { code?: string }).code === 'ERR_JOSE_GENERIC';
 
 /** ARM's bearer-token authentication: RS256 only, issuer, audience, exp and nbf checked. */
 export function azureAuthenticator(settings: JwtSettings, grants: AzureGrants): Authenticator {
@@ -74,7 +100,7 @@ export function azureAuthenticator(settings: JwtSettings, grants: AzureGrants): 
     } catch (error) {
       const expired = error instanceof errors.JWTExpired;
       // The issuer unreachable (discovery, or its key set timing out or failing) is its failure, not the caller's.
-      if (!(error instanceof errors.JOSEError) || error instanceof errors.JWKSTimeout || isKeySetFetchFailure(error)) {
+      if (isProviderFailure(error)) {
         throw new DependencyError('identity-provider', true, { cause: error });
       }
       throw new AuthenticationError('invalid-token', expired ? 'The access token expiry UTC time is earlier than current UTC time.' : 'The access token is invalid.');

@@ -8,7 +8,9 @@ import type { KoaContext } from '../../local/emulator-packages.js';
 import { verifySigV4 } from '../../local/s3-auth/sigv4.js';
 import { S3Refusal } from '../../local/s3-auth/s3-refusal.js';
 import { parseAcs3Authorization, verifyAcs3 } from '../../shared/auth/acs3.js';
-import { azureAuthenticator } from '../../shared/auth/azure.js';
+import { azureAuthenticator, OUTAGE_FIRST_BACKOFF_MS } from '../../shared/auth/azure.js';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { parseAzureGrants } from '../../shared/auth/azure-grants.js';
 import { CACHE_ENTRIES, storedAzureGrants } from '../../shared/auth/stored-credentials.js';
 import { AuthenticationError, DependencyError } from '../../shared/errors.js';
@@ -54,6 +56,60 @@ describe('bearer tokens', () => {
       expect(failure).toMatchObject({ dependency: 'identity-provider', throttled: true });
     } finally {
       await issuer.close();
+    }
+  });
+
+  test('an identity-provider outage is not amplified: after a failure, requests (forged tokens too) are 503 without asking it, until a doubling backoff passes', async () => {
+    const issuer = await startTestIssuer('aud');
+    let t = 1_000_000;
+    try {
+      const authenticate = azureAuthenticator({ issuer: issuer.issuer, audience: 'aud', allowHttpIssuer: true, now: () => t }, noGrants);
+      issuer.failJwks();
+      const forged = await issuer.mint({ sub: 'p' }, { key: await issuer.foreignKey() });
+      const first = await authenticate(event(forged)).catch((e: unknown) => e);
+      expect(first).toMatchObject({ dependency: 'identity-provider', throttled: true });
+      const fetches = issuer.jwksFetches();
+      for (let i = 0; i < 20; i++) {
+        expect(await authenticate(event(forged)).catch((e: unknown) => e)).toMatchObject({ dependency: 'identity-provider', throttled: true });
+      }
+      expect(issuer.jwksFetches()).toBe(fetches);
+      // The backoff over: asked once more; failing again, the next wait is twice as long.
+      t += OUTAGE_FIRST_BACKOFF_MS;
+      await authenticate(event(forged)).catch(() => undefined);
+      expect(issuer.jwksFetches()).toBe(fetches + 1);
+      t += OUTAGE_FIRST_BACKOFF_MS;
+      await authenticate(event(forged)).catch(() => undefined);
+      expect(issuer.jwksFetches()).toBe(fetches + 1);
+      t += OUTAGE_FIRST_BACKOFF_MS;
+      await authenticate(event(forged)).catch(() => undefined);
+      expect(issuer.jwksFetches()).toBe(fetches + 2);
+    } finally {
+      await issuer.close();
+    }
+  });
+
+  test('a discovery document that cannot be had is retried after the backoff, not on every request', async () => {
+    let asked = 0;
+    const server = createServer((_req, res) => {
+      asked++;
+      res.statusCode = 503;
+      res.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    let t = 1_000_000;
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const authenticate = azureAuthenticator({ issuer: url, audience: 'aud', allowHttpIssuer: true, now: () => t }, noGrants);
+      const issuer = await startTestIssuer('aud');
+      const token = await issuer.mint({ sub: 'p', iss: url });
+      await issuer.close();
+      for (let i = 0; i < 10; i++) expect(await authenticate(event(token)).catch((e: unknown) => e)).toMatchObject({ dependency: 'identity-provider' });
+      expect(asked).toBe(1);
+      t += OUTAGE_FIRST_BACKOFF_MS;
+      await authenticate(event(token)).catch(() => undefined);
+      expect(asked).toBe(2);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
 
