@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { followedFile } from './followed-file.js';
 
 /** An Alibaba-style access key: what its holder may sign for, and which workspaces it may use. */
 export interface AccessKey {
@@ -20,12 +20,24 @@ interface KeyFileEntry {
 
 /**
  * Keys from a JSON file (local mode's ACCESS_KEYS_FILE): `[{"AccessKeyId","AccessKeySecret","Workspaces":[...]}]`.
- * Read once; a malformed file stops the start with a message naming the entry.
+ * A malformed file stops the start with a message naming the entry; a change to it (a revoked key)
+ * applies at the key's next use (followed-file.ts).
  */
 export function accessKeysFromFile(path: string): AccessKeyStore {
+  let current: () => Map<string, AccessKey>;
+  try {
+    current = followedFile(path, (text) => parseAccessKeys(text, path), new Map<string, AccessKey>());
+  } catch (error) {
+    if ((error as Error).message.startsWith(`ACCESS_KEYS_FILE ${path}`)) throw error;
+    throw new Error(`ACCESS_KEYS_FILE ${path} is not readable JSON: ${(error as Error).message}`);
+  }
+  return { find: async (id) => current().get(id) };
+}
+
+function parseAccessKeys(text: string, path: string): Map<string, AccessKey> {
   let entries: KeyFileEntry[];
   try {
-    entries = JSON.parse(readFileSync(path, 'utf8')) as KeyFileEntry[];
+    entries = JSON.parse(text) as KeyFileEntry[];
   } catch (error) {
     throw new Error(`ACCESS_KEYS_FILE ${path} is not readable JSON: ${(error as Error).message}`);
   }
@@ -39,5 +51,5 @@ export function accessKeysFromFile(path: string): AccessKeyStore {
     if (!ok) throw new Error(`ACCESS_KEYS_FILE ${path}, entry ${i}: needs AccessKeyId, AccessKeySecret (16+ characters) and Workspaces (strings)`);
     keys.set(e.AccessKeyId as string, { accessKeyId: e.AccessKeyId as string, secret: e.AccessKeySecret as string, workspaces: e.Workspaces as string[] });
   });
-  return { find: async (id) => keys.get(id) };
+  return keys;
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { followedFile } from './followed-file.js';
 
 /**
  * What an Azure principal (a token's `oid`, else `sub`) may use: whole subscriptions, and single
@@ -37,12 +37,17 @@ export function parseAzureGrants(text: string, source: string): AzureGrants {
   return { grantFor: async (principal) => grants.get(principal) };
 }
 
+/** Local mode's AZURE_GRANTS_FILE; a change to it (a revoked grant) applies at the next request (followed-file.ts). */
 export const azureGrantsFromFile = (path: string): AzureGrants => {
-  let text: string;
+  const source = `AZURE_GRANTS_FILE ${path}`;
+  let current: () => AzureGrants;
   try {
-    text = readFileSync(path, 'utf8');
+    current = followedFile(path, (text) => parseAzureGrants(text, source), NO_GRANTS);
   } catch (error) {
-    throw new Error(`AZURE_GRANTS_FILE ${path} is not readable: ${(error as Error).message}`);
+    if ((error as Error).message.startsWith(source)) throw error;
+    throw new Error(`${source} is not readable: ${(error as Error).message}`);
   }
-  return parseAzureGrants(text, `AZURE_GRANTS_FILE ${path}`);
+  return { grantFor: (principal) => current().grantFor(principal) };
 };
+
+const NO_GRANTS: AzureGrants = { grantFor: async () => undefined };

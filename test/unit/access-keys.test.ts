@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, test } from '@jest/globals';
+import { describe, expect, jest, test } from '@jest/globals';
 import { DecryptCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -9,7 +9,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { run, stackTarget, UsageError } from '../../scripts/access-keys.js';
 import { stackStore } from '../../scripts/credential-stores.js';
 import { accessKeysFromFile } from '../../shared/auth/access-keys.js';
-import { parseAzureGrants } from '../../shared/auth/azure-grants.js';
+import { azureGrantsFromFile, parseAzureGrants } from '../../shared/auth/azure-grants.js';
+import { log } from '../../shared/log.js';
 import { CACHE_MS, storedAccessKeys, storedAzureGrants } from '../../shared/auth/stored-credentials.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'ulb-keys-'));
@@ -43,6 +44,34 @@ describe('npm run access-keys, local files', () => {
     await expect(cli('grant', '--principal', 'oid-2', '--registry', 'just-a-name', '--grants-file', file)).rejects.toThrow('<subscriptionId>/<resourceGroup>/<registryName>');
     await cli('revoke-grant', '--principal', 'oid-1', '--grants-file', file);
     expect(await parseAzureGrants(readFileSync(file, 'utf8'), file).grantFor('oid-1')).toBeUndefined();
+  });
+
+  test('a running broker follows the files: a revoked key or grant stops working at its next use; a file broken later fails closed', async () => {
+    const dir = tmp();
+    const keysFile = join(dir, 'keys.json');
+    const grantsFile = join(dir, 'grants.json');
+    const created = JSON.parse((await cli('create', '--workspace', 'ws_a', '--keys-file', keysFile))[0]!);
+    await cli('grant', '--principal', 'oid-1', '--subscription', 'sub-a', '--grants-file', grantsFile);
+    // Read once, as at start, and kept.
+    const keys = accessKeysFromFile(keysFile);
+    const grants = azureGrantsFromFile(grantsFile);
+    expect(await keys.find(created.AccessKeyId)).toMatchObject({ workspaces: ['ws_a'] });
+    expect(await grants.grantFor('oid-1')).toMatchObject({ subscriptions: ['sub-a'] });
+    await cli('revoke', created.AccessKeyId, '--keys-file', keysFile);
+    await cli('revoke-grant', '--principal', 'oid-1', '--grants-file', grantsFile);
+    expect(await keys.find(created.AccessKeyId)).toBeUndefined();
+    expect(await grants.grantFor('oid-1')).toBeUndefined();
+    // A key added later works without a restart; a file broken later honours nothing.
+    const again = JSON.parse((await cli('create', '--workspace', 'ws_b', '--keys-file', keysFile))[0]!);
+    expect(await keys.find(again.AccessKeyId)).toMatchObject({ workspaces: ['ws_b'] });
+    const error = jest.spyOn(log, 'error').mockImplementation(() => undefined);
+    try {
+      writeFileSync(keysFile, '[{"AccessKeyId": "broken"');
+      expect(await keys.find(again.AccessKeyId)).toBeUndefined();
+      expect(error).toHaveBeenCalledWith(expect.stringContaining('nothing in it is honoured'), { path: keysFile }, expect.any(Error));
+    } finally {
+      error.mockRestore();
+    }
   });
 
   test('usage errors name what is missing', async () => {
