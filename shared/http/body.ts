@@ -45,10 +45,17 @@ export function jsonDepth(text: string): number {
   return deepest;
 }
 
+/** Why `text` is not to be parsed as JSON here (too large, too deep), or undefined: the bound every JSON input shares. */
+export function jsonOutOfBounds(text: string): string | undefined {
+  if (text.length > MAX_JSON_CHARS) return `is larger than ${MAX_JSON_CHARS} characters`;
+  if (jsonDepth(text) > MAX_JSON_DEPTH) return `nests deeper than ${MAX_JSON_DEPTH} levels`;
+  return undefined;
+}
+
 /** A JSON object body; `__proto__`/`constructor` keys are dropped so no client can touch prototypes. */
 export function parseJsonObject(text: string, what: string): Record<string, unknown> | null {
-  if (text.length > MAX_JSON_CHARS) throw new MalformedBodyError(`The ${what} is larger than ${MAX_JSON_CHARS} characters.`);
-  if (jsonDepth(text) > MAX_JSON_DEPTH) throw new MalformedBodyError(`The ${what} nests deeper than ${MAX_JSON_DEPTH} levels.`);
+  const outOfBounds = jsonOutOfBounds(text);
+  if (outOfBounds) throw new MalformedBodyError(`The ${what} ${outOfBounds}.`);
   let value: unknown;
   try {
     value = JSON.parse(text, (key, v) => (key === '__proto__' || key === 'constructor' ? undefined : v));

@@ -11,7 +11,7 @@ import { consumeLease, deleteConsumed, readOwnLease, type ConsumeDeps } from '..
 import { isStored, type LeaseRecord } from '../../lease/model.js';
 import type { addFileParamsSchema, alibabaFilePathSchema, alibabaWorkspacePathSchema } from '../../schemas/alibaba-files.js';
 import { validated } from '../../validation.js';
-import { jsonDepth, MAX_JSON_CHARS, MAX_JSON_DEPTH } from '../../http/body.js';
+import { jsonOutOfBounds } from '../../http/body.js';
 import { alibabaEdge } from './edge.js';
 import { alibabaParams } from './request.js';
 
@@ -37,7 +37,7 @@ function jsonField<T>(value: unknown, name: string, accept: (v: unknown) => v is
   let parsed = value;
   if (typeof value === 'string') {
     // Bounded before parsing, as every JSON body is (http/body.ts).
-    if (value.length > MAX_JSON_CHARS || jsonDepth(value) > MAX_JSON_DEPTH) throw new ValidationError(`The parameter ${name} is too large or too deeply nested.`, name, 'body');
+    if (jsonOutOfBounds(value)) throw new ValidationError(`The parameter ${name} is too large or too deeply nested.`, name, 'body');
     try {
       parsed = JSON.parse(value);
     } catch {
