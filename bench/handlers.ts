@@ -6,8 +6,6 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { alibabaApplyFileUploadLeaseHandler } from '../shared/contracts/alibaba/handler.js';
-import { azureStartPendingUploadHandler } from '../shared/contracts/azure/handler.js';
 import type { BrokerContext, HttpResult } from '../shared/http/types.js';
 import { createBrokerDeps } from '../shared/runtime.js';
 import { benchConfig, BUCKET, CREDENTIALS, eventFor, lambdaContext, REGION, TABLE, type ContractName } from './fixtures.js';
@@ -15,6 +13,7 @@ import { naiveAlibabaHandler, naiveAzureHandler } from './naive/handlers.js';
 import { sdkClient } from './presign.js';
 import { percentileSorted, round, sortedCopy } from './stats.js';
 import { stubDocumentSend, stubWire, type StubLevel } from './stubs.js';
+import { handlerFor } from '../test/support/handlers.js';
 
 type Invoke = (event: APIGatewayProxyEventV2, context: BrokerContext) => Promise<HttpResult>;
 
@@ -37,8 +36,8 @@ export function buildHandlers(level: StubLevel): { handlers: Record<ContractName
   }
   return {
     handlers: {
-      azure: { ours: azureStartPendingUploadHandler(deps) as Invoke, naive: naiveAzureHandler(naiveDeps) as unknown as Invoke },
-      alibaba: { ours: alibabaApplyFileUploadLeaseHandler(deps) as Invoke, naive: naiveAlibabaHandler(naiveDeps) as unknown as Invoke },
+      azure: { ours: handlerFor('AzureWorkspaceCodeVersionStartPendingUpload', deps) as Invoke, naive: naiveAzureHandler(naiveDeps) as unknown as Invoke },
+      alibaba: { ours: handlerFor('ApplyFileUploadLease', deps) as Invoke, naive: naiveAlibabaHandler(naiveDeps) as unknown as Invoke },
     },
     restore,
   };

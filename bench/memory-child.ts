@@ -5,11 +5,10 @@
  * Usage: node --expose-gc --import tsx bench/memory-child.ts <invocations> <send|wire> [warmup]
  */
 import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
-import { alibabaApplyFileUploadLeaseHandler } from '../shared/contracts/alibaba/handler.js';
-import { azureStartPendingUploadHandler } from '../shared/contracts/azure/handler.js';
 import { createBrokerDeps } from '../shared/runtime.js';
 import { benchConfig, CREDENTIALS, eventFor, lambdaContext, type ContractName } from './fixtures.js';
 import { stubDocumentSend, stubWire, type StubLevel } from './stubs.js';
+import { handlerFor } from '../test/support/handlers.js';
 
 process.env.BROKER_LOG_LEVEL = 'silent';
 const invocations = Number(process.argv[2] ?? 10_000);
@@ -36,7 +35,7 @@ function snapshot() {
 const deps = createBrokerDeps(benchConfig(), { credentials: CREDENTIALS });
 if (level === 'send') stubDocumentSend();
 else stubWire(deps.ddb);
-const handlers = { azure: azureStartPendingUploadHandler(deps), alibaba: alibabaApplyFileUploadLeaseHandler(deps) };
+const handlers = { azure: handlerFor('AzureWorkspaceCodeVersionStartPendingUpload', deps), alibaba: handlerFor('ApplyFileUploadLease', deps) };
 // One call each so "init" includes what a Lambda has after its first request (lazy SDK state).
 for (const c of ['azure', 'alibaba'] as const) await handlers[c](eventFor(c), lambdaContext(c));
 const init = snapshot();

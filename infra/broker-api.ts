@@ -108,9 +108,12 @@ export class BrokerApi extends Construct {
         httpApi: this.api,
         routeKey: HttpRouteKey.with(route.path, HttpMethod[route.method]),
         integration: integrationFor(route.surface),
-        authorizer,
+        // A public operation (said so in the registry) is the only kind without the configured authorizer.
+        authorizer: route.auth === 'public' ? new HttpNoneAuthorizer() : authorizer,
       });
-      if (settings.auth === 'contracts') {
+      if (route.auth === 'public') {
+        acknowledge(httpRoute, 'AwsSolutions-APIG4', `${route.id} is declared public in the operation registry: it serves no tenant's data.`);
+      } else if (settings.auth === 'contracts') {
         acknowledge(
           httpRoute,
           'AwsSolutions-APIG4',

@@ -60,11 +60,31 @@ export function matchRoute(compiled: readonly CompiledRoute[], method: string, r
 
 const TEXT_TYPES = /^(text\/|application\/(json|x-www-form-urlencoded|xml|[\w.+-]+\+json))/i;
 
+/** The names a local server answers to on its own machine. */
+const LOCAL_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * The event's domainName. API Gateway routes by host, so the domain it reports is one of its own; this
+ * server takes any Host, so it reports the Host only when that names this server (a loopback name or
+ * the listen address, with its port), and otherwise its own address. An ACS3 signature made for another
+ * host therefore never matches it (shared/auth/alibaba.ts).
+ */
+export function localDomainName(hostHeader: string | undefined, server: { host: string; port: number }): string {
+  const own = `${server.host}:${server.port}`;
+  if (hostHeader === undefined) return own;
+  const host = hostHeader.trim().toLowerCase();
+  const colon = host.lastIndexOf(':');
+  const [name, port] = colon > host.lastIndexOf(']') ? [host.slice(0, colon), host.slice(colon + 1)] : [host, ''];
+  const named = LOCAL_NAMES.has(name) || name === server.host.toLowerCase();
+  return named && port === String(server.port) ? host : own;
+}
+
 /** A Node request as the API Gateway HTTP API (payload 2.0) hands it to Lambda. */
 export function toApiGatewayEvent(
   req: IncomingMessage,
   body: Buffer,
   match: { route: OperationSpec; pathParameters: Record<string, string> },
+  server: { host: string; port: number },
 ): APIGatewayProxyEventV2 {
   const url = req.url ?? '/';
   const q = url.indexOf('?');
@@ -93,7 +113,7 @@ export function toApiGatewayEvent(
     requestContext: {
       accountId: '000000000000',
       apiId: 'local',
-      domainName: headers.host ?? 'localhost',
+      domainName: localDomainName(headers.host, server),
       domainPrefix: 'local',
       http: {
         method: req.method ?? 'GET',

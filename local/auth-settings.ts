@@ -1,5 +1,5 @@
 import { accessKeysFromFile } from '../shared/auth/access-keys.js';
-import { alibabaAuthenticator } from '../shared/auth/alibaba.js';
+import { alibabaAuthenticator, apiHostsFrom } from '../shared/auth/alibaba.js';
 import { azureAuthenticator } from '../shared/auth/azure.js';
 import { azureGrantsFromFile } from '../shared/auth/azure-grants.js';
 import { contractAuth, type ContractAuth } from '../shared/auth/contract-auth.js';
@@ -12,6 +12,7 @@ type AuthFactory = NonNullable<NonNullable<Parameters<typeof createBrokerDeps>[1
  * AUTH=none (the default: the quick start needs no credentials) or AUTH=contracts: each contract's own
  * scheme, with keys from ACCESS_KEYS_FILE, Azure grants from AZURE_GRANTS_FILE and tokens from the
  * OIDC issuer JWT_ISSUER for the audience JWT_AUDIENCE (http://127.0.0.1 issuers allowed here only).
+ * ACS3 signatures must be made for this server (see server.ts's domainName) or a host of API_HOSTS.
  * Everything is read at start; anything missing or malformed stops the start with its name.
  */
 export function localAuth(env: Readonly<Record<string, string | undefined>>): AuthFactory | undefined {
@@ -24,5 +25,5 @@ export function localAuth(env: Readonly<Record<string, string | undefined>>): Au
   const grants = azureGrantsFromFile(env.AZURE_GRANTS_FILE!);
   const azure = azureAuthenticator({ issuer: env.JWT_ISSUER!, audience: env.JWT_AUDIENCE!, allowHttpIssuer: true }, grants);
   return ({ ddb, config, clock }): ContractAuth =>
-    contractAuth(alibabaAuthenticator({ keys, nonces: createDynamoNonceStore(ddb, config.tableName), clock }), azure);
+    contractAuth(alibabaAuthenticator({ keys, nonces: createDynamoNonceStore(ddb, config.tableName), clock, hosts: apiHostsFrom(env) }), azure);
 }

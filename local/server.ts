@@ -7,7 +7,7 @@ import { loadConfig, type BrokerConfig } from '../shared/config.js';
 import { s3UploadEventHandler } from '../shared/events/s3-upload-handler.js';
 import { OPERATIONS, operationsOf } from '../shared/contracts/registry.js';
 import { SURFACES, type Surface } from '../shared/contracts/operation.js';
-import { HANDLERS, type HttpLambda } from '../shared/contracts/handlers.js';
+import { CONTRACT_CODE, type HttpLambda } from '../shared/contracts/handlers.js';
 import { surfaceHandler } from '../shared/http/surface.js';
 import type { HttpResult } from '../shared/http/types.js';
 import { withChangeFeed } from '../shared/lease/changes.js';
@@ -143,7 +143,7 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
   // One handler per API surface, as deployed: each routes inside (shared/http/surface.ts), and sends
   // its object calls as presigned requests, as the API Lambdas do (no S3 client).
   const apiDeps = { ...deps, objects: brokerDeps.objects };
-  const lambdas = Object.fromEntries(SURFACES.map((surface) => [surface, surfaceHandler(operationsOf(surface), HANDLERS, apiDeps)])) as Record<Surface, HttpLambda>;
+  const lambdas = Object.fromEntries(SURFACES.map((surface) => [surface, surfaceHandler(operationsOf(surface), CONTRACT_CODE[surface], apiDeps)])) as Record<Surface, HttpLambda>;
   const routes = compileRoutes(OPERATIONS);
   let baseUrl = '';
   const localRoutes: Record<string, () => HttpResult> = {
@@ -167,7 +167,7 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
       if (requestHeadBytes(req) > MAX_REQUEST_HEAD_BYTES) return send(res, gatewayError(431, 'Request Header Fields Too Large'));
       if (!match) return send(res, gatewayError(404, 'Not Found'));
       if (!body) return send(res, gatewayError(413, 'Request Entity Too Large'));
-      const event = toApiGatewayEvent(req, body, match);
+      const event = toApiGatewayEvent(req, body, match, { host, port: (server.address() as AddressInfo).port });
       const result = await lambdas[match.route.surface](event, lambdaContext(match.route.surface));
       send(res, result);
     } catch (error) {

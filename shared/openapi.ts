@@ -53,11 +53,11 @@ const SCHEMES = {
   azureBearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An Entra ID (or configured OIDC) access token, as Azure ML clients send it.' },
 } as const;
 
-function securityOf(auth: DocumentedAuth, contract: ContractSpec): object[] | undefined {
+/** Per operation, from its registry entry; a public operation overrides the document's default with none. */
+function securityOf(auth: DocumentedAuth, op: OperationSpec): object[] | undefined {
+  if (op.auth === 'public') return auth === 'none' ? undefined : [];
   if (auth !== 'contracts') return undefined;
-  if (contract.name === 'alibaba-model-studio') return [{ acs3: [] }];
-  if (contract.name === 'azure-ml') return [{ azureBearer: [] }];
-  return [{ acs3: [] }, { azureBearer: [] }];
+  return { alibaba: [{ acs3: [] }], azure: [{ azureBearer: [] }], either: [{ acs3: [] }, { azureBearer: [] }] }[op.auth];
 }
 
 const ref = (schema: { $id: string }) => ({ $ref: `#/components/schemas/${schema.$id}` });
@@ -93,7 +93,7 @@ function operation(contract: ContractSpec, op: OperationSpec, auth: DocumentedAu
       ...(op.doc.query ?? []),
     ],
     ...(op.doc.requestBody ? { requestBody: op.doc.requestBody } : {}),
-    ...(securityOf(auth, contract) ? { security: securityOf(auth, contract) } : {}),
+    ...(securityOf(auth, op) ? { security: securityOf(auth, op) } : {}),
     responses,
   };
 }

@@ -1,7 +1,7 @@
 import { alibabaFromStack } from '../../shared/auth/lambda-auth-alibaba.js';
 import { lambdaAuth } from '../../shared/auth/lambda-auth.js';
 import { loadConfig } from '../../shared/config.js';
-import { alibabaHandlers } from '../../shared/contracts/alibaba/index.js';
+import { alibabaContract } from '../../shared/contracts/alibaba/index.js';
 import { alibabaOperations } from '../../shared/contracts/alibaba/operations.js';
 import { surfaceHandler } from '../../shared/http/surface.js';
 import { createBrokerDeps } from '../../shared/runtime.js';
@@ -10,4 +10,4 @@ const auth = lambdaAuth(process.env, { alibaba: alibabaFromStack });
 const deps = createBrokerDeps(loadConfig(), auth ? { auth } : {});
 
 /** Every alibaba operation of the registry (shared/contracts/registry.ts), routed inside by @middy/http-router. */
-export const handler = surfaceHandler(alibabaOperations, alibabaHandlers, deps);
+export const handler = surfaceHandler(alibabaOperations, alibabaContract, deps);

@@ -97,14 +97,24 @@ export function acs3Signature(canonicalRequest: string, secret: string): string 
 }
 
 /**
+ * The headers a signature must cover: host (which endpoint it was made for), content-type when sent (how
+ * the body is read), and every x-acs-* header (date, nonce, body hash). These are exactly the headers
+ * Alibaba's V3 signers sign (@alicloud/openapi-util's and gateway-pop's getSignedHeaders), so the
+ * official clients always satisfy it, and nothing that decides the request's meaning can be swapped.
+ */
+export function mustBeSigned(headers: Acs3Request['headers']): string[] {
+  return ['host', ...Object.keys(headers).filter((h) => h === 'content-type' || h.startsWith('x-acs-'))];
+}
+
+/**
  * Verifies the signature of a request whose key's secret is known. The body must hash to the declared
- * x-acs-content-sha256, and host plus every x-acs-* header sent must be signed.
+ * x-acs-content-sha256, and every header of mustBeSigned must be signed.
  */
 export function verifyAcs3(request: Acs3Request, authorization: Acs3Authorization, secret: string): void {
   const declared = request.headers['x-acs-content-sha256'];
   const actual = createHash('sha256').update(request.body).digest('hex');
   if (declared !== actual) throw new Acs3Error('content-hash', 'The x-acs-content-sha256 header does not match the body.');
-  const unsigned = ['host', ...Object.keys(request.headers).filter((h) => h.startsWith('x-acs-'))].filter((h) => !authorization.signedHeaders.includes(h));
+  const unsigned = mustBeSigned(request.headers).filter((h) => !authorization.signedHeaders.includes(h));
   if (unsigned.length) throw new Acs3Error('malformed', `These headers must be signed: ${unsigned.join(', ')}.`);
   const expected = Buffer.from(acs3Signature(canonicalAcs3Request(request, authorization.signedHeaders, declared), secret), 'hex');
   if (!timingSafeEqual(expected, Buffer.from(authorization.signature, 'hex'))) {

@@ -13,11 +13,33 @@ const ACS_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 export const MAX_NONCE_LENGTH = 256;
 
 /**
- * The Alibaba contract's own authentication: an ACS3-HMAC-SHA256 signature by a known key, a fresh
- * x-acs-date and a nonce never seen before. The signature is checked before the nonce is spent, so an
- * unsigned request cannot burn someone else's nonce.
+ * API_HOSTS: the host names (with the port, if not the scheme's default) clients address the broker by,
+ * comma-separated, lower-cased. Needed only where the Host the broker sees is not the one clients sign
+ * (behind a proxy or CDN); otherwise the endpoint the request arrived at is the only one accepted.
  */
-export function alibabaAuthenticator(deps: { keys: AccessKeyStore; nonces: NonceStore; clock: Clock }): Authenticator {
+export function apiHostsFrom(env: Readonly<Record<string, string | undefined>>): readonly string[] {
+  return (env.API_HOSTS ?? '')
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter((h) => h !== '');
+}
+
+export interface AlibabaAuthDeps {
+  readonly keys: AccessKeyStore;
+  readonly nonces: NonceStore;
+  readonly clock: Clock;
+  /** API_HOSTS (apiHostsFrom); empty: the request's own endpoint, as API Gateway names it (domainName). */
+  readonly hosts?: readonly string[];
+}
+
+/**
+ * The Alibaba contract's own authentication: an ACS3-HMAC-SHA256 signature by a known key, made for this
+ * endpoint, with a fresh x-acs-date and a nonce never seen before. The signature is checked before the
+ * nonce is spent, so an unsigned request cannot burn someone else's nonce. Binding the host matters
+ * because nonces are per deployment: a request captured on its way to another endpoint (Alibaba's own,
+ * or another deployment) with the same key must not be replayable here.
+ */
+export function alibabaAuthenticator(deps: AlibabaAuthDeps): Authenticator {
   return async (event) => {
     let authorization;
     try {
@@ -29,6 +51,9 @@ export function alibabaAuthenticator(deps: { keys: AccessKeyStore; nonces: Nonce
     if (!key) throw new AuthenticationError('unknown-key', `The AccessKeyId '${authorization.accessKeyId}' is not found.`);
     const headers: Record<string, string | undefined> = {};
     for (const [name, value] of Object.entries(event.headers ?? {})) headers[name.toLowerCase()] = value;
+    const host = (headers.host ?? '').trim().toLowerCase();
+    const accepted = deps.hosts?.length ? deps.hosts : [event.requestContext.domainName.toLowerCase()];
+    if (!accepted.includes(host)) throw new AuthenticationError('signature', `The request was made for the host '${host}', which is not this endpoint.`);
     try {
       verifyAcs3(
         { method: event.requestContext.http.method, rawPath: event.rawPath, rawQuery: event.rawQueryString ?? '', headers, body: bodyBytes(event) },

@@ -1,12 +1,9 @@
 import { AuthenticationError } from '../errors.js';
+import type { OperationAuth } from '../contracts/operation.js';
 import { headerOf, openAuthenticator, type Authenticator } from './caller.js';
 
-/** How each surface authenticates: Alibaba's routes by ACS3, Azure's by bearer token, the broker's by either. */
-export interface ContractAuth {
-  readonly alibaba: Authenticator;
-  readonly azure: Authenticator;
-  readonly either: Authenticator;
-}
+/** Each scheme an operation may name (operation.ts): Alibaba's ACS3, Azure's bearer token, or either. */
+export type ContractAuth = { readonly [Scheme in Exclude<OperationAuth, 'public'>]: Authenticator };
 
 /** AUTH=none (local default) and the deployed iam/jwt modes, where API Gateway admits callers. */
 export const OPEN_AUTH: ContractAuth = { alibaba: openAuthenticator, azure: openAuthenticator, either: openAuthenticator };
@@ -24,3 +21,6 @@ export function eitherScheme(alibaba: Authenticator, azure: Authenticator): Auth
 export function contractAuth(alibaba: Authenticator, azure: Authenticator): ContractAuth {
   return { alibaba, azure, either: eitherScheme(alibaba, azure) };
 }
+
+/** The authenticator an operation's registry entry names; `public` operations establish no caller. */
+export const authenticatorFor = (scheme: OperationAuth, auth: ContractAuth): Authenticator => (scheme === 'public' ? openAuthenticator : auth[scheme]);

@@ -1,5 +1,5 @@
 import { createKmsClient } from '../aws/clients.js';
-import { alibabaAuthenticator } from './alibaba.js';
+import { alibabaAuthenticator, apiHostsFrom } from './alibaba.js';
 import { requireEnv, type SchemeFactory } from './lambda-auth.js';
 import { createDynamoNonceStore } from './nonces.js';
 import { storedAccessKeys } from './stored-credentials.js';
@@ -10,5 +10,5 @@ export const alibabaFromStack: SchemeFactory = ({ ddb, config, clock }, env) => 
   // The DynamoDB client's credentials: in Lambda, the role's, from the environment.
   const kms = createKmsClient(config, ddb.config.credentials);
   const keys = storedAccessKeys({ ddb, kms, tableName: config.tableName, kmsKeyArn: env.ACCESS_KEYS_KMS_KEY_ARN! });
-  return alibabaAuthenticator({ keys, nonces: createDynamoNonceStore(ddb, config.tableName), clock });
+  return alibabaAuthenticator({ keys, nonces: createDynamoNonceStore(ddb, config.tableName), clock, hosts: apiHostsFrom(env) });
 };

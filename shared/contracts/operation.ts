@@ -8,6 +8,15 @@ export type Surface = (typeof SURFACES)[number];
 
 type Schema = { readonly $id: string } & Record<string, unknown>;
 
+/**
+ * How an operation's callers prove who they are, under AUTH=contracts: Alibaba's ACS3 signature,
+ * Azure's bearer token, either of the two (the broker's own routes), or `public` (no caller at all,
+ * said explicitly). Required on every operation, so a new one cannot be open by omission; the surface
+ * router applies it (shared/http/surface.ts), the stack and the OpenAPI document read it.
+ */
+export const OPERATION_AUTH = ['alibaba', 'azure', 'either', 'public'] as const;
+export type OperationAuth = (typeof OPERATION_AUTH)[number];
+
 export interface OperationSpec {
   /** Route id: OpenAPI operationId, per-route throttling key. */
   readonly id: string;
@@ -15,6 +24,7 @@ export interface OperationSpec {
   /** API Gateway HTTP API path template. */
   readonly path: string;
   readonly surface: Surface;
+  readonly auth: OperationAuth;
   /** Standalone validators the handler imports from shared/generated/validators.js: export name -> schema. */
   readonly validators: Readonly<Record<string, Schema>>;
   /** For the OpenAPI document. */

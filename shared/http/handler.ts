@@ -2,7 +2,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { OPEN, openAuthenticator, type Authenticator, type Caller } from '../auth/caller.js';
+import { OPEN, type Authenticator, type Caller } from '../auth/caller.js';
 import { BrokerError } from '../errors.js';
 import { log, logger } from '../log.js';
 import type { BrokerContext, ContractEdge, HttpEvent, HttpResult } from './types.js';
@@ -56,8 +56,11 @@ const callerName = (caller: Caller) => (caller.kind === 'alibaba-key' ? caller.a
 /** The caller the chain established (open when the route has no authentication of its own). */
 export const callerOf = (context: BrokerContext): Caller => context.caller ?? OPEN;
 
-/** The middy chain every API Lambda shares; the edge is used last so its onError runs first. */
-export function httpHandler(edge: ContractEdge, fn: HttpFn, authenticate: Authenticator = openAuthenticator) {
+/**
+ * The middy chain every API Lambda shares; the edge is used last so its onError runs first. Built by
+ * the surface router (surface.ts) with the authentication the operation's registry entry names.
+ */
+export function httpHandler(edge: ContractEdge, fn: HttpFn, authenticate: Authenticator) {
   return middy<HttpEvent, HttpResult, Error, BrokerContext>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(httpHeaderNormalizer())

@@ -1,7 +1,9 @@
 import httpRouterHandler from '@middy/http-router';
-import type { HandlerFactory, HttpLambda } from '../contracts/handlers.js';
+import { authenticatorFor } from '../auth/contract-auth.js';
+import type { ContractCode, HttpLambda } from '../contracts/handlers.js';
 import type { OperationSpec } from '../contracts/operation.js';
 import type { BrokerDeps } from '../runtime.js';
+import { httpHandler } from './handler.js';
 import type { HttpEvent } from './types.js';
 
 /**
@@ -9,19 +11,25 @@ import type { HttpEvent } from './types.js';
  * full contract middy chain. API Gateway has already chosen the route, so the router dispatches on the
  * route's own template (from `routeKey`) rather than matching the request path a second time, where a
  * segment with an encoded '/' could be read differently from API Gateway. A Lambda passes only its own
- * contract's operations and handlers, so its bundle holds no other contract's code.
+ * contract's operations and code, so its bundle holds no other contract's code.
  */
 /** @middy/http-router knows one greedy variable, `{proxy+}`; the event's own pathParameters keep the real name. */
 const routerPath = (path: string) => path.replace(/\{\w+\+\}$/, '{proxy+}');
 
-export function surfaceHandler(
-  operations: readonly OperationSpec[],
-  handlers: Readonly<Record<string, HandlerFactory>>,
-  deps: BrokerDeps,
-): HttpLambda {
+/**
+ * One operation's full chain: its contract's edge, the authentication its registry entry names (the
+ * only place a handler gets its caller from), then the handler.
+ */
+export function operationHandler(op: OperationSpec, contract: ContractCode, deps: BrokerDeps): HttpLambda {
+  const handler = contract.handlers[op.id];
+  if (!handler) throw new Error(`No handler for operation ${op.id}`);
+  return httpHandler(contract.edge, handler(deps), authenticatorFor(op.auth, deps.auth));
+}
+
+export function surfaceHandler(operations: readonly OperationSpec[], contract: ContractCode, deps: BrokerDeps): HttpLambda {
   const router = httpRouterHandler<HttpEvent, Awaited<ReturnType<HttpLambda>>>({
     // The router's Context is Lambda's; ours adds the contract request id, set by the chain itself.
-    routes: operations.map((op) => ({ method: op.method, path: routerPath(op.path), handler: handlers[op.id]!(deps) as never })),
+    routes: operations.map((op) => ({ method: op.method, path: routerPath(op.path), handler: operationHandler(op, contract, deps) as never })),
   });
   return (event, context) => {
     const template = routerPath(event.routeKey.slice(event.routeKey.indexOf(' ') + 1));

@@ -13,11 +13,6 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { toS3EventRecord } from '../../local/s3-event-records.js';
 import { loadConfig } from '../../shared/config.js';
-import { alibabaAddFileHandler, alibabaDeleteFileHandler, alibabaDescribeFileHandler } from '../../shared/contracts/alibaba/files.js';
-import { alibabaApplyFileUploadLeaseHandler } from '../../shared/contracts/alibaba/handler.js';
-import { azureCreateCodeVersionHandler, azureGetCodeVersionHandler } from '../../shared/contracts/azure/code-versions.js';
-import { azureStartPendingUploadHandler } from '../../shared/contracts/azure/handler.js';
-import { consumeLeaseHandler, getLeaseHandler } from '../../shared/contracts/leases/handler.js';
 import { leaseEventEnrichment } from '../../shared/events/lease-event-enrichment.js';
 import { leaseSettlerHandler } from '../../shared/events/lease-settler.js';
 import { s3UploadEventHandler } from '../../shared/events/s3-upload-handler.js';
@@ -27,6 +22,7 @@ import { createBrokerDeps, withObjects } from '../../shared/runtime.js';
 import type { SendRequest } from '../../shared/aws/presigned-objects.js';
 import { context, httpEvent } from '../support/events.js';
 import { statementsOfFunction, synthStack } from './helpers.js';
+import { handlerFor } from '../support/handlers.js';
 
 /**
  * Least privilege, measured from the code rather than restated: each Lambda's handler is driven through
@@ -104,7 +100,7 @@ async function rejectOnTheSpot(r: ReturnType<typeof recordingDeps>, run: () => P
 const lease = (overrides: Record<string, unknown> = {}) => ({
   leaseId: 'a'.repeat(32),
   contract: 'alibaba-model-studio',
-  scope: 's',
+  scope: 'ws/default',
   objectKey: `tmp/${'a'.repeat(32)}/doc.txt`,
   status: 'PENDING',
   createdAt: Date.now(),
@@ -153,7 +149,7 @@ async function exercise(fn: string): Promise<Set<string>> {
       r.ddb.on(GetCommand).resolves({ Item: lease({ contract: 'azure-ml', pendingUploadId: 'p' }) });
       r.ddb.on(UpdateCommand).resolves({ Attributes: lease({ contract: 'azure-ml', pendingUploadId: 'p' }) });
       for (let i = 0; i < 2; i++) {
-        const res = await azureStartPendingUploadHandler(r.deps)(event, context());
+        const res = await handlerFor('AzureWorkspaceCodeVersionStartPendingUpload', r.deps)(event, context());
         expect(res.statusCode).toBe(200);
         if (JSON.parse(res.body!).blobReferenceForConsumption.credential.sasUri.includes('X-Amz-Signature')) extra.add('s3:PutObject');
       }
@@ -175,7 +171,7 @@ async function exercise(fn: string): Promise<Set<string>> {
       const versionPath = { subscriptionId: 's', resourceGroupName: 'rg', workspaceName: 'ws1', name: 'c', version: '1' };
       const codeUri = r.deps.presigner.objectUrl(azureLease.objectKey as string);
       const put = (version: string) =>
-        azureCreateCodeVersionHandler(r.deps)(
+        handlerFor('AzureWorkspaceCodeVersionCreateOrUpdate', r.deps)(
           httpEvent({
             routeKey: route('AzureWorkspaceCodeVersionCreateOrUpdate'),
             rawPath: '/x',
@@ -187,7 +183,7 @@ async function exercise(fn: string): Promise<Set<string>> {
           context(),
         );
       expect((await put('1')).statusCode).toBe(201);
-      const got = await azureGetCodeVersionHandler(r.deps)(
+      const got = await handlerFor('AzureWorkspaceCodeVersionGet', r.deps)(
         httpEvent({ routeKey: route('AzureWorkspaceCodeVersionGet'), rawPath: '/x', pathParameters: versionPath, rawQueryString: 'api-version=2025-09-01' }),
         context(),
       );
@@ -201,7 +197,7 @@ async function exercise(fn: string): Promise<Set<string>> {
       claim = undefined;
       await rejectOnTheSpot(
         r,
-        () => azureCreateCodeVersionHandler(r.apiDeps)(
+        () => handlerFor('AzureWorkspaceCodeVersionCreateOrUpdate', r.apiDeps)(
           httpEvent({ routeKey: route('AzureWorkspaceCodeVersionCreateOrUpdate'), rawPath: '/x', pathParameters: { ...versionPath, version: '3' }, rawQueryString: 'api-version=2025-09-01', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ properties: { codeUri } }) }),
           context(),
         ),
@@ -212,7 +208,7 @@ async function exercise(fn: string): Promise<Set<string>> {
     case 'AlibabaApi': {
       r.ddb.on(PutCommand).resolves({});
       r.ddb.on(UpdateCommand).resolves({});
-      const res = await alibabaApplyFileUploadLeaseHandler(r.deps)(
+      const res = await handlerFor('ApplyFileUploadLease', r.deps)(
         httpEvent({
           routeKey: route('ApplyFileUploadLease'),
           rawPath: '/ws/datacenter/category/default',
@@ -234,7 +230,7 @@ async function exercise(fn: string): Promise<Set<string>> {
       r.ddb.reset();
       r.ddb.on(GetCommand).resolvesOnce({ Item: alibabaLease }).resolves({ Item: asFile });
       r.ddb.on(UpdateCommand).resolvesOnce({ Attributes: asFile }).resolves({ Attributes: { ...asFile, status: 'DELETED' } });
-      const added = await alibabaAddFileHandler(r.deps)(
+      const added = await handlerFor('AddFile', r.deps)(
         httpEvent({
           routeKey: route('AddFile'),
           rawPath: '/ws/datacenter/file',
@@ -246,13 +242,13 @@ async function exercise(fn: string): Promise<Set<string>> {
       );
       expect(added.statusCode).toBe(200);
       const filePath = { WorkspaceId: 'ws', FileId: `${fileId}/` };
-      expect((await alibabaDescribeFileHandler(r.deps)(httpEvent({ routeKey: route('DescribeFile'), rawPath: '/x', pathParameters: filePath }), context())).statusCode).toBe(200);
-      expect((await alibabaDeleteFileHandler(r.deps)(httpEvent({ routeKey: route('DeleteFile'), rawPath: '/x', pathParameters: filePath }), context())).statusCode).toBe(200);
+      expect((await handlerFor('DescribeFile', r.deps)(httpEvent({ routeKey: route('DescribeFile'), rawPath: '/x', pathParameters: filePath }), context())).statusCode).toBe(200);
+      expect((await handlerFor('DeleteFile', r.deps)(httpEvent({ routeKey: route('DeleteFile'), rawPath: '/x', pathParameters: filePath }), context())).statusCode).toBe(200);
       for (const action of r.seen()) extra.add(action);
       // AddFile the moment the PUT returned: the upload is verified on the spot.
       await rejectOnTheSpot(
         r,
-        () => alibabaAddFileHandler(r.apiDeps)(
+        () => handlerFor('AddFile', r.apiDeps)(
           httpEvent({ routeKey: route('AddFile'), rawPath: '/ws/datacenter/file', pathParameters: { WorkspaceId: 'ws' }, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `LeaseId=${leaseId}&Parser=P&CategoryId=default` }),
           context(),
         ),
@@ -263,10 +259,10 @@ async function exercise(fn: string): Promise<Set<string>> {
     case 'LeasesApi': {
       r.ddb.on(GetCommand).resolves({ Item: uploaded() });
       r.ddb.on(UpdateCommand).resolves({ Attributes: consumed() });
-      const res = await getLeaseHandler(r.deps)(httpEvent({ routeKey: route('GetLease'), rawPath: '/leases/x', pathParameters: { leaseId: 'a'.repeat(32) } }), context());
+      const res = await handlerFor('GetLease', r.deps)(httpEvent({ routeKey: route('GetLease'), rawPath: '/leases/x', pathParameters: { leaseId: 'a'.repeat(32) } }), context());
       expect(res.statusCode).toBe(200);
       if (JSON.parse(res.body!).downloadUrl.includes('X-Amz-Signature')) extra.add('s3:GetObject');
-      const consumedRes = await consumeLeaseHandler(r.deps)(
+      const consumedRes = await handlerFor('ConsumeLease', r.deps)(
         httpEvent({ routeKey: route('ConsumeLease'), rawPath: '/leases/x/consume', pathParameters: { leaseId: 'a'.repeat(32) } }),
         context(),
       );
@@ -274,7 +270,7 @@ async function exercise(fn: string): Promise<Set<string>> {
       for (const action of r.seen()) extra.add(action);
       await rejectOnTheSpot(
         r,
-        () => consumeLeaseHandler(r.apiDeps)(httpEvent({ routeKey: route('ConsumeLease'), rawPath: '/leases/x/consume', pathParameters: { leaseId: 'a'.repeat(32) } }), context()),
+        () => handlerFor('ConsumeLease', r.apiDeps)(httpEvent({ routeKey: route('ConsumeLease'), rawPath: '/leases/x/consume', pathParameters: { leaseId: 'a'.repeat(32) } }), context()),
         lease(),
       );
       break;
@@ -423,45 +419,45 @@ describe('auth=contracts: the calls authentication adds are exactly the grants i
     const extra = new Set<string>();
     if (fn === 'AlibabaApi') {
       const body = `FileName=doc.txt&Md5=${md5('hello')}&SizeInBytes=5`;
-      const res = await alibabaApplyFileUploadLeaseHandler(deps)(
+      const res = await handlerFor('ApplyFileUploadLease', deps)(
         httpEvent({ routeKey: route('ApplyFileUploadLease'), rawPath: '/ws/datacenter/category/default', pathParameters: { WorkspaceId: 'ws', CategoryId: 'default' }, ...signed('POST', '/ws/datacenter/category/default', body, 'application/x-www-form-urlencoded') }),
         context(),
       );
       expect(res.statusCode).toBe(200);
       extra.add('s3:PutObject');
       const addBody = `LeaseId=${leaseId}&Parser=P&CategoryId=default`;
-      const added = await alibabaAddFileHandler(deps)(
+      const added = await handlerFor('AddFile', deps)(
         httpEvent({ routeKey: route('AddFile'), rawPath: '/ws/datacenter/file', pathParameters: { WorkspaceId: 'ws' }, ...signed('PUT', '/ws/datacenter/file', addBody, 'application/x-www-form-urlencoded') }),
         context(),
       );
       expect(added.statusCode).toBe(200);
       pending = true;
-      const addedAtOnce = await alibabaAddFileHandler(deps)(
+      const addedAtOnce = await handlerFor('AddFile', deps)(
         httpEvent({ routeKey: route('AddFile'), rawPath: '/ws/datacenter/file', pathParameters: { WorkspaceId: 'ws' }, ...signed('PUT', '/ws/datacenter/file', addBody, 'application/x-www-form-urlencoded') }),
         context(),
       );
       expect(addedAtOnce.statusCode).toBe(409);
     } else {
-      const read = await getLeaseHandler(deps)(
+      const read = await handlerFor('GetLease', deps)(
         httpEvent({ routeKey: route('GetLease'), rawPath: `/leases/${leaseId}`, pathParameters: { leaseId }, ...signed('GET', `/leases/${leaseId}`) }),
         context(),
       );
       expect(read.statusCode).toBe(200);
       if (JSON.parse(read.body!).downloadUrl) extra.add('s3:GetObject');
       const token = await issuer.mint({ oid: 'p' });
-      const consumed = await consumeLeaseHandler(deps)(
+      const consumed = await handlerFor('ConsumeLease', deps)(
         httpEvent({ routeKey: route('ConsumeLease'), rawPath: `/leases/${leaseId}/consume`, pathParameters: { leaseId }, headers: { authorization: `Bearer ${token}` } }),
         context(),
       );
       // An Alibaba lease is not the Azure principal's: 404, after the grant was read.
       expect(consumed.statusCode).toBe(404);
-      const consumedByOwner = await consumeLeaseHandler(deps)(
+      const consumedByOwner = await handlerFor('ConsumeLease', deps)(
         httpEvent({ routeKey: route('ConsumeLease'), rawPath: `/leases/${leaseId}/consume`, pathParameters: { leaseId }, ...signed('POST', `/leases/${leaseId}/consume`) }),
         context(),
       );
       expect(consumedByOwner.statusCode).toBe(200);
       pending = true;
-      const consumedAtOnce = await consumeLeaseHandler(deps)(
+      const consumedAtOnce = await handlerFor('ConsumeLease', deps)(
         httpEvent({ routeKey: route('ConsumeLease'), rawPath: `/leases/${leaseId}/consume`, pathParameters: { leaseId }, ...signed('POST', `/leases/${leaseId}/consume`) }),
         context(),
       );

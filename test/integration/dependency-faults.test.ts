@@ -2,13 +2,12 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { MAX_ATTEMPTS, REQUEST_HANDLER } from '../../shared/aws/clients.js';
 import { loadConfig } from '../../shared/config.js';
-import { alibabaApplyFileUploadLeaseHandler } from '../../shared/contracts/alibaba/handler.js';
-import { azureStartPendingUploadHandler } from '../../shared/contracts/azure/handler.js';
 import { OPERATIONS, routeKey } from '../../shared/contracts/registry.js';
 import { createBrokerDeps } from '../../shared/runtime.js';
 import { context, httpEvent } from '../support/events.js';
 import { expectAlibabaError, expectArmError } from '../support/schemas.js';
 import { recordSection } from '../support/reliability-report.js';
+import { handlerFor } from '../support/handlers.js';
 
 /** Real sockets that misbehave in front of the DynamoDB client: one never answers, one drops every connection. */
 process.env.BROKER_LOG_LEVEL = 'silent';
@@ -70,7 +69,7 @@ describe('DynamoDB that hangs or drops connections', () => {
     ['drops every connection', 'dropPort'],
   ])('Azure: when DynamoDB %s the request ends in a 5xx, in ARM format, well inside the Lambda timeout', async (what, port) => {
     const started = Date.now();
-    const res = await azureStartPendingUploadHandler(depsAgainst(figures[port]))(azure(), context());
+    const res = await handlerFor('AzureWorkspaceCodeVersionStartPendingUpload', depsAgainst(figures[port]))(azure(), context());
     const ms = Date.now() - started;
     results[`azure: ${what}`] = { status: res.statusCode, ms };
     expect(res.statusCode).toBeGreaterThanOrEqual(500);
@@ -84,7 +83,7 @@ describe('DynamoDB that hangs or drops connections', () => {
     ['drops every connection', 'dropPort'],
   ])('Alibaba: when DynamoDB %s the request ends in a 5xx, in Alibaba format, with no URL', async (what, port) => {
     const started = Date.now();
-    const res = await alibabaApplyFileUploadLeaseHandler(depsAgainst(figures[port]))(alibaba(), context());
+    const res = await handlerFor('ApplyFileUploadLease', depsAgainst(figures[port]))(alibaba(), context());
     const ms = Date.now() - started;
     results[`alibaba: ${what}`] = { status: res.statusCode, ms };
     expect(res.statusCode).toBeGreaterThanOrEqual(500);

@@ -22,7 +22,8 @@ export function httpEvent(options: {
     requestContext: {
       accountId: '123456789012',
       apiId: 'test',
-      domainName: 'test.execute-api.local',
+      // API Gateway routes by host: the domain it reports is the Host the request was sent to.
+      domainName: options.headers?.host ?? 'test.execute-api.local',
       domainPrefix: 'test',
       http: { method: method!, path: options.rawPath, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'jest' },
       requestId: 'req',

@@ -2,13 +2,11 @@ import { beforeEach, describe, expect, test } from '@jest/globals';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { loadConfig } from '../../shared/config.js';
-import { alibabaApplyFileUploadLeaseHandler } from '../../shared/contracts/alibaba/handler.js';
-import { azureStartPendingUploadHandler } from '../../shared/contracts/azure/handler.js';
-import { getLeaseHandler } from '../../shared/contracts/leases/handler.js';
 import { OPERATIONS, routeKey } from '../../shared/contracts/registry.js';
 import { createBrokerDeps } from '../../shared/runtime.js';
 import { context, httpEvent } from '../support/events.js';
 import { expectAlibabaError, expectArmError, expectBrokerError } from '../support/schemas.js';
+import { handlerFor } from '../support/handlers.js';
 
 process.env.BROKER_LOG_LEVEL = 'silent';
 const config = loadConfig({ AWS_REGION: 'eu-west-1', LEASE_TABLE_NAME: 't', UPLOAD_BUCKET_NAME: 'b' });
@@ -46,7 +44,7 @@ describe('a failing DynamoDB never yields a URL', () => {
     ['a dropped connection', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), 500, 'InternalServerError'],
   ])('Azure: %s gives its status in ARM format', async (_what, error, status, code) => {
     ddb.on(PutCommand).rejects(error);
-    const res = await azureStartPendingUploadHandler(deps)(azureEvent(), context());
+    const res = await handlerFor('AzureWorkspaceCodeVersionStartPendingUpload', deps)(azureEvent(), context());
     expect(res.statusCode).toBe(status);
     const body = JSON.parse(res.body!);
     expectArmError(body);
@@ -62,7 +60,7 @@ describe('a failing DynamoDB never yields a URL', () => {
     ['a 5xx', sdkError('InternalServerError', 500), 500, 'InternalError'],
   ])('Alibaba: %s gives its status in Alibaba format', async (_what, error, status, code) => {
     ddb.on(PutCommand).rejects(error);
-    const res = await alibabaApplyFileUploadLeaseHandler(deps)(alibabaEvent(), context());
+    const res = await handlerFor('ApplyFileUploadLease', deps)(alibabaEvent(), context());
     expect(res.statusCode).toBe(status);
     const body = JSON.parse(res.body!);
     expectAlibabaError(body);
@@ -74,14 +72,14 @@ describe('a failing DynamoDB never yields a URL', () => {
     ddb.on(PutCommand).rejects(Object.assign(new Error('exists'), { name: 'ConditionalCheckFailedException' }));
     ddb.on(GetCommand).resolves({ Item: { leaseId: 'x', status: 'PENDING', urlExpiresAt: Date.now(), dueAt: Date.now() + 1e6, expiresAt: 2e9, objectKey: 'tmp/x/c-1', contract: 'azure-ml', scope: 's', createdAt: Date.now(), pendingUploadId: 'p' } });
     ddb.on(UpdateCommand).rejects(sdkError('ProvisionedThroughputExceededException', 400));
-    const res = await azureStartPendingUploadHandler(deps)(azureEvent(), context());
+    const res = await handlerFor('AzureWorkspaceCodeVersionStartPendingUpload', deps)(azureEvent(), context());
     expect(res.statusCode).toBe(503);
     expect(JSON.parse(res.body!).error.code).toBe('ServiceUnavailable');
   });
 
   test('GET /leases: throttling -> 503 with Retry-After in the broker format', async () => {
     ddb.on(GetCommand).rejects(sdkError('ProvisionedThroughputExceededException', 400));
-    const res = await getLeaseHandler(deps)(
+    const res = await handlerFor('GetLease', deps)(
       httpEvent({ routeKey: 'GET /leases/{leaseId}', rawPath: '/leases/x', pathParameters: { leaseId: 'a'.repeat(32) } }),
       context(),
     );
@@ -92,7 +90,7 @@ describe('a failing DynamoDB never yields a URL', () => {
 
   test('the write is the conditional put of a PENDING record whose key the server made', async () => {
     ddb.on(PutCommand).resolves({});
-    const res = await alibabaApplyFileUploadLeaseHandler(deps)(alibabaEvent(), context());
+    const res = await handlerFor('ApplyFileUploadLease', deps)(alibabaEvent(), context());
     expect(res.statusCode).toBe(200);
     const put = ddb.commandCalls(PutCommand)[0]!.args[0].input;
     expect(put.ConditionExpression).toBe('attribute_not_exists(leaseId)');
@@ -106,7 +104,7 @@ describe('a signing failure (no usable credentials) is the contract\'s dependenc
   const unsigned = { ...deps, presigner: { ...deps.presigner, presignPut: async () => Promise.reject(new Error('Could not load credentials from any providers')) } };
 
   test('Alibaba: a 500 in the Alibaba envelope, nothing written, no URL, no raw error text', async () => {
-    const res = await alibabaApplyFileUploadLeaseHandler(unsigned)(alibabaEvent(), context());
+    const res = await handlerFor('ApplyFileUploadLease', unsigned)(alibabaEvent(), context());
     expect(res.statusCode).toBe(500);
     const body = JSON.parse(res.body!);
     expectAlibabaError(body);
@@ -116,7 +114,7 @@ describe('a signing failure (no usable credentials) is the contract\'s dependenc
   });
 
   test('Azure: a 500 in ARM format, nothing written', async () => {
-    const res = await azureStartPendingUploadHandler(unsigned)(azureEvent(), context());
+    const res = await handlerFor('AzureWorkspaceCodeVersionStartPendingUpload', unsigned)(azureEvent(), context());
     expect(res.statusCode).toBe(500);
     const body = JSON.parse(res.body!);
     expectArmError(body);

@@ -3,11 +3,10 @@ import { afterEach, beforeEach, describe, expect, jest, test } from '@jest/globa
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { loadConfig } from '../../shared/config.js';
-import { alibabaApplyFileUploadLeaseHandler } from '../../shared/contracts/alibaba/handler.js';
-import { azureStartPendingUploadHandler } from '../../shared/contracts/azure/handler.js';
 import { OPERATIONS, routeKey } from '../../shared/contracts/registry.js';
 import { createBrokerDeps } from '../../shared/runtime.js';
 import { context, httpEvent } from '../support/events.js';
+import { handlerFor } from '../support/handlers.js';
 
 /** What an operator gets in CloudWatch: one JSON object per line, with the ids to find a request by. */
 const config = loadConfig({ AWS_REGION: 'eu-west-1', LEASE_TABLE_NAME: 't', UPLOAD_BUCKET_NAME: 'b', ALIBABA_RATE_LIMIT_PER_SECOND: '0' });
@@ -49,7 +48,7 @@ const parsed = () => lines.map((l) => JSON.parse(l) as Record<string, any>);
 describe('request logs', () => {
   test('a dependency failure: one ERROR line with service, both request ids, the lease id and the error as fields', async () => {
     ddb.on(PutCommand).rejects(Object.assign(new Error('boom'), { name: 'InternalServerError', $metadata: { httpStatusCode: 500 } }));
-    const res = await alibabaApplyFileUploadLeaseHandler(deps)(alibabaEvent('FileName=a.pdf&Md5=19657c391f6c70bcea63c154d8606bb3&SizeInBytes=10'), context());
+    const res = await handlerFor('ApplyFileUploadLease', deps)(alibabaEvent('FileName=a.pdf&Md5=19657c391f6c70bcea63c154d8606bb3&SizeInBytes=10'), context());
     expect(res.statusCode).toBe(500);
     const entries = parsed();
     expect(entries).toHaveLength(1);
@@ -67,9 +66,9 @@ describe('request logs', () => {
   });
 
   test('a rejected request: one INFO line with its reason; keys of one request never leak into the next', async () => {
-    await alibabaApplyFileUploadLeaseHandler(deps)(alibabaEvent('FileName=a.pdf&Md5=19657c391f6c70bcea63c154d8606bb3&SizeInBytes=10'), context()).catch(() => undefined);
+    await handlerFor('ApplyFileUploadLease', deps)(alibabaEvent('FileName=a.pdf&Md5=19657c391f6c70bcea63c154d8606bb3&SizeInBytes=10'), context()).catch(() => undefined);
     lines.length = 0;
-    const res = await azureStartPendingUploadHandler(deps)(
+    const res = await handlerFor('AzureWorkspaceCodeVersionStartPendingUpload', deps)(
       httpEvent({ routeKey: routeKey(OPERATIONS[0]!), rawPath: '/x', pathParameters: { subscriptionId: 's', resourceGroupName: 'rg', workspaceName: 'ws1', name: 'c', version: '1' } }),
       context(),
     );

@@ -4,7 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { loadConfig } from '../../shared/config.js';
 import { SURFACES } from '../../shared/contracts/operation.js';
 import { OPERATIONS, operationsOf, routeKey } from '../../shared/contracts/registry.js';
-import { HANDLERS } from '../../shared/contracts/handlers.js';
+import { CONTRACT_CODE } from '../../shared/contracts/handlers.js';
 import { surfaceHandler } from '../../shared/http/surface.js';
 import { createBrokerDeps } from '../../shared/runtime.js';
 import { context, httpEvent } from '../support/events.js';
@@ -28,7 +28,7 @@ describe('surfaces', () => {
   });
 
   test('the azure surface serves both of its routes, each with its own path parameters', async () => {
-    const handle = surfaceHandler(operationsOf('azure'), HANDLERS, deps);
+    const handle = surfaceHandler(operationsOf('azure'), CONTRACT_CODE.azure, deps);
     const [workspace, registry] = operationsOf('azure');
     const call = (op: typeof workspace, params: Record<string, string>) =>
       handle(httpEvent({ routeKey: routeKey(op!), rawPath: '/x', rawQueryString: 'api-version=2025-09-01', pathParameters: { ...azureParams, ...params } }), context());
@@ -40,7 +40,7 @@ describe('surfaces', () => {
   });
 
   test('a path parameter holding an encoded "/" still reaches its contract, which answers in its own format', async () => {
-    const res = await surfaceHandler(operationsOf('azure'), HANDLERS, deps)(
+    const res = await surfaceHandler(operationsOf('azure'), CONTRACT_CODE.azure, deps)(
       httpEvent({
         routeKey: routeKey(operationsOf('azure')[0]!),
         rawPath: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws1/codes/a%2Fb/versions/1/startPendingUpload',
@@ -55,6 +55,6 @@ describe('surfaces', () => {
 
   test('each surface dispatches only its own operations', async () => {
     const leaseRoute = httpEvent({ routeKey: routeKey(operationsOf('leases')[0]!), rawPath: '/leases/x', pathParameters: { leaseId: 'a'.repeat(32) } });
-    await expect(Promise.resolve().then(() => surfaceHandler(operationsOf('alibaba'), HANDLERS, deps)(leaseRoute, context()))).rejects.toMatchObject({ statusCode: 404 });
+    await expect(Promise.resolve().then(() => surfaceHandler(operationsOf('alibaba'), CONTRACT_CODE.alibaba, deps)(leaseRoute, context()))).rejects.toMatchObject({ statusCode: 404 });
   });
 });

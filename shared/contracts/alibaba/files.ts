@@ -1,8 +1,7 @@
 import { ResourceNotFoundError, LeaseNotFoundError, ValidationError } from '../../errors.js';
 import { validateAddFileParams, validateAlibabaFilePath, validateAlibabaWorkspacePath } from '../../generated/validators.js';
-import { requireWorkspace } from '../../auth/access.js';
-import type { ContractAuth } from '../../auth/contract-auth.js';
-import { callerOf, httpHandler } from '../../http/handler.js';
+import { alibabaTenant, leasesOf, requireTenant } from '../../auth/tenancy.js';
+import { callerOf, type HttpFn } from '../../http/handler.js';
 import { json } from '../../http/respond.js';
 import type { BrokerContext, HttpEvent } from '../../http/types.js';
 import { ALIBABA_LEASE_ID } from '../../ids.js';
@@ -12,10 +11,8 @@ import { isStored, type LeaseRecord } from '../../lease/model.js';
 import type { addFileParamsSchema, alibabaFilePathSchema, alibabaWorkspacePathSchema } from '../../schemas/alibaba-files.js';
 import { validated } from '../../validation.js';
 import { jsonOutOfBounds } from '../../http/body.js';
-import { alibabaEdge } from './edge.js';
 import { alibabaParams } from './request.js';
 
-type FileDeps = ConsumeDeps & { readonly auth: ContractAuth };
 
 /** A FileId names the lease it consumed, so a file needs no record of its own: `file_<hex>_<ms>`. */
 export const fileIdFor = (leaseId: string): string => `file_${leaseId.replace('.', '_')}`;
@@ -24,10 +21,6 @@ export function leaseIdOfFile(fileId: string): string | undefined {
   const m = /^file_([0-9a-f]{32})_([0-9]{13})$/.exec(fileId);
   return m ? `${m[1]}.${m[2]}` : undefined;
 }
-
-/** An Alibaba lease's scope is `<WorkspaceId>/<CategoryId>`: a caller sees only its workspace's leases. */
-const inWorkspace = (workspaceId: string) => (lease: LeaseRecord) =>
-  lease.contract === 'alibaba-model-studio' && lease.scope.slice(0, lease.scope.indexOf('/')) === workspaceId;
 
 const ADD_FILE_PARAMS = ['LeaseId', 'Parser', 'CategoryId', 'CategoryType', 'Tags', 'ParserConfig', 'OriginalFileUrl'] as const;
 
@@ -54,10 +47,12 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 const success = (requestId: string, data: object) => json(200, { Code: 'Success', Data: data, Message: 'success', RequestId: requestId, Status: '200', Success: true });
 
 /** AddFile: an UPLOADED lease of this workspace becomes a permanent file, once. */
-export function alibabaAddFileHandler(deps: FileDeps) {
-  return httpHandler(alibabaEdge, async (event, context) => {
+export function alibabaAddFileHandler(deps: ConsumeDeps): HttpFn {
+  return async (event, context) => {
     const { WorkspaceId } = validated<typeof alibabaWorkspacePathSchema>(validateAlibabaWorkspacePath, event.pathParameters ?? {}, 'path');
-    requireWorkspace(callerOf(context), WorkspaceId);
+    const tenant = alibabaTenant(WorkspaceId);
+    const caller = callerOf(context);
+    requireTenant(caller, tenant);
     const params = validated<typeof addFileParamsSchema>(validateAddFileParams, alibabaParams(event, ADD_FILE_PARAMS), 'body');
     const tags = jsonField(params.Tags, 'Tags', isTagList) ?? [];
     const parserConfig = jsonField(params.ParserConfig, 'ParserConfig', isObject);
@@ -74,16 +69,17 @@ export function alibabaAddFileHandler(deps: FileDeps) {
       ...(params.OriginalFileUrl !== undefined ? { originalFileUrl: params.OriginalFileUrl } : {}),
     };
     // Not idempotent, as Alibaba documents it: the lease is used up by the first call.
-    await consumeLease(deps, params.LeaseId, inWorkspace(WorkspaceId), { kind: 'alibaba-file', id: fileId, attributes }, { idempotent: false });
+    await consumeLease(deps, params.LeaseId, leasesOf(caller, tenant), { kind: 'alibaba-file', id: fileId, attributes }, { idempotent: false });
     return success(context.brokerRequestId, { FileId: fileId, Parser: params.Parser });
-  }, deps.auth.alibaba);
+  };
 }
 
 /** The consumed lease behind a FileId of this workspace, or ResourceNotFoundError. */
 async function fileLease(deps: ConsumeDeps, event: HttpEvent, context: BrokerContext): Promise<{ lease: LeaseRecord; fileId: string }> {
   const path = validated<typeof alibabaFilePathSchema>(validateAlibabaFilePath, event.pathParameters ?? {}, 'path');
-  const { WorkspaceId } = path;
-  requireWorkspace(callerOf(context), WorkspaceId);
+  const tenant = alibabaTenant(path.WorkspaceId);
+  const caller = callerOf(context);
+  requireTenant(caller, tenant);
   const FileId = path.FileId.replace(/\/$/, '');
   const notFound = new ResourceNotFoundError('file', `The file '${FileId}' does not exist in this workspace.`);
   const leaseId = leaseIdOfFile(FileId);
@@ -91,7 +87,7 @@ async function fileLease(deps: ConsumeDeps, event: HttpEvent, context: BrokerCon
   logKeys({ leaseId });
   let lease: LeaseRecord;
   try {
-    lease = await readOwnLease(deps, leaseId, inWorkspace(WorkspaceId));
+    lease = await readOwnLease(deps, leaseId, leasesOf(caller, tenant));
   } catch (error) {
     if (error instanceof LeaseNotFoundError) throw notFound;
     throw error;
@@ -103,8 +99,8 @@ async function fileLease(deps: ConsumeDeps, event: HttpEvent, context: BrokerCon
 /** `YYYY-MM-DD HH:mm:ss`, in UTC. */
 const createTime = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 
-export function alibabaDescribeFileHandler(deps: FileDeps) {
-  return httpHandler(alibabaEdge, async (event, context) => {
+export function alibabaDescribeFileHandler(deps: ConsumeDeps): HttpFn {
+  return async (event, context) => {
     const { lease, fileId } = await fileLease(deps, event, context);
     const attributes = (lease.consumedBy!.attributes ?? {}) as { categoryId?: string; parser?: string; tags?: string[] };
     const fileName = lease.fileName ?? '';
@@ -120,15 +116,15 @@ export function alibabaDescribeFileHandler(deps: FileDeps) {
       Parser: attributes.parser ?? '',
       Tags: attributes.tags ?? [],
     });
-  }, deps.auth.alibaba);
+  };
 }
 
-export function alibabaDeleteFileHandler(deps: FileDeps) {
-  return httpHandler(alibabaEdge, async (event, context) => {
+export function alibabaDeleteFileHandler(deps: ConsumeDeps): HttpFn {
+  return async (event, context) => {
     const { lease, fileId } = await fileLease(deps, event, context);
     const deleted = await deleteConsumed(deps, lease.leaseId, fileId);
     // Deleted by a concurrent call between our read and write: it is gone all the same, for this caller too.
     if (!deleted) throw new ResourceNotFoundError('file', `The file '${fileId}' does not exist in this workspace.`);
     return success(context.brokerRequestId, { FileId: fileId });
-  }, deps.auth.alibaba);
+  };
 }

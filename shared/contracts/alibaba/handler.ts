@@ -1,21 +1,20 @@
 import { contentTypeForFileName } from '../../content-types.js';
-import { requireWorkspace } from '../../auth/access.js';
-import type { ContractAuth } from '../../auth/contract-auth.js';
-import { callerOf, httpHandler } from '../../http/handler.js';
+import { alibabaTenant, leaseScope, requireTenant } from '../../auth/tenancy.js';
+import { callerOf, type HttpFn } from '../../http/handler.js';
 import { logKeys } from '../../log.js';
 import { json } from '../../http/respond.js';
 import { newAlibabaLeaseId } from '../../ids.js';
 import { objectKeyFor } from '../../keys.js';
 import { issueLease, type LeaseEngineDeps } from '../../lease/engine.js';
 import type { RateLimiter } from '../../rate-limit.js';
-import { alibabaEdge } from './edge.js';
 import { parseAlibabaRequest } from './request.js';
 
 /** Not idempotent: every call is a new lease, as the contract says. */
-export function alibabaApplyFileUploadLeaseHandler(deps: LeaseEngineDeps & { alibabaRateLimiter: RateLimiter; auth: ContractAuth }) {
-  return httpHandler(alibabaEdge, async (event, context) => {
+export function alibabaApplyFileUploadLeaseHandler(deps: LeaseEngineDeps & { alibabaRateLimiter: RateLimiter }): HttpFn {
+  return async (event, context) => {
     const request = parseAlibabaRequest(event);
-    requireWorkspace(callerOf(context), request.workspaceId);
+    const tenant = alibabaTenant(request.workspaceId);
+    requireTenant(callerOf(context), tenant);
     // The real service allows 10 calls per second per workspace; so do we (ALIBABA_RATE_LIMIT_PER_SECOND).
     await deps.alibabaRateLimiter.take(`alibaba#${request.workspaceId}`, deps.clock.now());
     const leaseId = newAlibabaLeaseId(deps.clock.now());
@@ -25,7 +24,7 @@ export function alibabaApplyFileUploadLeaseHandler(deps: LeaseEngineDeps & { ali
       {
         leaseId,
         contract: 'alibaba-model-studio',
-        scope: `${request.workspaceId}/${request.categoryId}`,
+        scope: leaseScope(tenant, [request.categoryId]),
         objectKey: objectKeyFor(leaseId, request.fileName),
         fileName: request.fileName,
         declaredSize: request.sizeInBytes,
@@ -47,5 +46,5 @@ export function alibabaApplyFileUploadLeaseHandler(deps: LeaseEngineDeps & { ali
       Success: true,
     };
     return json(200, body, { 'x-lease-id': leaseId });
-  }, deps.auth.alibaba);
+  };
 }

@@ -1,11 +1,14 @@
-import type { HandlerMap } from '../handlers.js';
+import type { ContractCode, HandlerMap } from '../handlers.js';
+import { alibabaEdge } from './edge.js';
 import { alibabaAddFileHandler, alibabaDeleteFileHandler, alibabaDescribeFileHandler } from './files.js';
 import { alibabaApplyFileUploadLeaseHandler } from './handler.js';
 import type { alibabaOperations } from './operations.js';
 
-export const alibabaHandlers = {
+const handlers = {
   ApplyFileUploadLease: alibabaApplyFileUploadLeaseHandler,
   AddFile: alibabaAddFileHandler,
   DescribeFile: alibabaDescribeFileHandler,
   DeleteFile: alibabaDeleteFileHandler,
 } satisfies HandlerMap<typeof alibabaOperations>;
+
+export const alibabaContract: ContractCode = { edge: alibabaEdge, handlers };

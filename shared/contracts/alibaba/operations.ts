@@ -18,6 +18,7 @@ const fileOperation = <S extends { readonly $id: string }>(okSchema: S) =>
     // variable; the handler takes FileId without it.
     path: '/{WorkspaceId}/datacenter/file/{FileId+}',
     surface: 'alibaba',
+    auth: 'alibaba',
     validators: { validateAlibabaFilePath: alibabaFilePathSchema },
     doc: { pathSchema: alibabaFilePathSchema, okSchema, extraResponses: { '404': 'Unknown file, or a file of another workspace' } },
   }) as const;
@@ -28,6 +29,7 @@ export const alibabaOperations = [
     method: 'POST',
     path: '/{WorkspaceId}/datacenter/category/{CategoryId}',
     surface: 'alibaba',
+    auth: 'alibaba',
     validators: { validateAlibabaPath: alibabaPathSchema, validateAlibabaParams: alibabaParamsSchema },
     doc: {
       pathSchema: alibabaPathSchema,
@@ -48,6 +50,7 @@ export const alibabaOperations = [
     method: 'PUT',
     path: '/{WorkspaceId}/datacenter/file',
     surface: 'alibaba',
+    auth: 'alibaba',
     validators: { validateAlibabaWorkspacePath: alibabaWorkspacePathSchema, validateAddFileParams: addFileParamsSchema },
     doc: {
       pathSchema: alibabaWorkspacePathSchema,

@@ -1,9 +1,8 @@
 import { ConflictError, LeaseNotFoundError, ResourceNotFoundError, ValidationError } from '../../errors.js';
 import { validateCodeVersionRequest } from '../../generated/validators.js';
 import { bodyText, header, mediaKind, parseJsonObject, requireMediaKind } from '../../http/body.js';
-import { requireAzureParent } from '../../auth/access.js';
-import type { ContractAuth } from '../../auth/contract-auth.js';
-import { callerOf, httpHandler } from '../../http/handler.js';
+import { azureTenant, leasesOf, mayTouchLease, requireTenant } from '../../auth/tenancy.js';
+import { callerOf, type HttpFn } from '../../http/handler.js';
 import { json } from '../../http/respond.js';
 import type { HttpEvent } from '../../http/types.js';
 import { scopedLeaseId } from '../../ids.js';
@@ -15,13 +14,11 @@ import { STORED_PREFIX, type ConsumedBy, type LeaseRecord } from '../../lease/mo
 import type { UploadPresigner } from '../../presign.js';
 import type { codeVersionRequestSchema } from '../../schemas/azure-code-versions.js';
 import { validated } from '../../validation.js';
-import { azureEdge } from './edge.js';
 import { parseAzureTarget, type AzureTarget } from './request.js';
 
 export interface CodeVersionDeps extends ConsumeDeps {
   readonly claims: NameClaims;
   readonly presigner: UploadPresigner;
-  readonly auth: ContractAuth;
 }
 
 /** A claim nobody finished for this long (a crash between claim and consume) may be taken over. */
@@ -47,11 +44,6 @@ const resourceIdOf = (t: AzureTarget) =>
 /** The unique name of a code version, as ARM compares them. */
 const claimNameOf = (t: AzureTarget) =>
   `azure-code-version#${scopedLeaseId([t.subscriptionId.toLowerCase(), t.resourceGroupName.toLowerCase(), t.parentKind, t.parentName.toLowerCase(), t.name, t.version])}`;
-
-/** A lease of the same workspace or registry (azure handler.ts builds the scope, lower-casing these parts). */
-const inParent = (t: AzureTarget) => (lease: LeaseRecord) =>
-  lease.contract === 'azure-ml' &&
-  lease.scope.startsWith(`${t.subscriptionId.toLowerCase()}/${t.resourceGroupName.toLowerCase()}/${t.parentKind}/${t.parentName.toLowerCase()}/`);
 
 function readCodeVersion(event: HttpEvent) {
   const text = bodyText(event);
@@ -120,10 +112,12 @@ async function existingVersion(deps: CodeVersionDeps, t: AzureTarget): Promise<{
  * is claimed first, then the lease consumed; the lease is the truth, so a claim left by a crash is
  * taken over after STALE_CLAIM_MS.
  */
-export function azureCreateCodeVersionHandler(deps: CodeVersionDeps) {
-  return httpHandler(azureEdge, async (event, context) => {
+export function azureCreateCodeVersionHandler(deps: CodeVersionDeps): HttpFn {
+  return async (event, context) => {
     const t = parseAzureTarget(event);
-    requireAzureParent(callerOf(context), t);
+    const tenant = azureTenant(t);
+    const caller = callerOf(context);
+    requireTenant(caller, tenant);
     const body = readCodeVersion(event);
     const leaseId = leaseIdOfCodeUri(deps.presigner, body.codeUri);
     logKeys({ leaseId });
@@ -145,7 +139,7 @@ export function azureCreateCodeVersionHandler(deps: CodeVersionDeps) {
       if (!(await deps.claims.claim(name, leaseId, now, stale))) throw new ConflictError('The code version is being created by another request; retry the request.');
     }
     try {
-      const consumed = await consumeLease(deps, leaseId, inParent(t), consumerFor(t, body, { createdAt: now, lastModifiedAt: now }), { idempotent: true });
+      const consumed = await consumeLease(deps, leaseId, leasesOf(caller, tenant), consumerFor(t, body, { createdAt: now, lastModifiedAt: now }), { idempotent: true });
       return json(201, resource(deps, t, consumed));
     } catch (error) {
       await deps.claims.release(name, leaseId);
@@ -154,18 +148,20 @@ export function azureCreateCodeVersionHandler(deps: CodeVersionDeps) {
       }
       throw error;
     }
-  }, deps.auth.azure);
+  };
 }
 
-export function azureGetCodeVersionHandler(deps: CodeVersionDeps) {
-  return httpHandler(azureEdge, async (event, context) => {
+export function azureGetCodeVersionHandler(deps: CodeVersionDeps): HttpFn {
+  return async (event, context) => {
     const t = parseAzureTarget(event);
-    requireAzureParent(callerOf(context), t);
+    const tenant = azureTenant(t);
+    const caller = callerOf(context);
+    requireTenant(caller, tenant);
     const { lease } = await existingVersion(deps, t);
-    if (!lease || !inParent(t)(lease)) {
+    if (!lease || !mayTouchLease(caller, lease, tenant)) {
       throw new ResourceNotFoundError('code-version', `The code version '${t.name}:${t.version}' was not found.`);
     }
     logKeys({ leaseId: lease.leaseId });
     return json(200, resource(deps, t, lease));
-  }, deps.auth.azure);
+  };
 }

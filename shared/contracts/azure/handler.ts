@@ -1,12 +1,10 @@
 import { newGuid, scopedLeaseId } from '../../ids.js';
-import { requireAzureParent } from '../../auth/access.js';
-import type { ContractAuth } from '../../auth/contract-auth.js';
-import { callerOf, httpHandler } from '../../http/handler.js';
+import { azureTenant, leaseScope, requireTenant, type AzureTenant } from '../../auth/tenancy.js';
+import { callerOf, type HttpFn } from '../../http/handler.js';
 import { logKeys } from '../../log.js';
 import { json } from '../../http/respond.js';
 import { objectKeyFor } from '../../keys.js';
 import { issueLease, type IssuedLease, type LeaseEngineDeps } from '../../lease/engine.js';
-import { azureEdge } from './edge.js';
 import { parseAzureRequest, type AzureRequest } from './request.js';
 
 /** The S3 bucket stands in for the storage account: its ARN is the "storage account ARM id". */
@@ -16,20 +14,11 @@ export function bucketArn(bucket: string, region: string): string {
 }
 
 /**
- * Create-or-get scope. ARM treats subscription, resource group and parent names case-insensitively;
- * code name and version are case-sensitive, as the contract says.
+ * Create-or-get key: the tenant (names ARM compares case-insensitively, lower-cased by azureTenant),
+ * then code name and version, case-sensitive as the contract says, then the pending upload id.
  */
-export function azureScope(request: AzureRequest, pendingUploadId: string): string[] {
-  return [
-    'azure-ml',
-    request.subscriptionId.toLowerCase(),
-    request.resourceGroupName.toLowerCase(),
-    request.parentKind,
-    request.parentName.toLowerCase(),
-    request.name,
-    request.version,
-    pendingUploadId,
-  ];
+export function azureLeaseKey(tenant: AzureTenant, request: AzureRequest, pendingUploadId: string): string[] {
+  return ['azure-ml', tenant.subscriptionId, tenant.resourceGroupName, tenant.parentKind, tenant.parentName, request.name, request.version, pendingUploadId];
 }
 
 function responseBody(issued: IssuedLease, storageAccountArmId: string) {
@@ -44,26 +33,26 @@ function responseBody(issued: IssuedLease, storageAccountArmId: string) {
   };
 }
 
-export function azureStartPendingUploadHandler(deps: LeaseEngineDeps & { auth: ContractAuth }) {
+export function azureStartPendingUploadHandler(deps: LeaseEngineDeps): HttpFn {
   const storageAccountArmId = bucketArn(deps.config.bucketName, deps.config.region);
-  return httpHandler(azureEdge, async (event, context) => {
+  return async (event, context) => {
     const request = parseAzureRequest(event);
-    requireAzureParent(callerOf(context), request);
+    const tenant = azureTenant(request);
+    requireTenant(callerOf(context), tenant);
     const pendingUploadId = request.pendingUploadId ?? newGuid();
-    const scope = azureScope(request, pendingUploadId);
-    const leaseId = scopedLeaseId(scope);
+    const leaseId = scopedLeaseId(azureLeaseKey(tenant, request, pendingUploadId));
     logKeys({ leaseId });
     const issued = await issueLease(
       deps,
       {
         leaseId,
         contract: 'azure-ml',
-        scope: scope.slice(1, -1).join('/'),
+        scope: leaseScope(tenant, [request.name, request.version]),
         objectKey: objectKeyFor(leaseId, `${request.name}-${request.version}`),
         pendingUploadId,
       },
       { createOrGet: true },
     );
     return json(200, responseBody(issued, storageAccountArmId), { 'x-lease-id': leaseId });
-  }, deps.auth.azure);
+  };
 }

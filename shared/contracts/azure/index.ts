@@ -1,9 +1,10 @@
-import type { HandlerMap } from '../handlers.js';
+import type { ContractCode, HandlerMap } from '../handlers.js';
+import { azureEdge } from './edge.js';
 import { azureCreateCodeVersionHandler, azureGetCodeVersionHandler } from './code-versions.js';
 import { azureStartPendingUploadHandler } from './handler.js';
 import type { azureOperations } from './operations.js';
 
-export const azureHandlers = {
+const handlers = {
   AzureWorkspaceCodeVersionStartPendingUpload: azureStartPendingUploadHandler,
   AzureRegistryCodeVersionStartPendingUpload: azureStartPendingUploadHandler,
   AzureWorkspaceCodeVersionCreateOrUpdate: azureCreateCodeVersionHandler,
@@ -11,3 +12,5 @@ export const azureHandlers = {
   AzureWorkspaceCodeVersionGet: azureGetCodeVersionHandler,
   AzureRegistryCodeVersionGet: azureGetCodeVersionHandler,
 } satisfies HandlerMap<typeof azureOperations>;
+
+export const azureContract: ContractCode = { edge: azureEdge, handlers };

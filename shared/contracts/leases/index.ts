@@ -1,8 +1,11 @@
-import type { HandlerMap } from '../handlers.js';
+import type { ContractCode, HandlerMap } from '../handlers.js';
+import { leasesEdge } from './edge.js';
 import { consumeLeaseHandler, getLeaseHandler } from './handler.js';
 import type { leasesOperations } from './operations.js';
 
-export const leasesHandlers = {
+const handlers = {
   GetLease: getLeaseHandler,
   ConsumeLease: consumeLeaseHandler,
 } satisfies HandlerMap<typeof leasesOperations>;
+
+export const leasesContract: ContractCode = { edge: leasesEdge, handlers };

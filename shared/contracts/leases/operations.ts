@@ -7,6 +7,7 @@ export const leasesOperations = [
     method: 'GET',
     path: '/leases/{leaseId}',
     surface: 'leases',
+    auth: 'either',
     validators: { validateLeasePath: leasePathSchema },
     doc: { pathSchema: leasePathSchema, okSchema: leaseViewSchema, extraResponses: { '404': 'Unknown or removed lease' } },
   },
@@ -15,6 +16,7 @@ export const leasesOperations = [
     method: 'POST',
     path: '/leases/{leaseId}/consume',
     surface: 'leases',
+    auth: 'either',
     validators: { validateLeasePath: leasePathSchema, validateConsumeRequest: consumeRequestSchema },
     doc: {
       pathSchema: leasePathSchema,

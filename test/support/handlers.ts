@@ -1,0 +1,14 @@
+import { OPEN_AUTH } from '../../shared/auth/contract-auth.js';
+import { CONTRACT_CODE, type HttpLambda } from '../../shared/contracts/handlers.js';
+import { OPERATIONS, type OperationId } from '../../shared/contracts/registry.js';
+import { operationHandler } from '../../shared/http/surface.js';
+import type { BrokerDeps } from '../../shared/runtime.js';
+
+/**
+ * One operation's chain exactly as its surface router builds it (edge, the registry's authentication,
+ * handler), for tests that call a handler without routing. Deps without `auth` are open (AUTH=none).
+ */
+export function handlerFor(id: OperationId, deps: object): HttpLambda {
+  const op = OPERATIONS.find((o) => o.id === id)!;
+  return operationHandler(op, CONTRACT_CODE[op.surface], { auth: OPEN_AUTH, ...deps } as BrokerDeps);
+}
