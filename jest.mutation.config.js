@@ -1,16 +1,13 @@
-// The tests StrykerJS runs per mutant: the unit tests aimed at the mutated modules (the lease engine,
-// presigner, key rules and request parsing). The rest of the unit tier loads the whole handler stack
-// and the AWS SDK for every mutant without killing any mutant these do not (measured on the report's
-// killedBy/coveredBy), so leaving them out keeps a run well under 20 minutes on 2 cores.
+// The tests StrykerJS runs per mutant: the unit tier, without the tests of what is not mutated (bench,
+// CLI scripts, metrics, settings). Stryker runs only the tests that cover a mutant (perTest coverage),
+// so a test file here costs only for the mutants it reaches.
 import unit from './jest.unit.config.js';
 
 export default {
   ...unit,
-  testMatch: [
-    '<rootDir>/test/unit/lease/**/*.test.ts',
-    '<rootDir>/test/unit/presign.test.ts',
-    '<rootDir>/test/unit/keys.test.ts',
-    '<rootDir>/test/unit/validation.test.ts',
-    '<rootDir>/test/unit/request-parsing.test.ts',
+  testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
+  testPathIgnorePatterns: [
+    ...unit.testPathIgnorePatterns,
+    '/test/unit/(package-scripts|metrics|stack-outputs|config|openapi|ids)\\.test\\.ts$',
   ],
 };

@@ -1,4 +1,6 @@
-// Mutation testing of the lease engine's core against the fast unit tier (jest.unit.config.js).
+// Mutation testing of the lease engine's core and the security boundary (authentication, tenancy, the
+// contracts' handlers and edges, the HTTP chain, the event handlers, the embedded S3's signature checks)
+// against the fast unit tier (jest.mutation.config.js).
 // `npm run test:mutation`; the report is committed as reports/mutation/mutation.json and the
 // surviving mutants are explained in docs/mutation.md.
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
@@ -13,8 +15,12 @@ export default {
     'shared/presign.ts',
     'shared/keys.ts',
     'shared/contracts/*/request.ts',
-    'shared/http/body.ts',
     'shared/validation.ts',
+    'shared/auth/**/*.ts',
+    'shared/contracts/*/{handler,files,code-versions,edge}.ts',
+    'shared/http/**/*.ts',
+    'shared/events/**/*.ts',
+    'local/s3-auth/**/*.ts',
   ],
   // The sandbox needs the generated validators, which are git-ignored.
   ignorePatterns: ['cdk.out', '.data', 'reports', 'coverage', 'bench/results.json'],
