@@ -1,0 +1,83 @@
+import { createHash } from 'node:crypto';
+import type { Caller } from '../../shared/auth/caller.js';
+import { OPEN_AUTH, type ContractAuth } from '../../shared/auth/contract-auth.js';
+import { AuthenticationError } from '../../shared/errors.js';
+import { CONTRACT_CODE, type HttpLambda } from '../../shared/contracts/handlers.js';
+import { SURFACES, type Surface } from '../../shared/contracts/operation.js';
+import { OPERATIONS, operationsOf, routeKey, type OperationId } from '../../shared/contracts/registry.js';
+import { surfaceHandler } from '../../shared/http/surface.js';
+import type { NameClaims } from '../../shared/lease/claims.js';
+import { noRateLimit } from '../../shared/rate-limit.js';
+import type { BrokerDeps } from '../../shared/runtime.js';
+import { engineFixture, T0, type EngineFixture } from './engine-fixture.js';
+import { context, httpEvent } from './events.js';
+
+/** Name claims in memory, with DynamoDB's conditional semantics (claims.ts). */
+export function memoryClaims(): NameClaims & { readonly items: Map<string, { owner: string; claimedAt: number }> } {
+  const items = new Map<string, { owner: string; claimedAt: number }>();
+  return {
+    items,
+    get: async (name) => (items.has(name) ? { ...items.get(name)! } : undefined),
+    async claim(name, owner, now, replacing) {
+      const held = items.get(name);
+      if (replacing ? !held || held.owner !== replacing.owner || held.claimedAt !== replacing.claimedAt : held) return false;
+      items.set(name, { owner, claimedAt: now });
+      return true;
+    },
+    async release(name, owner) {
+      if (items.get(name)?.owner === owner) items.delete(name);
+    },
+  };
+}
+
+/**
+ * Callers chosen by the request's Authorization header, `Test <scheme> <caller JSON>`: the handlers and
+ * the tenancy rule see exactly that caller; anything else is refused as a scheme would refuse it.
+ */
+export function testAuth(): ContractAuth {
+  const scheme = (accepts: readonly string[]) => async (event: { headers?: Record<string, string | undefined> }): Promise<Caller> => {
+    const m = /^Test (\w+) (.+)$/.exec(event.headers?.authorization ?? '');
+    if (!m) throw new AuthenticationError('missing', 'No test credentials.');
+    if (!accepts.includes(m[1]!)) throw new AuthenticationError('malformed', 'Wrong scheme.');
+    return JSON.parse(m[2]!) as Caller;
+  };
+  return { alibaba: scheme(['alibaba']), azure: scheme(['azure']), either: scheme(['alibaba', 'azure']) };
+}
+export const asCaller = (scheme: 'alibaba' | 'azure', caller: Caller) => `Test ${scheme} ${JSON.stringify(caller)}`;
+
+export interface MemoryBroker extends EngineFixture {
+  readonly deps: BrokerDeps;
+  readonly claims: ReturnType<typeof memoryClaims>;
+  call(id: OperationId, request: { params?: Record<string, string>; query?: string; body?: string; headers?: Record<string, string> }): Promise<{ statusCode: number; headers: Record<string, string>; json: any }>;
+  /** Stores the bytes at the lease's key, as S3 would a second after the clock's now. */
+  upload(objectKey: string, body: string, contentType?: string): void;
+}
+
+/** Every surface's router over in-memory ports: the contracts' handlers end to end, in milliseconds. */
+export function memoryBroker(options: { env?: Record<string, string>; auth?: ContractAuth } = {}): MemoryBroker {
+  const f = engineFixture({ ALIBABA_RATE_LIMIT_PER_SECOND: '0', ...options.env });
+  const claims = memoryClaims();
+  const deps = { ...f, ddb: undefined as never, alibabaRateLimiter: noRateLimit, claims, auth: options.auth ?? OPEN_AUTH } satisfies BrokerDeps;
+  const lambdas = Object.fromEntries(SURFACES.map((s) => [s, surfaceHandler(operationsOf(s), CONTRACT_CODE[s], deps)])) as Record<Surface, HttpLambda>;
+  return {
+    ...f,
+    deps,
+    claims,
+    async call(id, request) {
+      const op = OPERATIONS.find((o) => o.id === id)!;
+      const params = request.params ?? {};
+      const rawPath = op.path.replace(/\{(\w+)\+?\}/g, (_m, name: string) => encodeURIComponent(params[name] ?? ''));
+      const res = await lambdas[op.surface](
+        httpEvent({ routeKey: routeKey(op), rawPath, pathParameters: params, ...(request.query !== undefined ? { rawQueryString: request.query } : {}), ...(request.headers ? { headers: request.headers } : {}), ...(request.body !== undefined ? { body: request.body } : {}) }),
+        context(),
+      );
+      return { statusCode: res.statusCode, headers: res.headers, json: res.body ? JSON.parse(res.body) : undefined };
+    },
+    upload(objectKey, body, contentType) {
+      const eTag = `"${createHash('md5').update(body).digest('hex')}"`;
+      f.objects.put(objectKey, { size: Buffer.byteLength(body), eTag, ...(contentType ? { contentType } : {}), lastModified: Math.floor(f.clock.now() / 1000) * 1000 + 1000 });
+    },
+  };
+}
+
+export { T0 };
