@@ -39,13 +39,16 @@ async function spool(body: NodeJS.ReadableStream, file: string, maxBytes: number
     },
   });
   const sink = createWriteStream(file);
-  let sinkFailed = false;
-  sink.on('error', () => (sinkFailed = true));
+  let failedFirst: 'request' | 'disk' | undefined;
+  body.once('error', () => (failedFirst ??= 'request'));
+  sink.once('error', (error) => (failedFirst ??= error instanceof ClientBodyError ? 'request' : 'disk'));
   try {
     await pipeline(body, measure, sink);
   } catch (error) {
-    // The disk failing is the emulator's fault (500); anything else came from the request.
-    if (sinkFailed) throw error;
+    // The disk failing is the emulator's fault (500); anything else came from the request. Which failed
+    // first decides: pipeline also destroys the file stream with the request's error (Node 24 then
+    // emits it there too).
+    if (failedFirst === 'disk' && !(error instanceof ClientBodyError)) throw error;
     throw new ClientBodyError((error as Error).message);
   }
   return { file, bytes, md5: md5.digest(), sha256: sha256.digest('hex') };

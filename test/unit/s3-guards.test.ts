@@ -73,15 +73,15 @@ describe('body guard: nothing reaches s3rver unless the whole body arrived and m
     expect(await run(bodyGuard(spoolDir, 4), context({ method: 'PUT', headers: { 'content-length': '5' }, body: 'fives' }))).toMatchObject({ status: 400, code: 'EntityTooLarge' });
     expect(await run(bodyGuard(spoolDir, 5), context({ method: 'PUT', headers: { 'content-length': '5' }, body: 'fives' }))).toMatchObject({ reached: 'fives' });
     const broken = context({ method: 'PUT', headers: { 'content-length': '10' } });
-    (broken as unknown as { req: Readable }).req = Object.assign(
-      new Readable({
-        read() {
-          this.destroy(new Error('socket hang up'));
-        },
-      }),
-      { method: 'PUT', url: '/b/k', headers: { 'content-length': '10' }, rawHeaders: [] },
-    );
+    async function* breaksOff() {
+      yield Buffer.from('abc');
+      throw new Error('socket hang up');
+    }
+    (broken as unknown as { req: Readable }).req = Object.assign(Readable.from(breaksOff()), { method: 'PUT', url: '/b/k', headers: { 'content-length': '10' }, rawHeaders: [] });
     expect(await run(guard, broken)).toMatchObject({ status: 400, code: 'IncompleteBody' });
+    // The disk failing is the emulator's own failure, not the client's: it surfaces (a 500 from s3rver).
+    const noDisk = bodyGuard(join(spoolDir, 'missing-directory'));
+    await expect(run(noDisk, context({ method: 'PUT', headers: { 'content-length': '1' }, body: 'x' }))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });
 
