@@ -11,7 +11,7 @@ import type { OperationSpec, Surface } from '../../shared/contracts/operation.js
 import { API_VERSION, readResponse, startTestBroker, type TestBroker } from '../support/local-broker.js';
 import { startTestIssuer, type TestIssuer } from '../support/oidc-issuer.js';
 import { closeRawAgent, rawRequest } from '../support/raw-http.js';
-import { expectAlibabaError, expectArmError, expectBrokerError } from '../support/schemas.js';
+import { ERROR_FORMAT, requestFor, type OperationBodies, type OperationRequest } from '../support/operation-requests.js';
 import { allLeases, allObjectKeys } from '../support/storage.js';
 
 /**
@@ -46,12 +46,7 @@ const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 const sdk = (key: Key) => new Client(new $OpenApiUtil.Config({ accessKeyId: key.id, accessKeySecret: key.secret, endpoint: host, protocol: 'HTTP' }));
 const token = (oid: string, extra: Record<string, unknown> = {}) => issuer.mint({ oid, ...extra });
 
-interface Attempt {
-  method: string;
-  path: string;
-  headers?: Record<string, string>;
-  body?: string;
-}
+type Attempt = OperationRequest;
 
 /** Sent exactly as given (Host included); every answer is recorded for the no-5xx check. */
 async function send(a: Attempt): Promise<{ status: number; json: any }> {
@@ -92,13 +87,11 @@ function acs3(a: Attempt, key: Key, o: { signFor?: (h: Record<string, string>) =
 }
 const bearer = (a: Attempt, t: string): Attempt => ({ ...a, headers: { ...a.headers, authorization: `Bearer ${t}` } });
 
-const FORMAT: Record<Surface, (json: unknown) => void> = { alibaba: expectAlibabaError, azure: expectArmError, leases: expectBrokerError };
-
 async function refused(a: Attempt, surface: Surface, status: number | number[]): Promise<void> {
   const res = await send(a);
   const expected = Array.isArray(status) ? status : [status];
   if (!expected.includes(res.status)) throw new Error(`${a.method} ${a.path}: expected ${expected.join('/')}, got ${res.status} ${JSON.stringify(res.json)}`);
-  FORMAT[surface](res.json);
+  ERROR_FORMAT[surface](res.json);
 }
 
 beforeAll(async () => {
@@ -179,7 +172,7 @@ const pathValues = (): Record<string, string> => ({
 });
 
 /** A well-formed request body per operation (a refusal must not be a validation error); a new operation without one is a type error. */
-const BODIES: Record<OperationId, () => { body?: string; contentType?: string }> = {
+const BODIES: OperationBodies = {
   ApplyFileUploadLease: () => ({ body: `FileName=x.txt&Md5=${md5('x')}&SizeInBytes=1`, contentType: 'application/x-www-form-urlencoded' }),
   AddFile: () => ({ body: `LeaseId=${made.addable}&Parser=DASHSCOPE_DOCMIND&CategoryId=default`, contentType: 'application/x-www-form-urlencoded' }),
   DescribeFile: () => ({}),
@@ -194,12 +187,7 @@ const BODIES: Record<OperationId, () => { body?: string; contentType?: string }>
   ConsumeLease: () => ({ body: '{}', contentType: 'application/json' }),
 };
 
-function requestOf(op: OperationSpec & { id: OperationId }, values = pathValues()): Attempt {
-  const path = op.path.replace(/\{(\w+)\+?\}/g, (_m, name: string) => values[name]!);
-  const query = (op.doc.query ?? []).some((q) => (q as { name: string }).name === 'api-version') ? `?api-version=${API_VERSION}` : '';
-  const { body, contentType } = BODIES[op.id]();
-  return { method: op.method, path: path + query, ...(contentType ? { headers: { 'content-type': contentType } } : {}), ...(body !== undefined ? { body } : {}) };
-}
+const requestOf = (op: OperationSpec & { id: OperationId }, values = pathValues()): Attempt => requestFor(op, values, BODIES);
 
 /** A caller of another tenant, in the operation's own scheme. */
 async function wrongTenant(op: OperationSpec & { id: OperationId }, a: Attempt): Promise<Attempt[]> {
