@@ -50,11 +50,6 @@ export interface BrokerSettings {
   readonly dueShards: number;
   /** Where alarm notifications go (an SNS topic with this e-mail subscription); none when absent. */
   readonly alarmEmail?: string;
-  /**
-   * auth=contracts: the hosts Alibaba clients sign for, when not the API's own domain (a CDN or proxy in
-   * front); empty: the domain each request arrived at (shared/auth/alibaba.ts).
-   */
-  readonly apiHosts: readonly string[];
 }
 
 /** The defaults cdk.json also lists (a test keeps both in sync). */
@@ -65,7 +60,6 @@ export const CONTEXT_DEFAULTS = Object.freeze({
   deletionProtection: true,
   localstack: false,
   corsAllowedOrigins: '',
-  apiHosts: '',
   logRetentionDays: 30,
   accessLogExpirationDays: 90,
   retentionSeconds: DEFAULTS.retentionSeconds,
@@ -227,10 +221,6 @@ export function readSettings(scope: Construct): BrokerSettings {
     if (origin === '*') throw new SettingsError('corsAllowedOrigins must list origins; "*" is not allowed');
     if (!/^https?:\/\/[^/]+$/.test(origin)) throw new SettingsError(`corsAllowedOrigins entry "${origin}" is not an origin`);
   }
-  const apiHosts = list(scope, 'apiHosts').map((h) => h.toLowerCase());
-  for (const host of apiHosts) {
-    if (!/^[a-z0-9.-]+(:\d{1,5})?$/.test(host)) throw new SettingsError(`apiHosts entry "${host}" is not a host name (with an optional port)`);
-  }
   const lambdaEnvironment = readLambdaEnvironment(scope, localstack);
   return {
     auth,
@@ -243,7 +233,6 @@ export function readSettings(scope: Construct): BrokerSettings {
     deletionProtection: bool(scope, 'deletionProtection', CONTEXT_DEFAULTS.deletionProtection),
     localstack,
     corsAllowedOrigins,
-    apiHosts,
     logRetention: readLogRetention(scope),
     accessLogExpirationDays: int(scope, 'accessLogExpirationDays', CONTEXT_DEFAULTS.accessLogExpirationDays, 1),
     lambdaEnvironment,

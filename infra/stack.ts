@@ -79,7 +79,6 @@ export class UploadLeaseBrokerStack extends Stack {
           JWT_ISSUER: settings.jwt!.issuer,
           JWT_AUDIENCE: settings.jwt!.audience.join(','),
           ACCESS_KEYS_KMS_KEY_ARN: accessKeysKey.keyArn,
-          ...(settings.apiHosts.length ? { API_HOSTS: settings.apiHosts.join(',') } : {}),
         }
       : {};
 

@@ -4,6 +4,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { BrokerContext, HttpResult } from '../shared/http/types.js';
 import { routeKey } from '../shared/contracts/registry.js';
 import type { OperationSpec } from '../shared/contracts/operation.js';
+import { endpointHost } from './servers.js';
 
 /** API Gateway's own limits: request payload, and request line plus headers. */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -61,21 +62,21 @@ export function matchRoute(compiled: readonly CompiledRoute[], method: string, r
 const TEXT_TYPES = /^(text\/|application\/(json|x-www-form-urlencoded|xml|[\w.+-]+\+json))/i;
 
 /** The names a local server answers to on its own machine. */
-const LOCAL_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
+const LOCAL_NAMES = ['localhost', '127.0.0.1', '[::1]'];
 
 /**
  * The event's domainName. API Gateway routes by host, so the domain it reports is one of its own; this
  * server takes any Host, so it reports the Host only when that names this server (a loopback name or
- * the listen address, with its port), and otherwise its own address. An ACS3 signature made for another
- * host therefore never matches it (shared/auth/alibaba.ts).
+ * the listen address, with its port; no port is 80), and otherwise its own address. An ACS3 signature
+ * made for another host therefore never matches it (shared/auth/alibaba.ts).
  */
 export function localDomainName(hostHeader: string | undefined, server: { host: string; port: number }): string {
-  const own = `${server.host}:${server.port}`;
-  if (hostHeader === undefined) return own;
-  const host = hostHeader.trim().toLowerCase();
-  const colon = host.lastIndexOf(':');
-  const [name, port] = colon > host.lastIndexOf(']') ? [host.slice(0, colon), host.slice(colon + 1)] : [host, ''];
-  const named = LOCAL_NAMES.has(name) || name === server.host.toLowerCase();
+  const listening = endpointHost(server.host).toLowerCase();
+  const own = `${listening}:${server.port}`;
+  const m = /^(\[[0-9a-f:.]*\]|[^:[\]]*)(?::(\d+))?$/.exec(hostHeader?.trim().toLowerCase() ?? '');
+  if (!m) return own;
+  const [host, name, port = '80'] = m as unknown as [string, string, string | undefined];
+  const named = LOCAL_NAMES.includes(name) || name === listening || name === server.host.toLowerCase();
   return named && port === String(server.port) ? host : own;
 }
 

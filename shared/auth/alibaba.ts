@@ -13,9 +13,8 @@ const ACS_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 export const MAX_NONCE_LENGTH = 256;
 
 /**
- * API_HOSTS: the host names (with the port, if not the scheme's default) clients address the broker by,
- * comma-separated, lower-cased. Needed only where the Host the broker sees is not the one clients sign
- * (behind a proxy or CDN); otherwise the endpoint the request arrived at is the only one accepted.
+ * API_HOSTS (local mode): more names clients reach the broker by, comma-separated, lower-cased, beside
+ * the endpoint the request arrived at (a reverse proxy or port forward that keeps the client's Host).
  */
 export function apiHostsFrom(env: Readonly<Record<string, string | undefined>>): readonly string[] {
   return (env.API_HOSTS ?? '')
@@ -28,8 +27,18 @@ export interface AlibabaAuthDeps {
   readonly keys: AccessKeyStore;
   readonly nonces: NonceStore;
   readonly clock: Clock;
-  /** API_HOSTS (apiHostsFrom); empty: the request's own endpoint, as API Gateway names it (domainName). */
+  /** Accepted beside the request's own endpoint, as API Gateway names it (domainName): API_HOSTS locally. */
   readonly hosts?: readonly string[];
+}
+
+/**
+ * Is the Host a request was signed for one of these? A name without a port stands for any port of it:
+ * API Gateway's domainName has none, while an SDK configured with `host:443` (or LocalStack's `:4566`)
+ * signs the port it was given. The host name, which is what tells endpoints apart, must match exactly.
+ */
+export function hostAccepted(host: string, accepted: readonly string[]): boolean {
+  const name = host.replace(/:\d+$/, '');
+  return accepted.some((a) => a === host || (a === name && !/:\d+$/.test(a)));
 }
 
 /**
@@ -52,8 +61,7 @@ export function alibabaAuthenticator(deps: AlibabaAuthDeps): Authenticator {
     const headers: Record<string, string | undefined> = {};
     for (const [name, value] of Object.entries(event.headers ?? {})) headers[name.toLowerCase()] = value;
     const host = (headers.host ?? '').trim().toLowerCase();
-    const accepted = deps.hosts?.length ? deps.hosts : [event.requestContext.domainName.toLowerCase()];
-    if (!accepted.includes(host)) throw new AuthenticationError('signature', `The request was made for the host '${host}', which is not this endpoint.`);
+    if (!hostAccepted(host, [event.requestContext.domainName.toLowerCase(), ...(deps.hosts ?? [])])) throw new AuthenticationError('signature', `The request was made for the host '${host}', which is not this endpoint.`);
     try {
       verifyAcs3(
         { method: event.requestContext.http.method, rawPath: event.rawPath, rawQuery: event.rawQueryString ?? '', headers, body: bodyBytes(event) },

@@ -41,13 +41,6 @@ describe('auth=contracts', () => {
     for (const prefix of ['S3UploadEvents', 'RetentionSweep', 'LeaseSettler']) expect(fn(prefix).Properties.Environment.Variables.AUTH).toBeUndefined();
   });
 
-  test('-c apiHosts names the hosts Alibaba clients sign for (a CDN in front); without it no API_HOSTS is set', () => {
-    const withHosts = synthStack({ ...CONTEXT, apiHosts: 'API.example.com, api.example.com:8443' }).template;
-    const variables = (t: typeof template) => resourcesOf(t)[logicalId(t, 'AWS::Lambda::Function', 'AlibabaApi')]!.Properties.Environment.Variables;
-    expect(variables(withHosts).API_HOSTS).toBe('api.example.com,api.example.com:8443');
-    expect(variables(template).API_HOSTS).toBeUndefined();
-  });
-
   test('kms:Decrypt for the routes that verify ACS3 signatures, nonce puts, and nothing more for Azure', () => {
     const keyArn = renderArn({ 'Fn::GetAtt': [key, 'Arn'] });
     const table = renderArn({ 'Fn::GetAtt': [logicalId(template, 'AWS::DynamoDB::Table', 'LeasesTable'), 'Arn'] });

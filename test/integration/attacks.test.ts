@@ -204,9 +204,8 @@ async function wrongTenant(op: OperationSpec & { id: OperationId }, a: Attempt):
 describe('every operation of the registry refuses the wrong caller, in its own format', () => {
   const protectedOps = OPERATIONS.filter((op) => op.auth !== 'public');
 
-  test('the registry declares a scheme for every operation, and only these operations are public: none', () => {
+  test('no operation of the registry is public: every one is walked below', () => {
     expect(OPERATIONS.filter((op) => op.auth === 'public').map((op) => op.id)).toEqual([]);
-    expect(protectedOps.length).toBe(OPERATIONS.length);
   });
 
   test.each(protectedOps.map((op) => [op.id, op] as const))('%s: anonymous 401, wrong scheme 401, wrong tenant 403 (or 404 by lease id)', async (_id, op) => {

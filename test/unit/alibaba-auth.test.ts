@@ -5,7 +5,7 @@ import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import UtilsModule from '@alicloud/openapi-core/dist/utils.js';
 import { mustBeSigned } from '../../shared/auth/acs3.js';
-import { alibabaAuthenticator, apiHostsFrom, MAX_CLOCK_SKEW_MS, MAX_NONCE_LENGTH } from '../../shared/auth/alibaba.js';
+import { alibabaAuthenticator, apiHostsFrom, hostAccepted, MAX_CLOCK_SKEW_MS, MAX_NONCE_LENGTH } from '../../shared/auth/alibaba.js';
 import { createDynamoNonceStore, NONCE_LIFETIME_SECONDS, type NonceStore } from '../../shared/auth/nonces.js';
 import { AuthenticationError } from '../../shared/errors.js';
 import { fixedClock } from '../support/clock.js';
@@ -70,18 +70,33 @@ describe('ACS3 requests signed by the official SDK', () => {
     const { authenticate, used } = authenticator();
     // Sent here with the Host it was signed for (another endpoint, e.g. Alibaba's own), its signature verifies.
     expect(await failureOf(authenticate(signedEvent({ host: 'bailian.cn-beijing.aliyuncs.com', domainName: ENDPOINT })))).toBe('signature');
-    expect(await failureOf(authenticate(signedEvent({ host: `${ENDPOINT}:8443`, domainName: ENDPOINT })))).toBe('signature');
+    expect(await failureOf(authenticate(signedEvent({ host: `${ENDPOINT}.evil.example`, domainName: ENDPOINT })))).toBe('signature');
     expect(used.size).toBe(0);
     // The Host compares as DNS does, without case.
     expect(await failureOf(authenticate(signedEvent({ host: ENDPOINT.toUpperCase(), domainName: ENDPOINT })))).toBe('accepted');
   });
 
-  test('API_HOSTS names the hosts clients sign for, and then only those', async () => {
+  test('API_HOSTS adds names the broker is reached by (a proxy keeping the Host), beside its own endpoint', async () => {
     expect(apiHostsFrom({ API_HOSTS: ' API.Example.com , ,cdn.example.com:8443' })).toEqual(['api.example.com', 'cdn.example.com:8443']);
     expect(apiHostsFrom({})).toEqual([]);
-    const { authenticate } = authenticator(apiHostsFrom({ API_HOSTS: 'api.example.com' }));
+    const { authenticate } = authenticator(apiHostsFrom({ API_HOSTS: 'api.example.com,proxy.example:8443' }));
     expect(await failureOf(authenticate(signedEvent({ host: 'api.example.com', domainName: ENDPOINT, nonce: 'a' })))).toBe('accepted');
-    expect(await failureOf(authenticate(signedEvent({ host: ENDPOINT, nonce: 'b' })))).toBe('signature');
+    expect(await failureOf(authenticate(signedEvent({ host: 'proxy.example:8443', domainName: ENDPOINT, nonce: 'b' })))).toBe('accepted');
+    expect(await failureOf(authenticate(signedEvent({ host: ENDPOINT, nonce: 'c' })))).toBe('accepted');
+    expect(await failureOf(authenticate(signedEvent({ host: 'proxy.example:9000', domainName: ENDPOINT, nonce: 'd' })))).toBe('signature');
+    expect(await failureOf(authenticate(signedEvent({ host: 'other.example.com', domainName: ENDPOINT, nonce: 'e' })))).toBe('signature');
+  });
+
+  test('a name accepted without a port stands for any port of it; one with a port for that port only; the name itself must match', () => {
+    expect(hostAccepted('api.example.com', ['api.example.com'])).toBe(true);
+    expect(hostAccepted('api.example.com:443', ['api.example.com'])).toBe(true);
+    expect(hostAccepted('id.execute-api.localhost.localstack.cloud:4566', ['id.execute-api.localhost.localstack.cloud'])).toBe(true);
+    expect(hostAccepted('api.example.com:8443', ['api.example.com:443'])).toBe(false);
+    expect(hostAccepted('api.example.com', ['api.example.com:443'])).toBe(false);
+    expect(hostAccepted('api.example.com.evil:443', ['api.example.com'])).toBe(false);
+    expect(hostAccepted('evil-api.example.com', ['api.example.com'])).toBe(false);
+    expect(hostAccepted('', ['api.example.com'])).toBe(false);
+    expect(hostAccepted('api.example.com', [])).toBe(false);
   });
 
   test('content-type, host and every x-acs-* header must be signed: a body type swapped after signing cannot pass', async () => {
@@ -145,9 +160,18 @@ describe('ACS3 requests signed by the official SDK', () => {
 describe("the local server's domainName, which unsigned Host values cannot choose", () => {
   test('the Host when it names this server (a loopback name or the listen address, with its port), else its own address', async () => {
     const { localDomainName } = await import('../../local/apigw.js');
-    const server = { host: '0.0.0.0', port: 3000 };
-    for (const host of ['127.0.0.1:3000', 'localhost:3000', 'LOCALHOST:3000', '[::1]:3000', '0.0.0.0:3000']) expect(localDomainName(host, server)).toBe(host.toLowerCase());
-    for (const host of ['bailian.cn-beijing.aliyuncs.com', 'localhost:3001', 'localhost', '127.0.0.1', 'evil.example:3000', '[::1]']) expect(localDomainName(host, server)).toBe('0.0.0.0:3000');
-    expect(localDomainName(undefined, server)).toBe('0.0.0.0:3000');
+    const server = { host: '127.0.0.1', port: 3000 };
+    for (const host of ['127.0.0.1:3000', 'localhost:3000', 'LOCALHOST:3000', '[::1]:3000']) expect(localDomainName(host, server)).toBe(host.toLowerCase());
+    for (const host of ['bailian.cn-beijing.aliyuncs.com', 'localhost:3001', 'localhost', '127.0.0.1', 'evil.example:3000', '[::1]', 'localhost:3000:1', '[::1', ''])
+      expect(localDomainName(host, server)).toBe('127.0.0.1:3000');
+    expect(localDomainName(undefined, server)).toBe('127.0.0.1:3000');
+    // Bound to every address or to one IPv6 address; on port 80 a Host without a port is that port.
+    expect(localDomainName('0.0.0.0:3000', { host: '0.0.0.0', port: 3000 })).toBe('0.0.0.0:3000');
+    expect(localDomainName('evil:3000', { host: '0.0.0.0', port: 3000 })).toBe('127.0.0.1:3000');
+    expect(localDomainName('[2001:db8::5]:3000', { host: '2001:db8::5', port: 3000 })).toBe('[2001:db8::5]:3000');
+    expect(localDomainName('evil:3000', { host: '2001:db8::5', port: 3000 })).toBe('[2001:db8::5]:3000');
+    expect(localDomainName('[::1]:3000', { host: '::', port: 3000 })).toBe('[::1]:3000');
+    expect(localDomainName('localhost', { host: '127.0.0.1', port: 80 })).toBe('localhost');
+    expect(localDomainName('broker.local:3000', { host: 'broker.local', port: 3000 })).toBe('broker.local:3000');
   });
 });

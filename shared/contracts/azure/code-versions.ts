@@ -41,9 +41,11 @@ interface CodeVersionAttributes {
 const resourceIdOf = (t: AzureTarget) =>
   `/subscriptions/${t.subscriptionId}/resourceGroups/${t.resourceGroupName}/providers/Microsoft.MachineLearningServices/${t.parentKind}/${t.parentName}/codes/${t.name}/versions/${t.version}`;
 
-/** The unique name of a code version, as ARM compares them. */
-const claimNameOf = (t: AzureTarget) =>
-  `azure-code-version#${scopedLeaseId([t.subscriptionId.toLowerCase(), t.resourceGroupName.toLowerCase(), t.parentKind, t.parentName.toLowerCase(), t.name, t.version])}`;
+/** The unique name of a code version, as ARM compares them: its tenant (lower-cased), then name and version. */
+function claimNameOf(t: AzureTarget): string {
+  const p = azureTenant(t);
+  return `azure-code-version#${scopedLeaseId([p.subscriptionId, p.resourceGroupName, p.parentKind, p.parentName, t.name, t.version])}`;
+}
 
 function readCodeVersion(event: HttpEvent) {
   const text = bodyText(event);

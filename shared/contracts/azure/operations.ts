@@ -9,7 +9,7 @@ const apiVersionQuery = [{ name: 'api-version', in: 'query', required: true, sch
 const startPendingUpload = {
   method: 'POST',
   surface: 'azure',
-    auth: 'azure',
+  auth: 'azure',
   validators: { validateAzurePath: azurePathSchema, validateAzureRequest: azureRequestSchema },
   doc: {
     pathSchema: azurePathSchema,
@@ -22,7 +22,7 @@ const startPendingUpload = {
 const createCodeVersion = {
   method: 'PUT',
   surface: 'azure',
-    auth: 'azure',
+  auth: 'azure',
   validators: { validateAzurePath: azurePathSchema, validateCodeVersionRequest: codeVersionRequestSchema },
   doc: {
     pathSchema: azurePathSchema,
@@ -39,7 +39,7 @@ const createCodeVersion = {
 const getCodeVersion = {
   method: 'GET',
   surface: 'azure',
-    auth: 'azure',
+  auth: 'azure',
   validators: { validateAzurePath: azurePathSchema },
   doc: { pathSchema: azurePathSchema, okSchema: codeVersionResponseSchema, query: apiVersionQuery, extraResponses: { '404': 'No such code version' } },
 } as const;
