@@ -17,7 +17,8 @@ export function leaseSettlerHandler(deps: SettleDeps) {
       try {
         // The image may be stale by now; settleLease's writes are conditional on what it saw.
         const left = await settleLease(deps, change.record);
-        log.info('lease settled', { leaseId: change.record.leaseId, status: change.record.status, done: left?.dueAt === undefined });
+        // undefined: the work cannot be done yet, and the lease stays due for the sweep.
+        log.info('lease settled', { leaseId: change.record.leaseId, status: change.record.status, done: left !== undefined && left.dueAt === undefined });
       } catch (error) {
         log.warn('lease settling failed; retried from this record', { leaseId: change.record.leaseId }, error);
         // Records after a failed one are retried with it, in order.

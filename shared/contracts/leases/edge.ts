@@ -6,6 +6,7 @@ import type { ContractEdge, HttpResult } from '../../http/types.js';
 
 const BROKER_CODES: Record<number, string> = {
   400: 'BadRequest',
+  403: 'Forbidden',
   404: 'NotFound',
   409: 'Conflict',
   415: 'UnsupportedMediaType',
