@@ -30,7 +30,8 @@ export default {
   reporters: ['clear-text', 'progress', 'json', 'html'],
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },
-  thresholds: { high: 90, low: 85, break: 85 },
+  // The bar for the whole scope; the per-file bar (85 %) is checked by test/unit/mutation-report.test.ts.
+  thresholds: { high: 95, low: 90, break: 95 },
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
 };
