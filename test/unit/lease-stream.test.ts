@@ -1,34 +1,11 @@
 import { describe, expect, test } from '@jest/globals';
-import { marshall } from '@aws-sdk/util-dynamodb';
-import type { DynamoDBRecord } from 'aws-lambda';
 import { leaseEventEnrichment } from '../../shared/events/lease-event-enrichment.js';
 import { leaseSettlerHandler } from '../../shared/events/lease-settler.js';
 import { leaseChangeOf } from '../../shared/events/lease-stream.js';
-import { consumeLease } from '../../shared/lease/consume.js';
-import { issueLease } from '../../shared/lease/engine.js';
 import { toItem } from '../../shared/lease/store.js';
 import { DUE_INDEX } from '../../shared/lease/table.js';
-import { recordUpload } from '../../shared/lease/uploads.js';
-import type { LeaseRecord } from '../../shared/lease/model.js';
-import { engineFixture, T0, type EngineFixture } from '../support/engine-fixture.js';
-
-/** A stream record as the table's stream (NEW_AND_OLD_IMAGES) carries a write. */
-const streamRecord = (old: object | undefined, next: object | undefined, seq = '1'): DynamoDBRecord => ({
-  dynamodb: {
-    SequenceNumber: seq,
-    ApproximateCreationDateTime: T0 / 1000,
-    ...(old ? { OldImage: marshall(old, { removeUndefinedValues: true }) as never } : {}),
-    ...(next ? { NewImage: marshall(next, { removeUndefinedValues: true }) as never } : {}),
-  },
-});
-
-async function consumedLease(f: EngineFixture, id: string): Promise<LeaseRecord> {
-  const objectKey = `tmp/${id}/c-1`;
-  await issueLease(f, { leaseId: id, contract: 'azure-ml', scope: 's', objectKey, pendingUploadId: id }, { createOrGet: true });
-  f.objects.put(objectKey, { size: 1, eTag: '"e"' });
-  await recordUpload(f, { key: objectKey, size: 1, eTag: '"e"', sequencer: '0A', eventTime: T0 });
-  return consumeLease(f, id, () => true, { kind: 'broker', id: 'x' }, { idempotent: false });
-}
+import { engineFixture, T0 } from '../support/engine-fixture.js';
+import { consumedLease, streamRecord } from '../support/stream-records.js';
 
 describe('the lease table stream', () => {
   test('lease items become changes (old status, new record, time); rate counters, name claims and removals do not', () => {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { afterEach, beforeEach, describe, expect, jest, test } from '@jest/globals';
+import { beforeEach, describe, expect, test } from '@jest/globals';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { loadConfig } from '../../shared/config.js';
@@ -7,31 +7,16 @@ import { OPERATIONS, routeKey } from '../../shared/contracts/registry.js';
 import { createBrokerDeps } from '../../shared/runtime.js';
 import { context, httpEvent } from '../support/events.js';
 import { handlerFor } from '../support/handlers.js';
+import { captureLogLines } from '../support/log-capture.js';
 
 /** What an operator gets in CloudWatch: one JSON object per line, with the ids to find a request by. */
 const config = loadConfig({ AWS_REGION: 'eu-west-1', LEASE_TABLE_NAME: 't', UPLOAD_BUCKET_NAME: 'b', ALIBABA_RATE_LIMIT_PER_SECOND: '0' });
 const deps = createBrokerDeps(config, { credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' } });
 const ddb = mockClient(deps.ddb);
 
-let lines: string[];
+const lines = captureLogLines();
 beforeEach(() => {
-  delete process.env.BROKER_LOG_LEVEL;
-  lines = [];
-  const capture = (chunk: unknown) => {
-    lines.push(...String(chunk).split('\n').filter(Boolean));
-    return true;
-  };
-  jest.spyOn(process.stdout, 'write').mockImplementation(capture as never);
-  jest.spyOn(process.stderr, 'write').mockImplementation(capture as never);
-  jest.spyOn(console, 'log').mockImplementation((s: unknown) => void capture(s));
-  jest.spyOn(console, 'info').mockImplementation((s: unknown) => void capture(s));
-  jest.spyOn(console, 'warn').mockImplementation((s: unknown) => void capture(s));
-  jest.spyOn(console, 'error').mockImplementation((s: unknown) => void capture(s));
   ddb.reset();
-});
-afterEach(() => {
-  jest.restoreAllMocks();
-  process.env.BROKER_LOG_LEVEL = 'silent';
 });
 
 const alibabaEvent = (body: string) =>

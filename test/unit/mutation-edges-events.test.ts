@@ -13,8 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
-import { afterEach, beforeEach, describe, expect, jest, test } from '@jest/globals';
-import { marshall } from '@aws-sdk/util-dynamodb';
+import { describe, expect, test } from '@jest/globals';
 import type { DynamoDBRecord, S3EventRecord } from 'aws-lambda';
 import type { KoaContext } from '../../local/emulator-packages.js';
 import { bodyGuard } from '../../local/s3-auth/body-guard.js';
@@ -46,13 +45,14 @@ import { httpHandler, type HttpFn } from '../../shared/http/handler.js';
 import { json } from '../../shared/http/respond.js';
 import { operationHandler } from '../../shared/http/surface.js';
 import type { ContractEdge, HttpEvent, HttpResult } from '../../shared/http/types.js';
-import { consumeLease, deleteConsumed } from '../../shared/lease/consume.js';
+import { deleteConsumed } from '../../shared/lease/consume.js';
 import { issueLease } from '../../shared/lease/engine.js';
 import type { LeaseRecord } from '../../shared/lease/model.js';
 import { toItem } from '../../shared/lease/store.js';
 import { DUE_INDEX } from '../../shared/lease/table.js';
-import { recordUpload } from '../../shared/lease/uploads.js';
 import type { BrokerDeps } from '../../shared/runtime.js';
+import { captureLogLines } from '../support/log-capture.js';
+import { consumedLease, streamRecord } from '../support/stream-records.js';
 import { ALIBABA_BODY, alibabaSpec, engineFixture, T0, type EngineFixture } from '../support/engine-fixture.js';
 import { context, httpEvent } from '../support/events.js';
 
@@ -60,25 +60,7 @@ import { context, httpEvent } from '../support/events.js';
 // Log capture, as logging.test.ts does it: every line the Powertools logger writes, parsed.
 // ---------------------------------------------------------------------------------------------
 
-let lines: string[];
-beforeEach(() => {
-  delete process.env.BROKER_LOG_LEVEL;
-  lines = [];
-  const capture = (chunk: unknown) => {
-    lines.push(...String(chunk).split('\n').filter(Boolean));
-    return true;
-  };
-  jest.spyOn(process.stdout, 'write').mockImplementation(capture as never);
-  jest.spyOn(process.stderr, 'write').mockImplementation(capture as never);
-  jest.spyOn(console, 'log').mockImplementation((s: unknown) => void capture(s));
-  jest.spyOn(console, 'info').mockImplementation((s: unknown) => void capture(s));
-  jest.spyOn(console, 'warn').mockImplementation((s: unknown) => void capture(s));
-  jest.spyOn(console, 'error').mockImplementation((s: unknown) => void capture(s));
-});
-afterEach(() => {
-  jest.restoreAllMocks();
-  process.env.BROKER_LOG_LEVEL = 'silent';
-});
+const lines = captureLogLines();
 const logged = () => lines.map((l) => JSON.parse(l) as Record<string, any>);
 
 const REQUEST_ID = 'C0FFEE00-1111-4222-8333-444444444444';
@@ -347,23 +329,7 @@ describe('the surface router', () => {
 // shared/events/lease-stream.ts and lease-settler.ts
 // ---------------------------------------------------------------------------------------------
 
-const streamRecord = (old: object | undefined, next: object | undefined, seq = '1'): DynamoDBRecord => ({
-  dynamodb: {
-    SequenceNumber: seq,
-    ApproximateCreationDateTime: T0 / 1000,
-    ...(old ? { OldImage: marshall(old, { removeUndefinedValues: true }) as never } : {}),
-    ...(next ? { NewImage: marshall(next, { removeUndefinedValues: true }) as never } : {}),
-  },
-});
 const imageOf = (lease: LeaseRecord) => ({ ...toItem(lease, DUE_INDEX.defaultShards), expiresAt: undefined });
-
-async function consumedLease(f: EngineFixture, id: string): Promise<LeaseRecord> {
-  const objectKey = `tmp/${id}/c-1`;
-  await issueLease(f, { leaseId: id, contract: 'azure-ml', scope: 's', objectKey, pendingUploadId: id }, { createOrGet: true });
-  f.objects.put(objectKey, { size: 1, eTag: '"e"' });
-  await recordUpload(f, { key: objectKey, size: 1, eTag: '"e"', sequencer: '0A', eventTime: T0 });
-  return consumeLease(f, id, () => true, { kind: 'broker', id: 'x' }, { idempotent: false });
-}
 
 describe('the lease table stream', () => {
   test('an item with a contract but no status is not a lease; a record without a dynamodb part is no change', () => {
