@@ -80,4 +80,23 @@ export function memoryBroker(options: { env?: Record<string, string>; auth?: Con
   };
 }
 
+/** An Alibaba lease of the workspace, issued through ApplyFileUploadLease; anything but a 200 is an error. */
+export async function appliedAlibaba(b: MemoryBroker, body = 'file body', fileName = 'Report.PDF', workspace = 'ws', headers: Record<string, string> = {}) {
+  const res = await b.call('ApplyFileUploadLease', {
+    params: { WorkspaceId: workspace, CategoryId: 'default' },
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: `FileName=${fileName}&Md5=${createHash('md5').update(body).digest('hex')}&SizeInBytes=${Buffer.byteLength(body)}`,
+  });
+  if (res.statusCode !== 200) throw new Error(`ApplyFileUploadLease answered ${res.statusCode}: ${JSON.stringify(res.json)}`);
+  const leaseId: string = res.json.Data.FileUploadLeaseId;
+  return { leaseId, res, key: (await b.store.get(leaseId))!.objectKey };
+}
+
+/** The same, with its bytes stored as S3 would store the client's PUT. */
+export async function uploadedAlibaba(b: MemoryBroker, body = 'file body', fileName = 'Report.PDF', contentType = 'application/pdf') {
+  const lease = await appliedAlibaba(b, body, fileName);
+  b.upload(lease.key, body, contentType);
+  return lease;
+}
+
 export { T0 };

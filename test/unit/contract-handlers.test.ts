@@ -3,7 +3,7 @@ import { describe, expect, test } from '@jest/globals';
 import type { Caller } from '../../shared/auth/caller.js';
 import { fileIdFor, leaseIdOfFile } from '../../shared/contracts/alibaba/files.js';
 import { STALE_CLAIM_MS } from '../../shared/contracts/azure/code-versions.js';
-import { asCaller, memoryBroker, testAuth, T0, type MemoryBroker } from '../support/memory-broker.js';
+import { appliedAlibaba, asCaller, memoryBroker, testAuth, T0, uploadedAlibaba, type MemoryBroker } from '../support/memory-broker.js';
 import { expectAlibabaError, expectArmError, expectBrokerError, expectCodeVersion, expectDescribeFileResponse, expectLeaseView } from '../support/schemas.js';
 
 /**
@@ -14,23 +14,6 @@ const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 const JSON_TYPE = { 'content-type': 'application/json' };
 const API = 'api-version=2025-09-01';
-
-async function applied(b: MemoryBroker, body = 'file body', fileName = 'Report.PDF', workspace = 'ws', headers: Record<string, string> = {}) {
-  const res = await b.call('ApplyFileUploadLease', {
-    params: { WorkspaceId: workspace, CategoryId: 'default' },
-    headers: { ...FORM, ...headers },
-    body: `FileName=${fileName}&Md5=${md5(body)}&SizeInBytes=${Buffer.byteLength(body)}`,
-  });
-  expect(res.statusCode).toBe(200);
-  const leaseId: string = res.json.Data.FileUploadLeaseId;
-  return { leaseId, res, key: (await b.store.get(leaseId))!.objectKey };
-}
-
-async function uploadedAlibaba(b: MemoryBroker, body = 'file body', fileName = 'Report.PDF', contentType = 'application/pdf') {
-  const lease = await applied(b, body, fileName);
-  b.upload(lease.key, body, contentType);
-  return lease;
-}
 
 const addFile = (b: MemoryBroker, leaseId: string, extra = '', workspace = 'ws', headers: Record<string, string> = {}) =>
   b.call('AddFile', { params: { WorkspaceId: workspace }, headers: { ...FORM, ...headers }, body: `LeaseId=${leaseId}&Parser=DASHSCOPE_DOCMIND&CategoryId=default${extra}` });
@@ -106,7 +89,7 @@ describe('Alibaba: lease, AddFile, DescribeFile, DeleteFile', () => {
     };
     await expectRefusal(await addFile(b, 'not-a-lease-id'), 404, 'InvalidLease.NotFound');
     await expectRefusal(await addFile(b, `${'f'.repeat(32)}.1736935200000`), 404, 'InvalidLease.NotFound');
-    const pending = await applied(b);
+    const pending = await appliedAlibaba(b);
     await expectRefusal(await addFile(b, pending.leaseId), 409, 'InvalidLease.NotUploaded');
     const { leaseId } = await uploadedAlibaba(b);
     await expectRefusal(await addFile(b, leaseId, '', 'ws_other'), 404, 'InvalidLease.NotFound');
@@ -312,7 +295,7 @@ describe('Azure: code versions made of an uploaded blob', () => {
 describe("the broker's own routes", () => {
   test('GetLease: the view with a download URL once uploaded, none while pending; no-store; unknown is 404', async () => {
     const b = memoryBroker();
-    const pending = await applied(b);
+    const pending = await appliedAlibaba(b);
     const view = await b.call('GetLease', { params: { leaseId: pending.leaseId } });
     expect(view.statusCode).toBe(200);
     expectLeaseView(view.json);
@@ -358,8 +341,8 @@ describe('every handler asks the tenancy rule', () => {
     const b = memoryBroker({ auth: testAuth() });
     const mine = { authorization: asCaller('alibaba', key('ws')) };
     const theirs = { authorization: asCaller('alibaba', key('ws_b')) };
-    const lease = await applied(b, 'abc', 'a.txt', 'ws', mine);
-    expect((await applied(b, 'abc', 'a.txt', 'ws', mine)).res.statusCode).toBe(200);
+    const lease = await appliedAlibaba(b, 'abc', 'a.txt', 'ws', mine);
+    expect((await appliedAlibaba(b, 'abc', 'a.txt', 'ws', mine)).res.statusCode).toBe(200);
     const denied = await b.call('ApplyFileUploadLease', { params: { WorkspaceId: 'ws', CategoryId: 'c' }, headers: { ...FORM, ...theirs }, body: `FileName=a.txt&Md5=${md5('a')}&SizeInBytes=1` });
     expect([denied.statusCode, denied.json.Code]).toEqual([403, 'Forbidden.AccessDenied']);
     b.upload(lease.key, 'abc', 'text/plain');

@@ -11,7 +11,7 @@ import { scopedLeaseId } from '../../shared/ids.js';
 import { STORED_PREFIX, type LeaseRecord } from '../../shared/lease/model.js';
 import type { RateLimiter } from '../../shared/rate-limit.js';
 import { context, httpEvent } from '../support/events.js';
-import { memoryBroker, T0, type MemoryBroker } from '../support/memory-broker.js';
+import { appliedAlibaba, memoryBroker, T0, uploadedAlibaba, type MemoryBroker } from '../support/memory-broker.js';
 
 /**
  * The contracts' operation handlers (azure/code-versions.ts, azure/handler.ts, alibaba/files.ts,
@@ -67,23 +67,6 @@ const brokerError = (res: Response, status: number, code: string, message: strin
 
 // ---------------------------------------------------------------------------------------------------
 // Alibaba helpers
-
-async function applied(b: MemoryBroker, body = 'file body', fileName = 'Report.PDF', workspace = 'ws') {
-  const res = await b.call('ApplyFileUploadLease', {
-    params: { WorkspaceId: workspace, CategoryId: 'default' },
-    headers: FORM,
-    body: `FileName=${fileName}&Md5=${md5(body)}&SizeInBytes=${Buffer.byteLength(body)}`,
-  });
-  expect(res.statusCode).toBe(200);
-  const leaseId: string = res.json.Data.FileUploadLeaseId;
-  return { leaseId, res, key: (await b.store.get(leaseId))!.objectKey };
-}
-
-async function uploaded(b: MemoryBroker, body = 'file body', fileName = 'Report.PDF', contentType = 'application/pdf') {
-  const lease = await applied(b, body, fileName);
-  b.upload(lease.key, body, contentType);
-  return lease;
-}
 
 const addFile = (b: MemoryBroker, leaseId: string, extra = '') =>
   b.call('AddFile', { params: { WorkspaceId: 'ws' }, headers: FORM, body: `LeaseId=${encodeURIComponent(leaseId)}&Parser=DASHSCOPE_DOCMIND&CategoryId=default${extra}` });
@@ -445,7 +428,7 @@ describe('azure/handler.ts: startPendingUpload', () => {
 describe('alibaba/files.ts: AddFile, DescribeFile, DeleteFile', () => {
   test('AddFile: the whole Success envelope, and the consumed lease with exactly the attributes given', async () => {
     const b = memoryBroker();
-    const { leaseId } = await uploaded(b);
+    const { leaseId } = await uploadedAlibaba(b);
     b.clock.advance(2000);
     const res = await addFile(b, leaseId);
     const fileId = fileIdFor(leaseId);
@@ -466,7 +449,7 @@ describe('alibaba/files.ts: AddFile, DescribeFile, DeleteFile', () => {
       [`&OriginalFileUrl=${encodeURIComponent('https://example.com/a.pdf')}`, { originalFileUrl: 'https://example.com/a.pdf' }],
     ] as const) {
       const b = memoryBroker();
-      const { leaseId } = await uploaded(b);
+      const { leaseId } = await uploadedAlibaba(b);
       expect((await addFile(b, leaseId, extra)).statusCode).toBe(200);
       expect((await b.store.get(leaseId))!.consumedBy!.attributes).toStrictEqual({ categoryId: 'default', parser: 'DASHSCOPE_DOCMIND', tags: [], ...attribute });
     }
@@ -485,12 +468,12 @@ describe('alibaba/files.ts: AddFile, DescribeFile, DeleteFile', () => {
       [`&Tags=${encodeURIComponent('[1]')}`, 'The parameter Tags has the wrong shape.'],
       [`&ParserConfig=${encodeURIComponent('[]')}`, 'The parameter ParserConfig has the wrong shape.'],
     ] as const) {
-      const { leaseId } = await uploaded(b);
+      const { leaseId } = await uploadedAlibaba(b);
       alibabaError(await addFile(b, leaseId, extra), 400, 'InvalidParameter', message);
       expect((await b.store.get(leaseId))!.consumedBy).toBeUndefined();
     }
     // Exactly at the depth bound is fine.
-    const { leaseId } = await uploaded(b);
+    const { leaseId } = await uploadedAlibaba(b);
     expect((await addFile(b, leaseId, `&ParserConfig=${encodeURIComponent(deep(32))}`)).statusCode).toBe(200);
   });
 
@@ -505,19 +488,19 @@ describe('alibaba/files.ts: AddFile, DescribeFile, DeleteFile', () => {
 
   test('AddFile: a refusal is logged with the lease id; a second AddFile is 409 AlreadyUsed', async () => {
     const b = memoryBroker();
-    const pending = await applied(b);
+    const pending = await appliedAlibaba(b);
     let res: Response | undefined;
     const line = await rejectionLine(async () => (res = await addFile(b, pending.leaseId)));
     alibabaError(res!, 409, 'InvalidLease.NotUploaded', `The lease '${pending.leaseId}' has no verified upload yet.`);
     expect(line).toMatchObject({ leaseId: pending.leaseId, contract: 'alibaba-model-studio', statusCode: 409 });
-    const { leaseId } = await uploaded(b);
+    const { leaseId } = await uploadedAlibaba(b);
     expect((await addFile(b, leaseId)).statusCode).toBe(200);
     alibabaError(await addFile(b, leaseId), 409, 'InvalidLease.AlreadyUsed', `The lease '${leaseId}' was already used.`);
   });
 
   test('DescribeFile: every field, CreateTime in UTC to the second, FileType the last extension lower-cased, INIT then FILE_IS_READY', async () => {
     const b = memoryBroker();
-    const { leaseId } = await uploaded(b, 'seventeen bytes!!', 'my.Report.DOCX', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document');
+    const { leaseId } = await uploadedAlibaba(b, 'seventeen bytes!!', 'my.Report.DOCX', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document');
     b.clock.advance(123_456);
     expect((await addFile(b, leaseId, `&Tags=${encodeURIComponent('["x","y"]')}`)).statusCode).toBe(200);
     const fileId = fileIdFor(leaseId);
@@ -549,7 +532,7 @@ describe('alibaba/files.ts: AddFile, DescribeFile, DeleteFile', () => {
 
   test('DescribeFile: a lease not made a file is not found, logged with its lease id', async () => {
     const b = memoryBroker();
-    const { leaseId } = await uploaded(b);
+    const { leaseId } = await uploadedAlibaba(b);
     const fileId = fileIdFor(leaseId);
     let res: Response | undefined;
     const line = await rejectionLine(async () => (res = await fileCall(b, 'DescribeFile', fileId)));
@@ -559,7 +542,7 @@ describe('alibaba/files.ts: AddFile, DescribeFile, DeleteFile', () => {
 
   test('a lease the broker route consumed under a consumer named like its FileId is no file: not described, not deleted', async () => {
     const b = memoryBroker();
-    const { leaseId } = await uploaded(b);
+    const { leaseId } = await uploadedAlibaba(b);
     const fileId = fileIdFor(leaseId);
     expect((await b.call('ConsumeLease', { params: { leaseId }, headers: JSON_TYPE, body: JSON.stringify({ consumer: fileId }) })).statusCode).toBe(200);
     for (const id of ['DescribeFile', 'DeleteFile'] as const) {
@@ -570,7 +553,7 @@ describe('alibaba/files.ts: AddFile, DescribeFile, DeleteFile', () => {
 
   test('DescribeFile: a table failure while reading the lease is 503 with Retry-After, not a 404', async () => {
     const b = memoryBroker();
-    const { leaseId } = await uploaded(b);
+    const { leaseId } = await uploadedAlibaba(b);
     expect((await addFile(b, leaseId)).statusCode).toBe(200);
     b.store.get = async () => {
       throw new DependencyError('dynamodb', true);
@@ -582,7 +565,7 @@ describe('alibaba/files.ts: AddFile, DescribeFile, DeleteFile', () => {
 
   test('DeleteFile: the whole envelope and the DELETED record; a delete that loses to a concurrent one is 404', async () => {
     const b = memoryBroker();
-    const { leaseId } = await uploaded(b);
+    const { leaseId } = await uploadedAlibaba(b);
     expect((await addFile(b, leaseId)).statusCode).toBe(200);
     const fileId = fileIdFor(leaseId);
     b.clock.advance(5000);
@@ -632,7 +615,7 @@ describe('alibaba/handler.ts: ApplyFileUploadLease', () => {
 
   test('a lease id that collides with a stored lease never hands out that lease: 500, the other lease untouched', async () => {
     const b = memoryBroker();
-    const theirs = await applied(b, 'theirs', 'theirs.pdf', 'ws_other');
+    const theirs = await appliedAlibaba(b, 'theirs', 'theirs.pdf', 'ws_other');
     const before = (await b.store.get(theirs.leaseId))!;
     const putNew = b.store.putNew;
     // The new lease's id is taken: as if the random id had collided with the other workspace's lease.
@@ -665,7 +648,7 @@ describe('leases/handler.ts: GetLease, ConsumeLease', () => {
 
   test('ConsumeLease without a body: the consumer is "broker"; the lease view comes back with x-lease-id and no-store', async () => {
     const b = memoryBroker();
-    const { leaseId } = await uploaded(b);
+    const { leaseId } = await uploadedAlibaba(b);
     b.clock.advance(1000);
     const res = await b.call('ConsumeLease', { params: { leaseId } });
     expect(res.statusCode).toBe(200);
@@ -676,7 +659,7 @@ describe('leases/handler.ts: GetLease, ConsumeLease', () => {
 
   test('ConsumeLease: a JSON body needs no content type; another type is 415 naming it; bad JSON is 400; refusals logged with the lease id', async () => {
     const b = memoryBroker();
-    const { leaseId } = await uploaded(b);
+    const { leaseId } = await uploadedAlibaba(b);
     let res: Response | undefined;
     const line = await rejectionLine(async () => (res = await b.call('ConsumeLease', { params: { leaseId }, headers: TEXT_TYPE, body: '{"consumer":"x"}' })));
     brokerError(res!, 415, 'UnsupportedMediaType', "The content type 'text/plain' is not supported for this request.");
@@ -689,7 +672,7 @@ describe('leases/handler.ts: GetLease, ConsumeLease', () => {
 
   test('GetLease: a consumed, not yet moved file has a download URL until its temporary object\'s last second, none after', async () => {
     const b = memoryBroker();
-    const { leaseId } = await uploaded(b);
+    const { leaseId } = await uploadedAlibaba(b);
     expect((await b.call('ConsumeLease', { params: { leaseId } })).statusCode).toBe(200);
     const record = (await b.store.get(leaseId))!;
     const end = record.uploadedAt! + b.config.retentionSeconds * 1000;
