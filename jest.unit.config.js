@@ -1,5 +1,6 @@
-// The fast unit tier: no emulators, no processes, no network. StrykerJS runs it once per mutant
-// (`npm run test:mutation`), so everything here must stay in-memory and quick.
+// The fast unit tier: no emulators, no network, in seconds. Three files start a short child process
+// (the dependency rules' CLI, a log line from a fresh Lambda module, the stack-outputs script);
+// StrykerJS runs the rest per mutant (jest.mutation.config.js leaves those three out).
 import base from './jest.config.js';
 
 export default {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startLocalBroker, type LocalBroker } from '../local/server.js';
-import { createLeaseStore } from '../shared/lease/store.js';
+import { createLeaseStore } from '../shared/adapters/lease-store.js';
 import { naiveAlibabaHandler, naiveAzureHandler } from './naive/handlers.js';
 import { sweepOneByOne } from './naive/sweep-one-by-one.js';
 import { naiveRecordUpload } from './naive/upload-event.js';

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { loadConfig, type BrokerConfig } from '../shared/config.js';
 import { OPERATIONS, routeKey } from '../shared/contracts/registry.js';
-import type { BrokerContext } from '../shared/http/types.js';
+import type { BrokerContext } from '../shared/api/chain.js';
 import { context, httpEvent } from '../test/support/events.js';
 
 export const REGION = 'eu-west-1';

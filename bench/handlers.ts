@@ -6,7 +6,8 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { BrokerContext, HttpResult } from '../shared/http/types.js';
+import type { HttpResult } from '../shared/http/types.js';
+import type { BrokerContext } from '../shared/api/chain.js';
 import { createBrokerDeps } from '../shared/runtime.js';
 import { benchConfig, BUCKET, CREDENTIALS, eventFor, lambdaContext, REGION, TABLE, type ContractName } from './fixtures.js';
 import { naiveAlibabaHandler, naiveAzureHandler } from './naive/handlers.js';

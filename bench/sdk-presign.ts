@@ -1,6 +1,6 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { PutUrlSpec } from '../shared/presign.js';
+import type { PutUrlSpec } from '../shared/lease/ports.js';
 
 /**
  * The reference our presigner must equal byte for byte: the usual `getSignedUrl` with one client and a

@@ -25,7 +25,7 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { routeKey, OPERATIONS } from '../shared/contracts/registry.js';
 import { acknowledge } from './nag.js';
-import type { Surface } from '../shared/contracts/operation.js';
+import type { Surface } from '../shared/api/operation.js';
 import type { BrokerSettings } from './settings.js';
 
 export interface BrokerApiProps {

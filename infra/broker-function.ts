@@ -12,7 +12,7 @@ import { ApplicationLogLevel, Architecture, LoggingFormat, Runtime, SystemLogLev
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { SURFACES, type Surface } from '../shared/contracts/operation.js';
+import { SURFACES, type Surface } from '../shared/api/operation.js';
 import { nodejsBundlingOptions } from './bundling.js';
 
 /** Folder names under lambdas/: one per API surface, plus the S3 event, sweep and lease-stream Lambdas. */

@@ -22,10 +22,10 @@ export const BUNDLE_FILE = 'index.mjs';
 
 /**
  * In Lambda the credentials are always in the environment: the SDK's full provider chain is swapped
- * for the environment provider (shared/aws/lambda-credentials.ts), ~100 KB and ~15 ms of cold start less.
+ * for the environment provider (shared/adapters/lambda-credentials.ts), ~100 KB and ~15 ms of cold start less.
  */
 export const ALIASES: Readonly<Record<string, string>> = Object.freeze({
-  '@aws-sdk/credential-provider-node': fileURLToPath(new URL('../shared/aws/lambda-credentials.ts', import.meta.url)),
+  '@aws-sdk/credential-provider-node': fileURLToPath(new URL('../shared/adapters/lambda-credentials.ts', import.meta.url)),
 });
 
 export function nodejsBundlingOptions(): BundlingOptions {

@@ -1,5 +1,5 @@
 /**
- * The lease table, mirroring shared/lease/table.ts (keys, sparse due index with what the sweep reads, TTL attribute),
+ * The lease table, mirroring shared/adapters/lease-table.ts (keys, sparse due index with what the sweep reads, TTL attribute),
  * with its stream (new and old images), and grants that name exactly the DynamoDB actions each Lambda
  * performs.
  */
@@ -7,7 +7,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { LEASE_TABLE } from '../shared/lease/table.js';
+import { LEASE_TABLE } from '../shared/adapters/lease-table.js';
 
 export interface LeaseTableProps {
   readonly deletionProtection: boolean;
@@ -77,7 +77,7 @@ export class LeaseTable extends Construct {
     return this.grantItemActions(grantee, 'dynamodb:GetItem');
   }
 
-  /** Unique consumer names (Azure code versions, shared/lease/claims.ts): read, claim, release. */
+  /** Unique consumer names (Azure code versions, shared/adapters/name-claims.ts): read, claim, release. */
   grantClaimNames(grantee: IGrantable): Grant {
     return this.grantItemActions(grantee, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem');
   }

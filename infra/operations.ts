@@ -26,7 +26,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CONTRACTS } from '../shared/lease/model.js';
-import { LIFECYCLE } from '../shared/lifecycle.js';
+import { LIFECYCLE } from './lifecycle.js';
 import { METRIC_SERVICE, METRICS, TRANSITIONS, type Transition } from '../shared/metric-catalog.js';
 import type { BrokerFunction, BrokerLambdaName } from './broker-function.js';
 

@@ -6,8 +6,8 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { DEFAULTS, loadConfig } from '../shared/config.js';
-import { dueShardsFor } from '../shared/lease/table.js';
-import { tempObjectExpirationDays } from '../shared/lifecycle.js';
+import { dueShardsFor } from '../shared/adapters/lease-table.js';
+import { tempObjectExpirationDays } from './lifecycle.js';
 import { OPERATIONS } from '../shared/contracts/registry.js';
 
 /**

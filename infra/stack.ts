@@ -10,9 +10,9 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { SURFACES, type Surface } from '../shared/contracts/operation.js';
+import { SURFACES, type Surface } from '../shared/api/operation.js';
 import { LEASE_EVENT_SOURCE } from '../shared/lease/events.js';
-import { LIFECYCLE } from '../shared/lifecycle.js';
+import { LIFECYCLE } from './lifecycle.js';
 import { BrokerApi } from './broker-api.js';
 import { BrokerFunction, type BrokerFunctionProps, type BrokerLambdaName } from './broker-function.js';
 import { SendOnlyQueueDestination } from './failed-events-destination.js';
@@ -97,7 +97,7 @@ export class UploadLeaseBrokerStack extends Stack {
         ...extra,
       });
 
-    // One Lambda per API surface; each routes its operations inside (shared/http/surface.ts).
+    // One Lambda per API surface; each routes its operations inside (shared/api/surface.ts).
     const azure = brokerFunction('AzureApi', 'azure', 'Azure ML contract: startPendingUpload (create-or-get a lease)');
     const alibaba = brokerFunction('AlibabaApi', 'alibaba', 'Alibaba Model Studio contract: ApplyFileUploadLease (new lease)');
     const leases = brokerFunction('LeasesApi', 'leases', "The broker's own routes: lease status");

@@ -20,9 +20,9 @@ import {
 } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { Construct } from 'constructs';
-import { TEMP_PREFIX } from '../shared/keys.js';
+import { TEMP_PREFIX } from '../shared/lease/keys.js';
 import { STORED_PREFIX } from '../shared/lease/model.js';
-import { LIFECYCLE } from '../shared/lifecycle.js';
+import { LIFECYCLE } from './lifecycle.js';
 import { acknowledge } from './nag.js';
 
 /** Logical id of CDK's singleton handler behind Custom::S3BucketNotifications (aws-s3). */
@@ -33,7 +33,7 @@ export interface UploadBucketProps {
   /** No CDK custom resources (LocalStack community has none): native notification configuration. */
   readonly localstack: boolean;
   readonly corsAllowedOrigins: readonly string[];
-  /** Lifecycle backstop for tmp/, derived from the retention (shared/lifecycle.ts). */
+  /** Lifecycle backstop for tmp/, derived from the retention (infra/lifecycle.ts). */
   readonly tempObjectExpirationDays: number;
   readonly accessLogExpirationDays: number;
   readonly logRetention: RetentionDays;

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { BrokerContext, HttpResult } from '../shared/http/types.js';
+import type { HttpResult } from '../shared/http/types.js';
+import type { BrokerContext } from '../shared/api/chain.js';
 import { routeKey } from '../shared/contracts/registry.js';
-import type { OperationSpec } from '../shared/contracts/operation.js';
+import type { OperationSpec } from '../shared/api/operation.js';
 import { endpointHost } from './servers.js';
 
 /** API Gateway's own limits: request payload, and request line plus headers. */

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import type { Server } from 'node:http';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
-import { createTableInput, LEASE_TABLE } from '../shared/lease/table.js';
+import { createTableInput, LEASE_TABLE } from '../shared/adapters/lease-table.js';
 import type { Dynalite, LevelCtor } from './emulator-packages.js';
 import { closeServer, whenListening } from './servers.js';
 

@@ -6,9 +6,10 @@ import type { Clock } from '../shared/clock.js';
 import { loadConfig, type BrokerConfig } from '../shared/config.js';
 import { s3UploadEventHandler } from '../shared/events/s3-upload-handler.js';
 import { OPERATIONS, operationsOf } from '../shared/contracts/registry.js';
-import { SURFACES, type Surface } from '../shared/contracts/operation.js';
-import { CONTRACT_CODE, type HttpLambda } from '../shared/contracts/handlers.js';
-import { surfaceHandler } from '../shared/http/surface.js';
+import { SURFACES, type Surface } from '../shared/api/operation.js';
+import { CONTRACT_CODE } from '../shared/contracts/code-by-surface.js';
+import { type HttpFn } from '../shared/api/chain.js';
+import { surfaceHandler } from '../shared/api/surface.js';
 import type { HttpResult } from '../shared/http/types.js';
 import { withChangeFeed } from '../shared/lease/changes.js';
 import type { LeaseEvent } from '../shared/lease/events.js';
@@ -73,7 +74,7 @@ export interface LocalBroker {
 
 /**
  * The embedded emulators share this process and its CPU with everything else: when the machine is busy
- * they answer slowly, not never. The Lambdas' tight timeouts (shared/aws/clients.ts) are for real
+ * they answer slowly, not never. The Lambdas' tight timeouts (shared/adapters/clients.ts) are for real
  * services; here they would turn a busy laptop into 500s.
  */
 const LOCAL_TIMEOUTS = { connectionTimeout: 10_000, requestTimeout: 30_000, throwOnRequestTimeout: true } as const;
@@ -140,10 +141,10 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
   });
   onEvent = (event) => heldEvents.deliver(event);
 
-  // One handler per API surface, as deployed: each routes inside (shared/http/surface.ts), and sends
+  // One handler per API surface, as deployed: each routes inside (shared/api/surface.ts), and sends
   // its object calls as presigned requests, as the API Lambdas do (no S3 client).
   const apiDeps = { ...deps, objects: brokerDeps.objects };
-  const lambdas = Object.fromEntries(SURFACES.map((surface) => [surface, surfaceHandler(operationsOf(surface), CONTRACT_CODE[surface], apiDeps)])) as Record<Surface, HttpLambda>;
+  const lambdas = Object.fromEntries(SURFACES.map((surface) => [surface, surfaceHandler(operationsOf(surface), CONTRACT_CODE[surface], apiDeps)])) as Record<Surface, HttpFn>;
   const routes = compileRoutes(OPERATIONS);
   let baseUrl = '';
   const localRoutes: Record<string, () => HttpResult> = {

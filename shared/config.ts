@@ -1,5 +1,4 @@
 /** Broker configuration, read once per cold start. Missing required values fail loudly. */
-import { DUE_INDEX } from './lease/table.js';
 
 export interface BrokerConfig {
   readonly region: string;
@@ -24,9 +23,15 @@ export interface BrokerConfig {
    * so S3 alone would take up to 5 GB in one PUT); larger ones are REJECTED with SIZE_LIMIT.
    */
   readonly maxUploadBytes: number;
-  /** Partitions of the due index (shared/lease/table.ts, docs/scale.md): only ever raised. */
+  /** Partitions of the due index (shared/adapters/lease-table.ts, docs/scale.md): only ever raised. */
   readonly dueShards: number;
 }
+
+/**
+ * Partitions of the lease table's due index (adapters/lease-table.ts sizes them): never fewer than the 4
+ * every table started with, which would strand the entries of the shards dropped; only ever raised.
+ */
+export const DUE_SHARD_LIMITS = Object.freeze({ min: 4, max: 256 });
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -60,10 +65,9 @@ export const DEFAULTS = Object.freeze({
 });
 
 function dueShards(env: Env): number {
-  const shards = positiveInt(env, 'DUE_SHARDS', DUE_INDEX.defaultShards);
-  // Fewer than 4 would strand the entries of the shards every table started with.
-  if (shards < DUE_INDEX.defaultShards || shards > DUE_INDEX.maxShards) {
-    throw new ConfigError(`DUE_SHARDS must be between ${DUE_INDEX.defaultShards} and ${DUE_INDEX.maxShards}, got ${shards}`);
+  const shards = positiveInt(env, 'DUE_SHARDS', DUE_SHARD_LIMITS.min);
+  if (shards < DUE_SHARD_LIMITS.min || shards > DUE_SHARD_LIMITS.max) {
+    throw new ConfigError(`DUE_SHARDS must be between ${DUE_SHARD_LIMITS.min} and ${DUE_SHARD_LIMITS.max}, got ${shards}`);
   }
   return shards;
 }

@@ -2,7 +2,7 @@
  * The OpenAPI 3.1 description of the whole API, built from the contract registry (its operations and
  * the same JSON Schemas the handlers validate with), so the document cannot drift from the code.
  */
-import type { ContractSpec, OperationSpec } from './contracts/operation.js';
+import type { ContractSpec, OperationSpec } from './api/operation.js';
 import { CONTRACTS } from './contracts/registry.js';
 import { ALIBABA_MAX_FILE_BYTES } from './schemas/alibaba.js';
 

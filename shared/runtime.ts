@@ -1,27 +1,21 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { createDynamoClient, createS3Client, type Credentials, type RequestTimeouts } from './aws/clients.js';
+import { createDynamoClient, createS3Client, type Credentials, type RequestTimeouts } from './adapters/clients.js';
 import { systemClock, type Clock } from './clock.js';
 import type { BrokerConfig } from './config.js';
-import type { LeaseEngineDeps } from './lease/engine.js';
+import type { BrokerDeps } from './api/deps.js';
 import { OPEN_AUTH, type ContractAuth } from './auth/contract-auth.js';
-import { createNameClaims, type NameClaims } from './lease/claims.js';
-import { createLeaseStore } from './lease/store.js';
-import { createPresigner } from './presign.js';
-import { createDynamoRateLimiter, type RateLimiter } from './rate-limit.js';
-import { createObjectStore, type ObjectStore, type UploadedObjects } from './storage.js';
-import { createPresignedObjects, type SendRequest } from './aws/presigned-objects.js';
+import { createNameClaims } from './adapters/name-claims.js';
+import { createLeaseStore } from './adapters/lease-store.js';
+import { createPresigner } from './adapters/presign.js';
+import { createDynamoRateLimiter } from './adapters/rate-limit.js';
+import { createObjectStore } from './adapters/object-store.js';
+import type { ObjectStore } from './lease/ports.js';
+import { createPresignedObjects, type SendRequest } from './adapters/presigned-objects.js';
 
-export interface BrokerDeps extends LeaseEngineDeps {
+/** The handlers' deps on AWS: the DynamoDB client they were built on (the nonces, tests and the bench use it). */
+export interface RuntimeDeps extends BrokerDeps {
   readonly ddb: DynamoDBDocumentClient;
-  /** Per-workspace limit of the Alibaba contract. */
-  readonly alibabaRateLimiter: RateLimiter;
-  /** Unique consumer names (Azure code versions). */
-  readonly claims: NameClaims;
-  /** Each surface's own authentication (open unless the contracts' native schemes are on). */
-  readonly auth: ContractAuth;
-  /** HEAD and DELETE as presigned requests: consumers verify an upload on the spot (lease/uploads.ts). */
-  readonly objects: UploadedObjects;
 }
 
 /** Everything an API Lambda needs, built once at cold start; tests and the local mode pass their own clock/credentials. */
@@ -36,7 +30,7 @@ export function createBrokerDeps(
     /** The contracts' own authentication, built on the same DynamoDB client (nonces) and clock. */
     auth?: (parts: { ddb: DynamoDBDocumentClient; config: BrokerConfig; clock: Clock }) => ContractAuth;
   } = {},
-): BrokerDeps {
+): RuntimeDeps {
   const ddb = createDynamoClient(config, options.credentials, options.timeouts);
   const clock = options.clock ?? systemClock;
   // Signed with the same (role) credentials the DynamoDB client resolves; no S3 client needed.
@@ -59,13 +53,13 @@ export function createBrokerDeps(
   };
 }
 
-export interface ObjectDeps extends BrokerDeps {
+export interface ObjectDeps extends RuntimeDeps {
   readonly s3: S3Client;
   readonly objects: ObjectStore;
 }
 
 /** The S3 event Lambda and the sweep also delete and inspect objects. */
-export function withObjects(deps: BrokerDeps, credentials?: Credentials, timeouts?: RequestTimeouts): ObjectDeps {
+export function withObjects(deps: RuntimeDeps, credentials?: Credentials, timeouts?: RequestTimeouts): ObjectDeps {
   const s3 = createS3Client(deps.config, credentials, timeouts);
   return { ...deps, s3, objects: createObjectStore(s3, deps.config.bucketName) };
 }

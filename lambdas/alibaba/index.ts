@@ -3,7 +3,7 @@ import { lambdaAuth } from '../../shared/auth/lambda-auth.js';
 import { loadConfig } from '../../shared/config.js';
 import { alibabaContract } from '../../shared/contracts/alibaba/index.js';
 import { alibabaOperations } from '../../shared/contracts/alibaba/operations.js';
-import { surfaceHandler } from '../../shared/http/surface.js';
+import { surfaceHandler } from '../../shared/api/surface.js';
 import { createBrokerDeps } from '../../shared/runtime.js';
 
 const auth = lambdaAuth(process.env, { alibaba: alibabaFromStack });

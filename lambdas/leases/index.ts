@@ -4,7 +4,7 @@ import { lambdaAuth } from '../../shared/auth/lambda-auth.js';
 import { loadConfig } from '../../shared/config.js';
 import { leasesContract } from '../../shared/contracts/leases/index.js';
 import { leasesOperations } from '../../shared/contracts/leases/operations.js';
-import { surfaceHandler } from '../../shared/http/surface.js';
+import { surfaceHandler } from '../../shared/api/surface.js';
 import { createBrokerDeps } from '../../shared/runtime.js';
 
 const auth = lambdaAuth(process.env, { alibaba: alibabaFromStack, azure: azureFromStack });

@@ -4,7 +4,7 @@ import { S3Refusal } from './s3-refusal.js';
 /**
  * A SigV4 verifier written from AWS's published algorithm (the "Signature Version 4 signing process"
  * and S3's "Authenticating Requests" pages), for the embedded S3: it shares no code with the broker's
- * presigner (shared/presign.ts) or the SDK's signer, so a bug in either cannot hide itself here. It
+ * presigner (shared/adapters/presign.ts) or the SDK's signer, so a bug in either cannot hide itself here. It
  * rebuilds the canonical request from the request as received (the raw request target and header
  * fields), not from what a signer would have produced. Checked against the AWS signing test suite and
  * S3's documented examples (test/unit/sigv4-verifier.test.ts).

@@ -2,7 +2,8 @@ import type { Clock } from '../clock.js';
 import { AuthenticationError } from '../errors.js';
 import { Acs3Error, parseAcs3Authorization, verifyAcs3 } from './acs3.js';
 import type { AccessKeyStore } from './access-keys.js';
-import { bodyBytes, headerOf, type Authenticator } from './caller.js';
+import { bodyBytes, header } from '../http/request.js';
+import type { Authenticator } from './caller.js';
 import type { NonceStore } from './nonces.js';
 
 /** x-acs-date must be within this much of the server's clock. */
@@ -52,7 +53,7 @@ export function alibabaAuthenticator(deps: AlibabaAuthDeps): Authenticator {
   return async (event) => {
     let authorization;
     try {
-      authorization = parseAcs3Authorization(headerOf(event, 'authorization'));
+      authorization = parseAcs3Authorization(header(event, 'authorization'));
     } catch (error) {
       throw new AuthenticationError((error as Acs3Error).failure === 'missing' ? 'missing' : 'malformed', (error as Error).message);
     }

@@ -1,7 +1,8 @@
 import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { AuthenticationError, DependencyError } from '../errors.js';
 import type { AzureGrants } from './azure-grants.js';
-import { headerOf, type Authenticator } from './caller.js';
+import { header } from '../http/request.js';
+import type { Authenticator } from './caller.js';
 
 export interface JwtSettings {
   /** The OIDC issuer (`iss`); its discovery document names the JWKS. */
@@ -89,9 +90,9 @@ export function azureAuthenticator(settings: JwtSettings, grants: AzureGrants): 
   const keys = keySetOf(settings);
   const audiences = (typeof settings.audience === 'string' ? settings.audience.split(',') : [...settings.audience]).map((a) => a.trim()).filter(Boolean);
   return async (event) => {
-    const header = headerOf(event, 'authorization');
-    if (!header) throw new AuthenticationError('missing', "Authentication failed. The 'Authorization' header is missing.");
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    const authorization = header(event, 'authorization');
+    if (!authorization) throw new AuthenticationError('missing', "Authentication failed. The 'Authorization' header is missing.");
+    const match = /^Bearer\s+(\S+)$/i.exec(authorization);
     if (!match) throw new AuthenticationError('malformed', "Authentication failed. The 'Authorization' header is not a bearer token.");
     let payload;
     try {

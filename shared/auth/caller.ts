@@ -14,12 +14,3 @@ export type Authenticator = (event: HttpEvent) => Promise<Caller>;
 
 export const OPEN: Caller = { kind: 'open' };
 export const openAuthenticator: Authenticator = async () => OPEN;
-
-/** Header lookup on an event before or after @middy/http-header-normalizer. */
-export function headerOf(event: HttpEvent, name: string): string | undefined {
-  const headers = event.headers ?? {};
-  return headers[name] ?? Object.entries(headers).find(([k]) => k.toLowerCase() === name)?.[1];
-}
-
-export const bodyBytes = (event: HttpEvent): Buffer =>
-  event.body === undefined || event.body === null ? Buffer.alloc(0) : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');

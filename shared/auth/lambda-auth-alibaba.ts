@@ -1,4 +1,4 @@
-import { createKmsClient } from '../aws/clients.js';
+import { createKmsClient } from '../adapters/clients.js';
 import { alibabaAuthenticator } from './alibaba.js';
 import { requireEnv, type SchemeFactory } from './lambda-auth.js';
 import { createDynamoNonceStore } from './nonces.js';

@@ -1,6 +1,6 @@
 import { DecryptCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { toDependencyError } from '../aws/dependency-errors.js';
+import { toDependencyError } from '../adapters/dependency-errors.js';
 import { DependencyError } from '../errors.js';
 import type { AccessKey, AccessKeyStore } from './access-keys.js';
 import type { AzureGrant, AzureGrants } from './azure-grants.js';

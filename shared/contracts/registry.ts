@@ -5,7 +5,7 @@
 import { alibabaContractSpec } from './alibaba/operations.js';
 import { azureContractSpec } from './azure/operations.js';
 import { leasesContractSpec } from './leases/operations.js';
-import type { OperationSpec, Surface } from './operation.js';
+import type { OperationSpec, Surface } from '../api/operation.js';
 
 export const CONTRACTS = [azureContractSpec, alibabaContractSpec, leasesContractSpec] as const;
 

@@ -2,7 +2,7 @@ import type { AttributeValue as StreamAttributeValue, DynamoDBRecord } from 'aws
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { LeaseChange } from '../lease/changes.js';
-import { fromItem, type LeaseItem } from '../lease/item.js';
+import { fromItem, type LeaseItem } from '../adapters/lease-item.js';
 
 const image = (raw: Record<string, StreamAttributeValue> | undefined) =>
   raw ? (unmarshall(raw as Record<string, AttributeValue>) as Record<string, unknown>) : undefined;

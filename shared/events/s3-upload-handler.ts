@@ -1,6 +1,6 @@
 import { unescape } from 'node:querystring';
 import type { S3Event, S3EventRecord } from 'aws-lambda';
-import { isTransient } from '../aws/dependency-errors.js';
+import { isTransient } from '../adapters/dependency-errors.js';
 import { DependencyError } from '../errors.js';
 import { log } from '../log.js';
 import { recordUpload, type ObjectCreated, type UploadDeps, type UploadOutcome } from '../lease/uploads.js';

@@ -1,15 +1,7 @@
-import type { Caller } from '../auth/caller.js';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2 & { statusCode: number; headers: Record<string, string> };
-
-/** Lambda context plus the id this request is known by in its contract's responses and logs. */
-export interface BrokerContext extends Context {
-  brokerRequestId: string;
-  /** Set by the chain's authentication before the handler runs. */
-  caller?: Caller;
-}
 
 /** How one contract speaks at the edge: request ids, headers and its error format. */
 export interface ContractEdge {

@@ -1,5 +1,5 @@
 import { isStored, type LeaseRecord, type LeaseStatus } from './model.js';
-import type { LeaseStore } from './store.js';
+import type { LeaseStore } from './ports.js';
 
 /** One write to a lease record: what the table's stream carries (old status, new image, when). */
 export interface LeaseChange {

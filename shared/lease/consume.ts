@@ -1,12 +1,12 @@
 import type { Clock } from '../clock.js';
 import type { BrokerConfig } from '../config.js';
 import { LeaseNotFoundError, LeaseStateError } from '../errors.js';
-import { TEMP_PREFIX } from '../keys.js';
+import { TEMP_PREFIX } from './keys.js';
 import { readLease } from './engine.js';
 import { effectiveStatus, recordExpiryFor, STORED_PREFIX, type ConsumedBy, type LeaseRecord, type LeaseStatus } from './model.js';
-import type { LeaseStore } from './store.js';
+import type { LeaseStore } from './ports.js';
 import { verifyUploadNow } from './uploads.js';
-import type { UploadedObjects } from '../storage.js';
+import type { UploadedObjects } from './ports.js';
 
 /**
  * Consumption writes DynamoDB only; its one look at S3 is the HEAD of a PENDING lease's object, which

@@ -1,8 +1,8 @@
 import { log } from '../log.js';
-import { DELETE_BATCH } from '../storage.js';
+import { DELETE_BATCH } from './ports.js';
 import { effectiveStatus, isStored, recordExpiryFor, type LeaseRecord } from './model.js';
 import { settleLease } from './settle.js';
-import type { DueLease } from './store.js';
+import type { DueLease } from './ports.js';
 import type { UploadDeps } from './uploads.js';
 
 export type SweepDeps = UploadDeps;

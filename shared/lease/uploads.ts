@@ -2,13 +2,13 @@ import type { Clock } from '../clock.js';
 import { DependencyError } from '../errors.js';
 import type { BrokerConfig } from '../config.js';
 import { ALIBABA_LEASE_ID } from '../ids.js';
-import { leaseIdFromKey, TEMP_PREFIX } from '../keys.js';
+import { leaseIdFromKey, TEMP_PREFIX } from './keys.js';
 import { log } from '../log.js';
 import { etagToMd5Hex } from '../md5.js';
-import type { ObjectStore, StoredObject, UploadedObjects } from '../storage.js';
+import type { ObjectStore, StoredObject, UploadedObjects } from './ports.js';
 import { recordExpiryFor, type LeaseRecord, type RejectReason } from './model.js';
 import { compareSequencers } from './sequencer.js';
-import type { LeaseStore } from './store.js';
+import type { LeaseStore } from './ports.js';
 
 export interface UploadDeps {
   readonly store: LeaseStore;

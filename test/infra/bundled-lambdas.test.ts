@@ -8,7 +8,7 @@ import { build } from 'esbuild';
 import { esbuildBuildOptions } from '../../infra/bundling.js';
 import { getLease, startTestBroker, type TestBroker } from '../support/local-broker.js';
 import { httpEvent } from '../support/events.js';
-import { SURFACES } from '../../shared/contracts/operation.js';
+import { SURFACES } from '../../shared/api/operation.js';
 import { OPERATIONS, routeKey } from '../../shared/contracts/registry.js';
 
 /**

@@ -1,5 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { LIFECYCLE } from '../../shared/lifecycle.js';
+import { LIFECYCLE } from '../../infra/lifecycle.js';
 import { logicalId, resourcesOf, synthStack } from './helpers.js';
 
 /** Construct id prefix -> API Lambda? */

@@ -19,7 +19,7 @@ import { s3UploadEventHandler } from '../../shared/events/s3-upload-handler.js';
 import { OPERATIONS, routeKey } from '../../shared/contracts/registry.js';
 import { sweepDueLeases } from '../../shared/lease/sweep.js';
 import { createBrokerDeps, withObjects } from '../../shared/runtime.js';
-import type { SendRequest } from '../../shared/aws/presigned-objects.js';
+import type { SendRequest } from '../../shared/adapters/presigned-objects.js';
 import { context, httpEvent } from '../support/events.js';
 import { statementsOfFunction, synthStack } from './helpers.js';
 import { handlerFor } from '../support/handlers.js';

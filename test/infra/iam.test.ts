@@ -1,6 +1,6 @@
-import { TEMP_PREFIX } from '../../shared/keys.js';
+import { TEMP_PREFIX } from '../../shared/lease/keys.js';
 import { STORED_PREFIX } from '../../shared/lease/model.js';
-import { LEASE_TABLE } from '../../shared/lease/table.js';
+import { LEASE_TABLE } from '../../shared/adapters/lease-table.js';
 import { iamStatements, logicalId, resourcesOf, statementsOfFunction, synthStack, type Statement } from './helpers.js';
 
 type Grants = Record<string, string[]>;

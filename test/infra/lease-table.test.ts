@@ -1,11 +1,11 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { LEASE_TABLE, createTableInput } from '../../shared/lease/table.js';
+import { LEASE_TABLE, createTableInput } from '../../shared/adapters/lease-table.js';
 import { resourcesOf, synthStack } from './helpers.js';
 
 describe('lease table', () => {
   const { template } = synthStack();
 
-  test('mirrors shared/lease/table.ts: partition key, attribute types, byDue KEYS_ONLY index', () => {
+  test('mirrors shared/adapters/lease-table.ts: partition key, attribute types, byDue KEYS_ONLY index', () => {
     const input = createTableInput('ignored');
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: input.KeySchema,

@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { TEMP_PREFIX } from '../../shared/keys.js';
-import { LIFECYCLE } from '../../shared/lifecycle.js';
+import { TEMP_PREFIX } from '../../shared/lease/keys.js';
+import { LIFECYCLE } from '../../infra/lifecycle.js';
 import { logicalId, resourcesOf, synthStack } from './helpers.js';
 
 const BUCKET = 'UploadsBucket';

@@ -7,7 +7,7 @@ import * as Bailian from '@alicloud/bailian20231229';
 import { $OpenApiUtil } from '@alicloud/openapi-core';
 import UtilsModule from '@alicloud/openapi-core/dist/utils.js';
 import { OPERATIONS, type OperationId } from '../../shared/contracts/registry.js';
-import type { OperationSpec, Surface } from '../../shared/contracts/operation.js';
+import type { OperationSpec, Surface } from '../../shared/api/operation.js';
 import { API_VERSION, readResponse, startTestBroker, type TestBroker } from '../support/local-broker.js';
 import { startTestIssuer, type TestIssuer } from '../support/oidc-issuer.js';
 import { closeRawAgent, rawRequest } from '../support/raw-http.js';

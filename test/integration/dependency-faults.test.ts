@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { MAX_ATTEMPTS, REQUEST_HANDLER } from '../../shared/aws/clients.js';
+import { MAX_ATTEMPTS, REQUEST_HANDLER } from '../../shared/adapters/clients.js';
 import { loadConfig } from '../../shared/config.js';
 import { OPERATIONS, routeKey } from '../../shared/contracts/registry.js';
 import { createBrokerDeps } from '../../shared/runtime.js';

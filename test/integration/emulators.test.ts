@@ -10,7 +10,7 @@ import { CopyObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from 
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { S3EventRecord } from 'aws-lambda';
 import { LOCAL_CREDENTIALS, startEmulators, type Emulators } from '../../local/emulators.js';
-import { LEASE_TABLE } from '../../shared/lease/table.js';
+import { LEASE_TABLE } from '../../shared/adapters/lease-table.js';
 
 const REGION = 'eu-west-1';
 const BUCKET = 'local-uploads';

@@ -5,8 +5,8 @@ import { fixedClock } from '../support/clock.js';
 import { DependencyError } from '../../shared/errors.js';
 import { s3UploadEventHandler } from '../../shared/events/s3-upload-handler.js';
 import { sweepDueLeases } from '../../shared/lease/sweep.js';
-import type { LeaseStore } from '../../shared/lease/store.js';
-import type { ObjectStore } from '../../shared/storage.js';
+import type { LeaseStore } from '../../shared/lease/ports.js';
+import type { ObjectStore } from '../../shared/lease/ports.js';
 import { postForm, startTestBroker, type TestBroker } from '../support/local-broker.js';
 import { objectExists, putDirect } from '../support/storage.js';
 

@@ -161,7 +161,7 @@ describe(`${RUNS} generated requests per endpoint`, () => {
   test('file names never escape the lease prefix and their events decode back to the same lease', async () => {
     const { encodeS3EventKey } = await import('../../local/s3-event-records.js');
     const { decodeS3Key } = await import('../../shared/events/s3-upload-handler.js');
-    const { leaseIdFromKey } = await import('../../shared/keys.js');
+    const { leaseIdFromKey } = await import('../../shared/lease/keys.js');
     await fc.assert(
       fc.asyncProperty(fileName, async (name) => {
         const body = new URLSearchParams({ FileName: name, Md5: '19657c391f6c70bcea63c154d8606bb3', SizeInBytes: '10' }).toString();

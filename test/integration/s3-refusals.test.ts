@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { LOCAL_CREDENTIALS } from '../../local/emulators.js';
-import { createPresigner } from '../../shared/presign.js';
+import { createPresigner } from '../../shared/adapters/presign.js';
 import { API_VERSION, AZURE_PATH, getLease, postForm, postJson, startTestBroker, type TestBroker } from '../support/local-broker.js';
 import { rawRequest } from '../support/raw-http.js';
 import { allObjectKeys, objectExists } from '../support/storage.js';

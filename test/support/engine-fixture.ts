@@ -4,7 +4,8 @@ import { loadConfig, type BrokerConfig } from '../../shared/config.js';
 import type { LeaseEngineDeps } from '../../shared/lease/engine.js';
 import type { NewLease } from '../../shared/lease/model.js';
 import type { UploadDeps } from '../../shared/lease/uploads.js';
-import { createPresigner, type UploadPresigner } from '../../shared/presign.js';
+import { createPresigner } from '../../shared/adapters/presign.js';
+import { type UploadPresigner } from '../../shared/lease/ports.js';
 import { createMemoryLeaseStore, createMemoryObjectStore, type MemoryLeaseStore, type MemoryObjectStore } from './memory-store.js';
 
 process.env.BROKER_LOG_LEVEL = 'silent';

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { lambdaContext } from '../../local/apigw.js';
-import type { BrokerContext } from '../../shared/http/types.js';
+import type { BrokerContext } from '../../shared/api/chain.js';
 
 /** An API Gateway HTTP API (2.0) event as the gateway would build it for a route. */
 export function httpEvent(options: {

@@ -2,13 +2,14 @@ import { createHash } from 'node:crypto';
 import type { Caller } from '../../shared/auth/caller.js';
 import { OPEN_AUTH, type ContractAuth } from '../../shared/auth/contract-auth.js';
 import { AuthenticationError } from '../../shared/errors.js';
-import { CONTRACT_CODE, type HttpLambda } from '../../shared/contracts/handlers.js';
-import { SURFACES, type Surface } from '../../shared/contracts/operation.js';
+import { CONTRACT_CODE } from '../../shared/contracts/code-by-surface.js';
+import { type HttpFn } from '../../shared/api/chain.js';
+import { SURFACES, type Surface } from '../../shared/api/operation.js';
 import { OPERATIONS, operationsOf, routeKey, type OperationId } from '../../shared/contracts/registry.js';
-import { surfaceHandler } from '../../shared/http/surface.js';
-import type { NameClaims } from '../../shared/lease/claims.js';
-import { noRateLimit } from '../../shared/rate-limit.js';
-import type { BrokerDeps } from '../../shared/runtime.js';
+import { surfaceHandler } from '../../shared/api/surface.js';
+import type { NameClaims } from '../../shared/lease/ports.js';
+import { noRateLimit } from '../../shared/lease/ports.js';
+import type { BrokerDeps } from '../../shared/api/deps.js';
 import { engineFixture, T0, type EngineFixture } from './engine-fixture.js';
 import { context, httpEvent } from './events.js';
 
@@ -57,8 +58,8 @@ export interface MemoryBroker extends EngineFixture {
 export function memoryBroker(options: { env?: Record<string, string>; auth?: ContractAuth } = {}): MemoryBroker {
   const f = engineFixture({ ALIBABA_RATE_LIMIT_PER_SECOND: '0', ...options.env });
   const claims = memoryClaims();
-  const deps = { ...f, ddb: undefined as never, alibabaRateLimiter: noRateLimit, claims, auth: options.auth ?? OPEN_AUTH } satisfies BrokerDeps;
-  const lambdas = Object.fromEntries(SURFACES.map((s) => [s, surfaceHandler(operationsOf(s), CONTRACT_CODE[s], deps)])) as Record<Surface, HttpLambda>;
+  const deps = { ...f, alibabaRateLimiter: noRateLimit, claims, auth: options.auth ?? OPEN_AUTH } satisfies BrokerDeps;
+  const lambdas = Object.fromEntries(SURFACES.map((s) => [s, surfaceHandler(operationsOf(s), CONTRACT_CODE[s], deps)])) as Record<Surface, HttpFn>;
   return {
     ...f,
     deps,

@@ -1,7 +1,8 @@
 import type { LeaseRecord } from '../../shared/lease/model.js';
-import type { DueLease, LeaseStore, UploadExpectation } from '../../shared/lease/store.js';
-import { DUE_INDEX, dueShardOf } from '../../shared/lease/table.js';
-import type { ObjectStore, StoredObject } from '../../shared/storage.js';
+import type { DueLease, LeaseStore, UploadExpectation } from '../../shared/lease/ports.js';
+import { DUE_INDEX, dueShardOf } from '../../shared/adapters/lease-table.js';
+import type { ObjectStore, StoredObject } from '../../shared/lease/ports.js';
+import { DUE_SHARD_LIMITS } from '../../shared/config.js';
 
 /**
  * In-memory stand-ins for the engine's ports, so the lease state machine is tested in microseconds.
@@ -36,7 +37,7 @@ function checkFields(fields: readonly string[]): void {
   for (const field of fields) if (!Object.hasOwn(LEASE_FIELDS, field)) throw new Error(`unknown lease attribute ${JSON.stringify(field)}`);
 }
 
-/** What the DynamoDB store's upload condition says, attribute by attribute (shared/lease/store.ts). */
+/** What the DynamoDB store's upload condition says, attribute by attribute (shared/adapters/lease-store.ts). */
 function uploadMatches(current: LeaseRecord, u: UploadExpectation): boolean {
   if (current.objectKey !== u.objectKey || current.urlExpiresAt < u.urlExpiresAtFrom) return false;
   if (current.revivedAt !== undefined && current.revivedAt > u.revivedBy) return false;
@@ -45,7 +46,7 @@ function uploadMatches(current: LeaseRecord, u: UploadExpectation): boolean {
   return u.contentType === undefined ? current.contentType === undefined : current.contentType === u.contentType;
 }
 
-export function createMemoryLeaseStore(dueShards: number = DUE_INDEX.defaultShards): MemoryLeaseStore {
+export function createMemoryLeaseStore(dueShards: number = DUE_SHARD_LIMITS.min): MemoryLeaseStore {
   const items = new Map<string, LeaseRecord>();
   const hooks: (() => void | Promise<void>)[] = [];
   const calls = { putNew: 0, get: 0, getMany: 0, transition: 0, duePages: 0 };

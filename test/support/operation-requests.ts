@@ -1,5 +1,5 @@
 import { API_VERSION } from './local-broker.js';
-import type { OperationSpec, Surface } from '../../shared/contracts/operation.js';
+import type { OperationSpec, Surface } from '../../shared/api/operation.js';
 import type { OperationId } from '../../shared/contracts/registry.js';
 import { expectAlibabaError, expectArmError, expectBrokerError } from './schemas.js';
 

@@ -10,7 +10,8 @@ import { BEGIN, END, renderFigures, withFigures } from '../../bench/readme-figur
 import { sdkPresign } from '../../bench/sdk-presign.js';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import fc from 'fast-check';
-import { createPresigner, type PutUrlSpec } from '../../shared/presign.js';
+import { createPresigner } from '../../shared/adapters/presign.js';
+import { type PutUrlSpec } from '../../shared/lease/ports.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const LAMBDAS = ['alibaba', 'azure', 'lease-events', 'lease-settler', 'leases', 'retention-sweep', 's3-upload-events'];

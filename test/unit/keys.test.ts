@@ -1,7 +1,7 @@
 import { describe, expect, it, test } from '@jest/globals';
 import fc from 'fast-check';
 import { newAlibabaLeaseId, scopedLeaseId } from '../../shared/ids.js';
-import { leaseIdFromKey, objectKeyFor, sanitiseFileName, TEMP_PREFIX } from '../../shared/keys.js';
+import { leaseIdFromKey, objectKeyFor, sanitiseFileName, TEMP_PREFIX } from '../../shared/lease/keys.js';
 
 const ALIBABA_ID = newAlibabaLeaseId(Date.UTC(2025, 0, 1));
 const AZURE_ID = scopedLeaseId(['azure-ml', 'sub', 'rg', 'workspaces', 'ws', 'code', '1', 'id']);

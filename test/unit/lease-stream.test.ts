@@ -2,10 +2,11 @@ import { describe, expect, test } from '@jest/globals';
 import { leaseEventEnrichment } from '../../shared/events/lease-event-enrichment.js';
 import { leaseSettlerHandler } from '../../shared/events/lease-settler.js';
 import { leaseChangeOf } from '../../shared/events/lease-stream.js';
-import { toItem } from '../../shared/lease/store.js';
-import { DUE_INDEX } from '../../shared/lease/table.js';
+import { toItem } from '../../shared/adapters/lease-item.js';
+import { DUE_INDEX } from '../../shared/adapters/lease-table.js';
 import { engineFixture, T0 } from '../support/engine-fixture.js';
 import { consumedLease, streamRecord } from '../support/stream-records.js';
+import { DUE_SHARD_LIMITS } from '../../shared/config.js';
 
 describe('the lease table stream', () => {
   test('lease items become changes (old status, new record, time); rate counters, name claims and removals do not', () => {
@@ -42,8 +43,8 @@ describe('the lease table stream', () => {
     const handler = leaseSettlerHandler(f);
     f.objects.failCopies(new Error('s3 down'), 1);
     const records = [
-      streamRecord(undefined, { ...toItem(a, DUE_INDEX.defaultShards), expiresAt: undefined }, '10'),
-      streamRecord(undefined, { ...toItem(b, DUE_INDEX.defaultShards), expiresAt: undefined }, '11'),
+      streamRecord(undefined, { ...toItem(a, DUE_SHARD_LIMITS.min), expiresAt: undefined }, '10'),
+      streamRecord(undefined, { ...toItem(b, DUE_SHARD_LIMITS.min), expiresAt: undefined }, '11'),
     ];
     expect(await handler({ Records: records })).toEqual({ batchItemFailures: [{ itemIdentifier: '10' }] });
     expect(f.store.item(a.leaseId)!.dueAt).toBeDefined();
@@ -58,9 +59,9 @@ describe('the lease table stream', () => {
     // The stream's image of that move is no work for the settler: nothing is copied or deleted again.
     const moved = f.store.item(a.leaseId)!;
     const copies = f.objects.copies.length;
-    expect(await handler({ Records: [streamRecord(undefined, { ...toItem(moved, DUE_INDEX.defaultShards), expiresAt: undefined }, '12')] })).toEqual({ batchItemFailures: [] });
+    expect(await handler({ Records: [streamRecord(undefined, { ...toItem(moved, DUE_SHARD_LIMITS.min), expiresAt: undefined }, '12')] })).toEqual({ batchItemFailures: [] });
     expect([f.objects.copies.length, f.objects.deleted]).toEqual([copies, []]);
     // An UPLOADED image is not the settler's business.
-    expect(await handler({ Records: [streamRecord(undefined, { ...toItem(a, DUE_INDEX.defaultShards), status: 'UPLOADED' })] })).toEqual({ batchItemFailures: [] });
+    expect(await handler({ Records: [streamRecord(undefined, { ...toItem(a, DUE_SHARD_LIMITS.min), status: 'UPLOADED' })] })).toEqual({ batchItemFailures: [] });
   });
 });

@@ -12,7 +12,7 @@ import { acs3Signature, Acs3Error, canonicalAcs3Request, parseAcs3Authorization,
 import { accessKeysFromFile } from '../../shared/auth/access-keys.js';
 import { alibabaAuthenticator } from '../../shared/auth/alibaba.js';
 import { azureGrantsFromFile } from '../../shared/auth/azure-grants.js';
-import { bodyBytes, headerOf } from '../../shared/auth/caller.js';
+import { bodyBytes, header } from '../../shared/http/request.js';
 import { followedFile } from '../../shared/auth/followed-file.js';
 import { createDynamoNonceStore, type NonceStore } from '../../shared/auth/nonces.js';
 import { CACHE_ENTRIES, CACHE_MS, grantItemId, storedAccessKeys, storedAzureGrants } from '../../shared/auth/stored-credentials.js';
@@ -288,12 +288,12 @@ describe('alibaba.ts: the authenticator on SDK-signed requests', () => {
 describe('caller.ts: headers and body of an event', () => {
   const event = (o: Record<string, unknown>) => ({ ...httpEvent({ routeKey: 'POST /x', rawPath: '/x', pathParameters: {} }), ...o }) as ReturnType<typeof httpEvent>;
 
-  test('headerOf finds a header whatever the case it arrived in; an exact name is preferred', () => {
-    expect(headerOf(event({ headers: { Authorization: 'ACS3 x' } }), 'authorization')).toBe('ACS3 x');
-    expect(headerOf(event({ headers: { 'X-Acs-Date': 'd' } }), 'x-acs-date')).toBe('d');
-    expect(headerOf(event({ headers: { authorization: 'lower', AUTHORIZATION: 'upper' } }), 'authorization')).toBe('lower');
-    expect(headerOf(event({ headers: { other: 'x' } }), 'authorization')).toBeUndefined();
-    expect(headerOf(event({ headers: undefined }), 'authorization')).toBeUndefined();
+  test('header finds a header whatever the case it arrived in; an exact name is preferred', () => {
+    expect(header(event({ headers: { Authorization: 'ACS3 x' } }), 'authorization')).toBe('ACS3 x');
+    expect(header(event({ headers: { 'X-Acs-Date': 'd' } }), 'x-acs-date')).toBe('d');
+    expect(header(event({ headers: { authorization: 'lower', AUTHORIZATION: 'upper' } }), 'authorization')).toBe('lower');
+    expect(header(event({ headers: { other: 'x' } }), 'authorization')).toBeUndefined();
+    expect(header(event({ headers: undefined }), 'authorization')).toBeUndefined();
   });
 
   test('bodyBytes: no body or a null body is empty; base64 is decoded; text is UTF-8', () => {

@@ -1,15 +1,15 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, jest, test } from '@jest/globals';
-import { CONTRACT_CODE } from '../../shared/contracts/handlers.js';
+import { CONTRACT_CODE } from '../../shared/contracts/code-by-surface.js';
 import { fileIdFor } from '../../shared/contracts/alibaba/files.js';
-import { bucketArn } from '../../shared/contracts/azure/handler.js';
+import { bucketArn } from '../../shared/contracts/azure/pending-upload.js';
 import { STALE_CLAIM_MS } from '../../shared/contracts/azure/code-versions.js';
 import { operationsOf, OPERATIONS, routeKey } from '../../shared/contracts/registry.js';
 import { DependencyError, RateLimitedError } from '../../shared/errors.js';
-import { surfaceHandler } from '../../shared/http/surface.js';
+import { surfaceHandler } from '../../shared/api/surface.js';
 import { scopedLeaseId } from '../../shared/ids.js';
 import { STORED_PREFIX, type LeaseRecord } from '../../shared/lease/model.js';
-import type { RateLimiter } from '../../shared/rate-limit.js';
+import type { RateLimiter } from '../../shared/lease/ports.js';
 import { context, httpEvent } from '../support/events.js';
 import { appliedAlibaba, memoryBroker, T0, uploadedAlibaba, type MemoryBroker } from '../support/memory-broker.js';
 

@@ -41,20 +41,21 @@ import {
 import { leaseSettlerHandler } from '../../shared/events/lease-settler.js';
 import { leaseChangeOf } from '../../shared/events/lease-stream.js';
 import { s3UploadEventHandler } from '../../shared/events/s3-upload-handler.js';
-import { httpHandler, type HttpFn } from '../../shared/http/handler.js';
+import { httpHandler, type HttpFn } from '../../shared/api/chain.js';
 import { json } from '../../shared/http/respond.js';
-import { operationHandler } from '../../shared/http/surface.js';
+import { operationHandler } from '../../shared/api/surface.js';
 import type { ContractEdge, HttpEvent, HttpResult } from '../../shared/http/types.js';
 import { deleteConsumed } from '../../shared/lease/consume.js';
 import { issueLease } from '../../shared/lease/engine.js';
 import type { LeaseRecord } from '../../shared/lease/model.js';
-import { toItem } from '../../shared/lease/store.js';
-import { DUE_INDEX } from '../../shared/lease/table.js';
-import type { BrokerDeps } from '../../shared/runtime.js';
+import { toItem } from '../../shared/adapters/lease-item.js';
+import { DUE_INDEX } from '../../shared/adapters/lease-table.js';
+import type { BrokerDeps } from '../../shared/api/deps.js';
 import { captureLogLines } from '../support/log-capture.js';
 import { consumedLease, streamRecord } from '../support/stream-records.js';
 import { ALIBABA_BODY, alibabaSpec, engineFixture, T0, type EngineFixture } from '../support/engine-fixture.js';
 import { context, httpEvent } from '../support/events.js';
+import { DUE_SHARD_LIMITS } from '../../shared/config.js';
 
 // ---------------------------------------------------------------------------------------------
 // Log capture, as logging.test.ts does it: every line the Powertools logger writes, parsed.
@@ -222,7 +223,7 @@ describe("leases edge: the broker's own { error: { code, message, requestId } }"
 });
 
 // ---------------------------------------------------------------------------------------------
-// shared/http/handler.ts: the middy chain every API Lambda shares
+// shared/api/chain.ts: the middy chain every API Lambda shares
 // ---------------------------------------------------------------------------------------------
 
 describe('the middy chain: request ids on every response, log lines with the request and caller keys', () => {
@@ -315,7 +316,7 @@ describe('the middy chain: request ids on every response, log lines with the req
 });
 
 // ---------------------------------------------------------------------------------------------
-// shared/http/surface.ts
+// shared/api/surface.ts
 // ---------------------------------------------------------------------------------------------
 
 describe('the surface router', () => {
@@ -329,7 +330,7 @@ describe('the surface router', () => {
 // shared/events/lease-stream.ts and lease-settler.ts
 // ---------------------------------------------------------------------------------------------
 
-const imageOf = (lease: LeaseRecord) => ({ ...toItem(lease, DUE_INDEX.defaultShards), expiresAt: undefined });
+const imageOf = (lease: LeaseRecord) => ({ ...toItem(lease, DUE_SHARD_LIMITS.min), expiresAt: undefined });
 
 describe('the lease table stream', () => {
   test('an item with a contract but no status is not a lease; a record without a dynamodb part is no change', () => {

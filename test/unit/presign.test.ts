@@ -3,7 +3,8 @@ import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, S3Client } fr
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { sdkPresign } from '../../bench/sdk-presign.js';
 import { md5HexToBase64 } from '../../shared/md5.js';
-import { createPresigner, encodeKeyPath, type PresignerOptions, type PutUrlSpec } from '../../shared/presign.js';
+import { createPresigner, encodeKeyPath, type PresignerOptions } from '../../shared/adapters/presign.js';
+import { type PutUrlSpec } from '../../shared/lease/ports.js';
 
 const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
 const REGION = 'eu-west-1';

@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
-import { createPresignedObjects, type SendRequest } from '../../shared/aws/presigned-objects.js';
+import { createPresignedObjects, type SendRequest } from '../../shared/adapters/presigned-objects.js';
 import { DependencyError } from '../../shared/errors.js';
-import { createPresigner } from '../../shared/presign.js';
+import { createPresigner } from '../../shared/adapters/presign.js';
 
 /** The API Lambdas' HEAD and DELETE: presigned requests sent with fetch, mapped as the SDK adapter maps S3's answers. */
 const NOW = Date.UTC(2026, 0, 15, 10, 0, 0);

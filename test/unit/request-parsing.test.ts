@@ -3,7 +3,7 @@ import Ajv from 'ajv';
 import { parseAlibabaRequest } from '../../shared/contracts/alibaba/request.js';
 import { parseAzureRequest } from '../../shared/contracts/azure/request.js';
 import { MalformedBodyError, UnsupportedApiVersionError, UnsupportedMediaTypeError, ValidationError } from '../../shared/errors.js';
-import { bodyText, header, jsonDepth, MAX_JSON_CHARS, MAX_JSON_DEPTH, mediaKind, parseJsonObject, requireMediaKind, singleValued } from '../../shared/http/body.js';
+import { bodyText, header, jsonDepth, MAX_JSON_CHARS, MAX_JSON_DEPTH, mediaKind, parseJsonObject, requireMediaKind, singleValued } from '../../shared/http/request.js';
 import type { HttpEvent } from '../../shared/http/types.js';
 import { validated } from '../../shared/validation.js';
 import type { PrecompiledValidator } from '../../shared/generated/validators.js';

@@ -9,7 +9,7 @@ import type { KoaContext } from '../../local/emulator-packages.js';
 import { bodyGuard } from '../../local/s3-auth/body-guard.js';
 import { copySourceConditions } from '../../local/s3-auth/copy-conditions.js';
 import { signatureGuard } from '../../local/s3-auth/signature-guard.js';
-import { createPresigner } from '../../shared/presign.js';
+import { createPresigner } from '../../shared/adapters/presign.js';
 
 /**
  * The embedded S3's own checks, as Koa middleware in front of s3rver, on requests built in memory:

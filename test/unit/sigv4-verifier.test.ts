@@ -6,7 +6,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { s3PayloadHash } from '../../local/s3-auth/signature-guard.js';
 import { S3Refusal, refusalXml } from '../../local/s3-auth/s3-refusal.js';
 import { verifySigV4, type ReceivedRequest, type VerifierSettings } from '../../local/s3-auth/sigv4.js';
-import { createPresigner } from '../../shared/presign.js';
+import { createPresigner } from '../../shared/adapters/presign.js';
 
 /**
  * The embedded S3's SigV4 verifier (local/s3-auth/sigv4.ts) against fixed vectors: the AWS signing

@@ -2,10 +2,10 @@ import { beforeEach, describe, expect, test } from '@jest/globals';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { loadConfig } from '../../shared/config.js';
-import { SURFACES } from '../../shared/contracts/operation.js';
+import { SURFACES } from '../../shared/api/operation.js';
 import { OPERATIONS, operationsOf, routeKey } from '../../shared/contracts/registry.js';
-import { CONTRACT_CODE } from '../../shared/contracts/handlers.js';
-import { surfaceHandler } from '../../shared/http/surface.js';
+import { CONTRACT_CODE } from '../../shared/contracts/code-by-surface.js';
+import { surfaceHandler } from '../../shared/api/surface.js';
 import { createBrokerDeps } from '../../shared/runtime.js';
 import { context, httpEvent } from '../support/events.js';
 

@@ -1,16 +1,17 @@
 import { ResourceNotFoundError, LeaseNotFoundError, ValidationError } from '../../errors.js';
 import { validateAddFileParams, validateAlibabaFilePath, validateAlibabaWorkspacePath } from '../../generated/validators.js';
 import { alibabaTenant, leasesOf, requireTenant } from '../../auth/tenancy.js';
-import { callerOf, type HttpFn } from '../../http/handler.js';
+import { callerOf, type HttpFn } from '../../api/chain.js';
 import { json } from '../../http/respond.js';
-import type { BrokerContext, HttpEvent } from '../../http/types.js';
+import type { HttpEvent } from '../../http/types.js';
+import type { BrokerContext } from '../../api/chain.js';
 import { ALIBABA_LEASE_ID } from '../../ids.js';
 import { logKeys } from '../../log.js';
 import { consumeLease, deleteConsumed, readOwnLease, type ConsumeDeps } from '../../lease/consume.js';
 import { isStored, type LeaseRecord } from '../../lease/model.js';
 import type { addFileParamsSchema, alibabaFilePathSchema, alibabaWorkspacePathSchema } from '../../schemas/alibaba-files.js';
 import { validated } from '../../validation.js';
-import { jsonOutOfBounds } from '../../http/body.js';
+import { jsonOutOfBounds } from '../../http/request.js';
 import { alibabaParams } from './request.js';
 
 

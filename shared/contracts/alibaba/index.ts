@@ -1,7 +1,7 @@
-import type { ContractCode, HandlerMap } from '../handlers.js';
+import type { ContractCode, HandlerMap } from '../../api/contract-code.js';
 import { alibabaEdge } from './edge.js';
 import { alibabaAddFileHandler, alibabaDeleteFileHandler, alibabaDescribeFileHandler } from './files.js';
-import { alibabaApplyFileUploadLeaseHandler } from './handler.js';
+import { alibabaApplyFileUploadLeaseHandler } from './upload-lease.js';
 import type { alibabaOperations } from './operations.js';
 
 const handlers = {

@@ -7,7 +7,7 @@ import {
   deleteFileResponseSchema,
   describeFileResponseSchema,
 } from '../../schemas/alibaba-files.js';
-import type { ContractSpec, OperationSpec } from '../operation.js';
+import type { ContractSpec, OperationSpec } from '../../api/operation.js';
 
 const paramsRef = { schema: { $ref: `#/components/schemas/${alibabaParamsSchema.$id}` } };
 

@@ -1,6 +1,6 @@
 import { FileTooLargeError, ValidationError } from '../../errors.js';
 import { validateAlibabaParams, validateAlibabaPath } from '../../generated/validators.js';
-import { bodyText, header, mediaKind, parseJsonObject, requireMediaKind, singleValued } from '../../http/body.js';
+import { bodyText, header, mediaKind, parseJsonObject, requireMediaKind, singleValued } from '../../http/request.js';
 import type { HttpEvent } from '../../http/types.js';
 import { ALIBABA_MAX_FILE_BYTES, alibabaParamsSchema, alibabaPathSchema } from '../../schemas/alibaba.js';
 import { validated } from '../../validation.js';

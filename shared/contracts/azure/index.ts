@@ -1,7 +1,7 @@
-import type { ContractCode, HandlerMap } from '../handlers.js';
+import type { ContractCode, HandlerMap } from '../../api/contract-code.js';
 import { azureEdge } from './edge.js';
 import { azureCreateCodeVersionHandler, azureGetCodeVersionHandler } from './code-versions.js';
-import { azureStartPendingUploadHandler } from './handler.js';
+import { azureStartPendingUploadHandler } from './pending-upload.js';
 import type { azureOperations } from './operations.js';
 
 const handlers = {

@@ -1,6 +1,6 @@
 import { AZURE_API_VERSIONS, armErrorSchema, azurePathSchema, azureRequestSchema, azureResponseSchema } from '../../schemas/azure.js';
 import { codeVersionRequestSchema, codeVersionResponseSchema } from '../../schemas/azure-code-versions.js';
-import type { ContractSpec, OperationSpec } from '../operation.js';
+import type { ContractSpec, OperationSpec } from '../../api/operation.js';
 
 const ARM_PREFIX = '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices';
 

@@ -1,7 +1,7 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { MissingApiVersionError, UnsupportedApiVersionError } from '../../errors.js';
 import { validateAzurePath, validateAzureRequest } from '../../generated/validators.js';
-import { bodyText, header, mediaKind, parseJsonObject, requireMediaKind, singleValued } from '../../http/body.js';
+import { bodyText, header, mediaKind, parseJsonObject, requireMediaKind, singleValued } from '../../http/request.js';
 import type { HttpEvent } from '../../http/types.js';
 import { AZURE_API_VERSIONS, azurePathSchema, azureRequestSchema } from '../../schemas/azure.js';
 import { validated } from '../../validation.js';

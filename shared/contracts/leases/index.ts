@@ -1,6 +1,6 @@
-import type { ContractCode, HandlerMap } from '../handlers.js';
+import type { ContractCode, HandlerMap } from '../../api/contract-code.js';
 import { leasesEdge } from './edge.js';
-import { consumeLeaseHandler, getLeaseHandler } from './handler.js';
+import { consumeLeaseHandler, getLeaseHandler } from './read-and-consume.js';
 import type { leasesOperations } from './operations.js';
 
 const handlers = {

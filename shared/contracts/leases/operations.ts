@@ -1,5 +1,5 @@
 import { brokerErrorSchema, consumeRequestSchema, leasePathSchema, leaseViewSchema } from '../../schemas/leases.js';
-import type { ContractSpec, OperationSpec } from '../operation.js';
+import type { ContractSpec, OperationSpec } from '../../api/operation.js';
 
 export const leasesOperations = [
   {

@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { DependencyError, LeaseNotFoundError } from '../../../shared/errors.js';
 import { issueLease, readLease } from '../../../shared/lease/engine.js';
 import type { LeaseRecord, NewLease } from '../../../shared/lease/model.js';
-import { createPresigner } from '../../../shared/presign.js';
+import { createPresigner } from '../../../shared/adapters/presign.js';
 import { azureSpec, engineFixture, T0 } from '../../support/engine-fixture.js';
 import { allDueLeases } from '../../support/memory-store.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
-import { loadConfig } from '../../../shared/config.js';
+import { loadConfig, DUE_SHARD_LIMITS } from '../../../shared/config.js';
 import { currentKey, downloadUrlSeconds, effectiveStatus, hasReadableObject, LEASE_STATUSES, pendingDueAt, recordExpiryFor, tempKeptUntil, tempObjectEnd, toLeaseView, type LeaseRecord } from '../../../shared/lease/model.js';
-import { DUE_INDEX, dueShardOf, dueShardsFor } from '../../../shared/lease/table.js';
+import { DUE_INDEX, dueShardOf, dueShardsFor } from '../../../shared/adapters/lease-table.js';
 import { compareSequencers } from '../../../shared/lease/sequencer.js';
 import { T0, TEST_ENV } from '../../support/engine-fixture.js';
 
@@ -39,9 +39,9 @@ describe('due shards', () => {
     expect(dueShardsFor(1_066)).toBe(4);
     expect(dueShardsFor(1_067)).toBe(5);
     // The default stack: 1,000 uploads a second fit the 4 shards the table always had.
-    expect(dueShardsFor(1_000)).toBe(DUE_INDEX.defaultShards);
+    expect(dueShardsFor(1_000)).toBe(DUE_SHARD_LIMITS.min);
     expect(dueShardsFor(10_000)).toBe(38);
-    expect(dueShardsFor(1e9)).toBe(DUE_INDEX.maxShards);
+    expect(dueShardsFor(1e9)).toBe(DUE_SHARD_LIMITS.max);
   });
 
   test('known ids land where they always have (changing the hash would strand indexed leases)', () => {

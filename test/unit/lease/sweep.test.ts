@@ -3,13 +3,14 @@ import { log } from '../../../shared/log.js';
 import { consumeLease, deleteConsumed } from '../../../shared/lease/consume.js';
 import { issueLease } from '../../../shared/lease/engine.js';
 import type { LeaseRecord } from '../../../shared/lease/model.js';
-import type { DueLease } from '../../../shared/lease/store.js';
+import type { DueLease } from '../../../shared/lease/ports.js';
 import { PENDING_SETTLE_MS, sweepDueLeases } from '../../../shared/lease/sweep.js';
-import { DUE_INDEX, dueShardOf } from '../../../shared/lease/table.js';
+import { DUE_INDEX, dueShardOf } from '../../../shared/adapters/lease-table.js';
 import { recordUpload } from '../../../shared/lease/uploads.js';
 import { engineFixture, T0, type EngineFixture } from '../../support/engine-fixture.js';
 import { allDueLeases } from '../../support/memory-store.js';
-import { DELETE_BATCH } from '../../../shared/storage.js';
+import { DELETE_BATCH } from '../../../shared/lease/ports.js';
+import { DUE_SHARD_LIMITS } from '../../../shared/config.js';
 
 const RETENTION_MS = 43_200_000;
 const IDLE = { examined: 0, expired: 0, settled: 0, failed: 0, stoppedEarly: false, retentionLagSeconds: 0 };
@@ -20,7 +21,7 @@ let counter = 0;
 function leaseIdIn(shard?: number): string {
   for (;;) {
     const id = (counter++).toString(16).padStart(32, '0');
-    if (shard === undefined || dueShardOf(id, DUE_INDEX.defaultShards) === `DUE#${shard}`) return id;
+    if (shard === undefined || dueShardOf(id, DUE_SHARD_LIMITS.min) === `DUE#${shard}`) return id;
   }
 }
 
@@ -109,7 +110,7 @@ describe('sweepDueLeases', () => {
   test('every shard of the due index is swept', async () => {
     const f = engineFixture();
     const leases = [];
-    for (let shard = 0; shard < DUE_INDEX.defaultShards; shard++) leases.push(await uploadedLease(f, leaseIdIn(shard)));
+    for (let shard = 0; shard < DUE_SHARD_LIMITS.min; shard++) leases.push(await uploadedLease(f, leaseIdIn(shard)));
     f.clock.set(T0 + RETENTION_MS);
     expect(await sweepDueLeases(f)).toEqual({ ...IDLE, examined: leases.length, expired: leases.length });
     for (const lease of leases) expect(f.store.item(lease.leaseId)!.status).toBe('EXPIRED');

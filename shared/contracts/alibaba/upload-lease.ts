@@ -1,12 +1,12 @@
 import { contentTypeForFileName } from '../../content-types.js';
 import { alibabaTenant, leaseScope, requireTenant } from '../../auth/tenancy.js';
-import { callerOf, type HttpFn } from '../../http/handler.js';
+import { callerOf, type HttpFn } from '../../api/chain.js';
 import { logKeys } from '../../log.js';
 import { json } from '../../http/respond.js';
 import { newAlibabaLeaseId } from '../../ids.js';
-import { objectKeyFor } from '../../keys.js';
+import { objectKeyFor } from '../../lease/keys.js';
 import { issueLease, type LeaseEngineDeps } from '../../lease/engine.js';
-import type { RateLimiter } from '../../rate-limit.js';
+import type { RateLimiter } from '../../lease/ports.js';
 import { parseAlibabaRequest } from './request.js';
 
 /** Not idempotent: every call is a new lease, as the contract says. */

@@ -1,3 +1,5 @@
+import { DUE_SHARD_LIMITS } from '../config.js';
+
 /**
  * The lease table's shape, in one place for the CDK stack, the local emulator and the store.
  * Partition key: leaseId. A sparse GSI (dueShard, dueAt) holds only leases that still have work
@@ -25,17 +27,12 @@ export const LEASE_TABLE = Object.freeze({
 export const DUE_INDEX = Object.freeze({
   writesPerLeaseAtUpload: 3,
   writesPerShardPerSecond: 800,
-  defaultShards: 4,
-  maxShards: 256,
 });
 
-/**
- * Never below the 4 shards every table had before the count was configurable: fewer would leave the
- * entries of shards 1-3 where no sweep reads them (files kept past their retention, unnoticed).
- */
+/** Within DUE_SHARD_LIMITS (config.ts): never below the 4 shards every table started with. */
 export function dueShardsFor(peakUploadsPerSecond: number): number {
   const needed = Math.ceil((peakUploadsPerSecond * DUE_INDEX.writesPerLeaseAtUpload) / DUE_INDEX.writesPerShardPerSecond);
-  return Math.min(DUE_INDEX.maxShards, Math.max(DUE_INDEX.defaultShards, needed));
+  return Math.min(DUE_SHARD_LIMITS.max, Math.max(DUE_SHARD_LIMITS.min, needed));
 }
 
 /** The due-index partition a lease's entry lives in: a stable hash of its id over `shards` shards. */

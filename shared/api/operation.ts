@@ -1,3 +1,5 @@
+import type { OperationAuth } from '../auth/contract-auth.js';
+
 /**
  * What a contract declares about each of its operations. Data only (no handler code), so the validator
  * build can read it before shared/generated exists; the handlers are bound in each contract's index.ts.
@@ -7,15 +9,6 @@ export const SURFACES = ['azure', 'alibaba', 'leases'] as const;
 export type Surface = (typeof SURFACES)[number];
 
 type Schema = { readonly $id: string } & Record<string, unknown>;
-
-/**
- * How an operation's callers prove who they are, under AUTH=contracts: Alibaba's ACS3 signature,
- * Azure's bearer token, either of the two (the broker's own routes), or `public` (no caller at all,
- * said explicitly). Required on every operation, so a new one cannot be open by omission; the surface
- * router applies it (shared/http/surface.ts), the stack and the OpenAPI document read it.
- */
-export const OPERATION_AUTH = ['alibaba', 'azure', 'either', 'public'] as const;
-export type OperationAuth = (typeof OPERATION_AUTH)[number];
 
 export interface OperationSpec {
   /** Route id: OpenAPI operationId, per-route throttling key. */

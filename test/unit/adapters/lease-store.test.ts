@@ -3,8 +3,10 @@ import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } 
 import { broken, conditionFailed, mockedDocumentClient, throttled } from '../../support/dynamodb-mock.js';
 import { DependencyError } from '../../../shared/errors.js';
 import type { LeaseRecord } from '../../../shared/lease/model.js';
-import { createLeaseStore, isConditionFailure } from '../../../shared/lease/store.js';
-import { createTableInput, DUE_INDEX, LEASE_TABLE } from '../../../shared/lease/table.js';
+import { createLeaseStore } from '../../../shared/adapters/lease-store.js';
+import { isConditionFailure } from '../../../shared/adapters/dependency-errors.js';
+import { createTableInput, DUE_INDEX, LEASE_TABLE } from '../../../shared/adapters/lease-table.js';
+import { DUE_SHARD_LIMITS } from '../../../shared/config.js';
 
 /**
  * The DynamoDB store's requests, as sent. That they do what they say against a real engine is
@@ -434,7 +436,7 @@ describe('the table shape', () => {
       ],
     });
     expect(LEASE_TABLE).toMatchObject({ partitionKey: 'leaseId', ttlAttribute: 'expiresAt' });
-    expect(DUE_INDEX.defaultShards).toBe(4);
+    expect(DUE_SHARD_LIMITS.min).toBe(4);
     expect(Object.isFrozen(LEASE_TABLE) && Object.isFrozen(LEASE_TABLE.dueIndex)).toBe(true);
   });
 });

@@ -3,15 +3,24 @@ import type { HttpEvent } from './types.js';
 
 export type MediaKind = 'none' | 'json' | 'form' | 'other';
 
-/** Headers are lower-cased by @middy/http-header-normalizer before handlers run. */
+/**
+ * A header by its lower-case name, before or after @middy/http-header-normalizer (which lower-cases
+ * them for the handlers; an authenticator may also be given a raw event).
+ */
 export function header(event: HttpEvent, name: string): string | undefined {
-  return event.headers?.[name];
+  const headers = event.headers ?? {};
+  return headers[name] ?? Object.entries(headers).find(([k]) => k.toLowerCase() === name)?.[1];
 }
 
+/** The body as text (JSON, form). */
 export function bodyText(event: HttpEvent): string {
   if (event.body === undefined || event.body === null) return '';
   return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
 }
+
+/** The body's exact bytes (what a signature covers). */
+export const bodyBytes = (event: HttpEvent): Buffer =>
+  event.body === undefined || event.body === null ? Buffer.alloc(0) : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
 
 export function mediaKind(event: HttpEvent): MediaKind {
   const type = (header(event, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();

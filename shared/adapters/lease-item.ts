@@ -1,5 +1,5 @@
-import type { LeaseRecord } from './model.js';
-import { dueShardOf } from './table.js';
+import type { LeaseRecord } from '../lease/model.js';
+import { dueShardOf } from './lease-table.js';
 
 /**
  * A lease as the table holds it: the due-index shard key beside `dueAt` while the lease is due (which

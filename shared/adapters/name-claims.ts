@@ -1,25 +1,8 @@
 import { GetCommand, PutCommand, DeleteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { toDependencyError } from '../aws/dependency-errors.js';
-import { isConditionFailure } from './store.js';
+import { toDependencyError } from './dependency-errors.js';
+import { isConditionFailure } from './dependency-errors.js';
+import type { NameClaims } from '../lease/ports.js';
 
-/** Who holds a name, since when (epoch ms). */
-export interface Claim {
-  readonly owner: string;
-  readonly claimedAt: number;
-}
-
-/**
- * Unique names pointing at a lease (an Azure code version's resource id -> the lease it consumed).
- * A claim only says who may try: the lease it names is the truth (its `consumedBy`), so a claim left
- * behind by a crash is harmless and can be taken over.
- */
-export interface NameClaims {
-  get(name: string): Promise<Claim | undefined>;
-  /** Claims `name` for `owner` if nobody holds it, or replaces `replacing` if that is still the holder. */
-  claim(name: string, owner: string, now: number, replacing?: Claim): Promise<boolean>;
-  /** Gives `name` up if `owner` holds it. */
-  release(name: string, owner: string): Promise<void>;
-}
 
 /** Items of the lease table under `name#...`: they carry no contract, so nothing reads them as leases. */
 export function createNameClaims(ddb: DynamoDBDocumentClient, tableName: string): NameClaims {

@@ -1,31 +1,7 @@
 import { createHmac, createSecretKey, hash, type KeyObject } from 'node:crypto';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import type { PutUrlSpec, UploadPresigner } from '../lease/ports.js';
 
-/** A header left undefined is neither signed nor required. */
-export interface PutUrlSpec {
-  readonly key: string;
-  readonly expiresInSeconds: number;
-  readonly contentType?: string | undefined;
-  /** base64 of the raw MD5 digest, as S3 wants it in Content-MD5. */
-  readonly contentMd5?: string | undefined;
-  readonly contentLength?: number | undefined;
-}
-
-export interface UploadPresigner {
-  /** A presigned S3 PUT URL; every declared header is signed, so S3 itself rejects a different file. */
-  presignPut(spec: PutUrlSpec, nowMs: number): Promise<string>;
-  /** A presigned S3 GET URL of an object (lease download URLs). */
-  presignGet(key: string, expiresInSeconds: number, nowMs: number): Promise<string>;
-  /**
-   * A presigned HEAD or DELETE of one object, for the API Lambdas' few object calls (presigned-objects.ts):
-   * sent at once with fetch, so they carry no S3 client.
-   */
-  presignObjectCall(method: 'HEAD' | 'DELETE', key: string, expiresInSeconds: number, nowMs: number): Promise<string>;
-  /** The object's URL without any query string (Azure's blobUri). */
-  objectUrl(key: string): string;
-  /** The key of a URL objectUrl made (any query ignored), or undefined for any other URL. */
-  keyOfUrl(url: string): string | undefined;
-}
 
 export interface PresignerOptions {
   readonly region: string;

@@ -47,3 +47,7 @@ export function toDependencyError(dependency: DependencyError['dependency'], err
   if (error instanceof DependencyError) return error;
   return new DependencyError(dependency, isThrottling(error), { cause: error });
 }
+
+/** A conditional write that found the item otherwise: an answer, not a failure. */
+export const isConditionFailure = (error: unknown): boolean =>
+  (error as { name?: string } | undefined)?.name === 'ConditionalCheckFailedException';

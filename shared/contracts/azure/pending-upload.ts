@@ -1,9 +1,9 @@
 import { newGuid, scopedLeaseId } from '../../ids.js';
 import { azureTenant, leaseScope, requireTenant, type AzureTenant } from '../../auth/tenancy.js';
-import { callerOf, type HttpFn } from '../../http/handler.js';
+import { callerOf, type HttpFn } from '../../api/chain.js';
 import { logKeys } from '../../log.js';
 import { json } from '../../http/respond.js';
-import { objectKeyFor } from '../../keys.js';
+import { objectKeyFor } from '../../lease/keys.js';
 import { issueLease, type IssuedLease, type LeaseEngineDeps } from '../../lease/engine.js';
 import { parseAzureRequest, type AzureRequest } from './request.js';
 

@@ -1,10 +1,11 @@
 import httpRouterHandler from '@middy/http-router';
 import { authenticatorFor } from '../auth/contract-auth.js';
-import type { ContractCode, HttpLambda } from '../contracts/handlers.js';
-import type { OperationSpec } from '../contracts/operation.js';
-import type { BrokerDeps } from '../runtime.js';
-import { httpHandler } from './handler.js';
-import type { HttpEvent } from './types.js';
+import type { HttpFn } from './chain.js';
+import type { ContractCode } from './contract-code.js';
+import type { OperationSpec } from './operation.js';
+import type { BrokerDeps } from './deps.js';
+import { httpHandler } from './chain.js';
+import type { HttpEvent } from '../http/types.js';
 
 /**
  * The one Lambda handler of an API surface: @middy/http-router over the surface's operations, each a
@@ -20,20 +21,20 @@ const routerPath = (path: string) => path.replace(/\{\w+\+\}$/, '{proxy+}');
  * One operation's full chain: its contract's edge, the authentication its registry entry names (the
  * only place a handler gets its caller from), then the handler.
  */
-export function operationHandler(op: OperationSpec, contract: ContractCode, deps: BrokerDeps): HttpLambda {
+export function operationHandler(op: OperationSpec, contract: ContractCode, deps: BrokerDeps): HttpFn {
   const handler = contract.handlers[op.id];
   if (!handler) throw new Error(`No handler for operation ${op.id}`);
   return httpHandler(contract.edge, handler(deps), authenticatorFor(op.auth, deps.auth));
 }
 
-export function surfaceHandler(operations: readonly OperationSpec[], contract: ContractCode, deps: BrokerDeps): HttpLambda {
-  const router = httpRouterHandler<HttpEvent, Awaited<ReturnType<HttpLambda>>>({
+export function surfaceHandler(operations: readonly OperationSpec[], contract: ContractCode, deps: BrokerDeps): HttpFn {
+  const router = httpRouterHandler<HttpEvent, Awaited<ReturnType<HttpFn>>>({
     // The router's Context is Lambda's; ours adds the contract request id, set by the chain itself.
     routes: operations.map((op) => ({ method: op.method, path: routerPath(op.path), handler: operationHandler(op, contract, deps) as never })),
   });
   return (event, context) => {
     const template = routerPath(event.routeKey.slice(event.routeKey.indexOf(' ') + 1));
     const routed: HttpEvent = { ...event, requestContext: { ...event.requestContext, http: { ...event.requestContext.http, path: template } } };
-    return router(routed, context, {} as never) as ReturnType<HttpLambda>;
+    return router(routed, context, {} as never) as ReturnType<HttpFn>;
   };
 }

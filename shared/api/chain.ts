@@ -5,8 +5,17 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { OPEN, type Authenticator, type Caller } from '../auth/caller.js';
 import { BrokerError } from '../errors.js';
 import { log, logger } from '../log.js';
-import type { BrokerContext, ContractEdge, HttpEvent, HttpResult } from './types.js';
+import type { Context } from 'aws-lambda';
+import type { ContractEdge, HttpEvent, HttpResult } from '../http/types.js';
 
+/** Lambda context plus the id this request is known by in its contract's responses and logs. */
+export interface BrokerContext extends Context {
+  brokerRequestId: string;
+  /** Set by the chain's authentication before the handler runs. */
+  caller?: Caller;
+}
+
+/** An API Lambda handler, and what an operation's handler is once its caller is established. */
 export type HttpFn = (event: HttpEvent, context: BrokerContext) => Promise<HttpResult>;
 
 /**

@@ -1,4 +1,4 @@
-import { LEASE_ID } from './ids.js';
+import { LEASE_ID } from '../ids.js';
 
 /**
  * Object keys are made by the server: TEMP_PREFIX + leaseId + "/" + a sanitised name.

@@ -1,15 +1,10 @@
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { toDependencyError } from './aws/dependency-errors.js';
-import { RateLimitedError } from './errors.js';
-import { log } from './log.js';
-import { isConditionFailure } from './lease/store.js';
+import { toDependencyError } from './dependency-errors.js';
+import { RateLimitedError } from '../errors.js';
+import { log } from '../log.js';
+import { isConditionFailure } from './dependency-errors.js';
+import { noRateLimit, type RateLimiter } from '../lease/ports.js';
 
-export interface RateLimiter {
-  /** Throws RateLimitedError when `key` has used up this second's calls. */
-  take(key: string, nowMs: number): Promise<void>;
-}
-
-export const noRateLimit: RateLimiter = { take: async () => undefined };
 
 /**
  * A fixed one-second window per key, counted in the lease table itself (one conditional update per

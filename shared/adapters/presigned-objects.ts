@@ -1,6 +1,6 @@
 import { DependencyError } from '../errors.js';
-import type { UploadPresigner } from '../presign.js';
-import type { UploadedObjects } from '../storage.js';
+import type { UploadPresigner } from '../lease/ports.js';
+import type { UploadedObjects } from '../lease/ports.js';
 import { MAX_ATTEMPTS, REQUEST_HANDLER, type RequestTimeouts } from './clients.js';
 
 /** The part of `fetch` this adapter uses; tests pass a recording one. */

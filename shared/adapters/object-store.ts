@@ -1,37 +1,8 @@
 import { CopyObjectCommand, DeleteObjectCommand, DeleteObjectsCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { toDependencyError } from './aws/dependency-errors.js';
+import { toDependencyError } from './dependency-errors.js';
 import { encodeKeyPath } from './presign.js';
+import { DELETE_BATCH, type ObjectStore } from '../lease/ports.js';
 
-export interface StoredObject {
-  readonly size: number;
-  readonly eTag: string;
-  readonly contentType?: string;
-  /** When S3 stored it (epoch ms, whole seconds as HTTP dates have them). */
-  readonly lastModified?: number;
-}
-
-/**
- * The object calls an API Lambda makes when it verifies an upload on the spot (uploads.ts
- * verifyUploadNow): HEAD what is there, delete what was rejected.
- */
-export type UploadedObjects = Pick<ObjectStore, 'head' | 'delete'>;
-
-/** The few S3 calls the event handler, the sweep and consumption make, with errors mapped to DependencyError. */
-export interface ObjectStore {
-  head(key: string): Promise<StoredObject | undefined>;
-  /** Idempotent: deleting a missing object succeeds. */
-  delete(key: string): Promise<void>;
-  /**
-   * Deletes up to DELETE_BATCH keys in one request (DeleteObjects); returns the keys S3 could not
-   * delete. A request-level failure is a DependencyError (nothing is known to be deleted).
-   */
-  deleteMany(keys: readonly string[]): Promise<string[]>;
-  /**
-   * Server-side copy of `source` to `target`, only while the source still has `eTag` (the bytes that
-   * were verified). False when the source is gone or has other bytes now.
-   */
-  copy(source: string, target: string, eTag: string): Promise<boolean>;
-}
 
 const isPreconditionFailed = (error: unknown): boolean => {
   const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
@@ -43,8 +14,6 @@ const isNotFound = (error: unknown): boolean => {
   return e?.name === 'NotFound' || e?.name === 'NoSuchKey' || e?.$metadata?.httpStatusCode === 404;
 };
 
-/** S3's limit of keys per DeleteObjects request. */
-export const DELETE_BATCH = 1000;
 
 export function createObjectStore(s3: S3Client, bucket: string): ObjectStore {
   return {

@@ -1,80 +1,21 @@
 import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { toDependencyError } from '../aws/dependency-errors.js';
+import { isConditionFailure, toDependencyError } from './dependency-errors.js';
 import { DependencyError } from '../errors.js';
-import { fromItem, itemChanges, toItem, type LeaseItem } from './item.js';
-import type { LeaseRecord } from './model.js';
-import { DUE_INDEX, LEASE_TABLE } from './table.js';
+import { fromItem, itemChanges, toItem, type LeaseItem } from './lease-item.js';
+import type { LeaseRecord } from '../lease/model.js';
+import { DUE_PAGE_SIZE, type DueLease, type LeaseStore, type UploadExpectation } from '../lease/ports.js';
+import { DUE_INDEX, LEASE_TABLE } from './lease-table.js';
+import { DUE_SHARD_LIMITS } from '../config.js';
 
-export { fromItem, toItem, type LeaseItem } from './item.js';
 
-/** DynamoDB persistence of lease records. Every write is conditional; nothing here scans. */
-export interface LeaseStore {
-  /** Writes a new record unless one with the same id exists; false when it did. */
-  putNew(record: LeaseRecord): Promise<boolean>;
-  get(leaseId: string): Promise<LeaseRecord | undefined>;
-  /** Strongly consistent reads of many leases (BatchGetItem, 100 a call); absent ids are missing from the map. */
-  getMany(leaseIds: readonly string[]): Promise<Map<string, LeaseRecord>>;
-  /**
-   * Applies `changes` only while the stored record still has `expected.status` (and sequencer, due time
-   * or consumer id, when given): optimistic concurrency for every state transition. Returns the record
-   * as written, or undefined when the condition failed.
-   */
-  transition(
-    leaseId: string,
-    expected: TransitionExpectation,
-    changes: Partial<LeaseRecord>,
-    remove?: readonly (keyof LeaseRecord)[],
-  ): Promise<LeaseRecord | undefined>;
-  /**
-   * Pages of due leases (`dueAt` at or before `now`) of one shard of the sparse due index, oldest first,
-   * with the attributes the index projects: never a scan, never a GetItem. The index is eventually
-   * consistent: every write made from an entry must be conditional on what the entry says.
-   */
-  dueLeases(shard: number, now: number): AsyncIterable<DueLease[]>;
-  /** The oldest `dueAt` at or before `now` in any shard, or undefined when nothing is due. */
-  oldestDueAt(now: number): Promise<number | undefined>;
-  /** Shards of the due index this store writes to and reads: 0 .. dueShards - 1. */
-  readonly dueShards: number;
-}
 
-/** Entries per due-index page: one DeleteObjects request's worth. */
-export const DUE_PAGE_SIZE = 1000;
 
-/** A due-index entry: the keys and what the index projects (shared/lease/table.ts). */
-export type DueLease = Pick<LeaseRecord, 'leaseId' | 'status' | 'objectKey' | 'sequencer' | 'storedKey' | 'eTag'> & { readonly dueAt: number };
 
 const dueLeaseOf = (item: Record<string, unknown>): DueLease => {
   const { dueShard: _shard, ...rest } = item;
   return rest as unknown as DueLease;
 };
 
-export interface TransitionExpectation {
-  readonly status: LeaseRecord['status'];
-  /** null: the record must have none. */
-  readonly sequencer?: string | null;
-  readonly dueAt?: number;
-  readonly consumedById?: string;
-  /** A first upload matching everything the lease declared (uploads.ts): the check a read would make, in the condition. */
-  readonly upload?: UploadExpectation;
-}
-
-export interface UploadExpectation {
-  readonly objectKey: string;
-  /** The lease's URL was still usable, with the grace, when the object landed: urlExpiresAt at or after this. */
-  readonly urlExpiresAtFrom: number;
-  readonly size: number;
-  /** Lower-case hex MD5 of what was stored. */
-  readonly md5: string;
-  /** Whether `size` is within the broker's limit for a lease that declared no size. */
-  readonly withinLimit: boolean;
-  /** What the object was stored as; undefined: the lease must have declared no content type. */
-  readonly contentType?: string;
-  /** A revived lease's new life began at or before this (an object stored earlier belongs to its previous life). */
-  readonly revivedBy: number;
-}
-
-export const isConditionFailure = (error: unknown): boolean =>
-  (error as { name?: string } | undefined)?.name === 'ConditionalCheckFailedException';
 
 /** The condition half of the one-write upload path; the values are prefixed so they never meet the SET values. */
 function uploadCondition(u: UploadExpectation, names: Record<string, string>, values: Record<string, unknown>): string {
@@ -95,7 +36,7 @@ function uploadCondition(u: UploadExpectation, names: Record<string, string>, va
   return `${condition} AND #upType = :upType`;
 }
 
-export function createLeaseStore(ddb: DynamoDBDocumentClient, tableName: string, dueShards: number = DUE_INDEX.defaultShards): LeaseStore {
+export function createLeaseStore(ddb: DynamoDBDocumentClient, tableName: string, dueShards: number = DUE_SHARD_LIMITS.min): LeaseStore {
   /** One shard of the due index, oldest due first, up to `now`: what the sweep pages through and the lag reads. */
   const dueBy = (shard: number, now: number) => ({
     TableName: tableName,

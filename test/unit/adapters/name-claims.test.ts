@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, test } from '@jest/globals';
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { broken, conditionFailed, mockedDocumentClient, throttled } from '../../support/dynamodb-mock.js';
 import { DependencyError } from '../../../shared/errors.js';
-import { createNameClaims } from '../../../shared/lease/claims.js';
+import { createNameClaims } from '../../../shared/adapters/name-claims.js';
 
 /**
  * The name claims' requests, as sent (the same pattern as store.test.ts): items of the lease table

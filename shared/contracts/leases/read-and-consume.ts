@@ -1,7 +1,7 @@
 import { validateConsumeRequest, validateLeasePath } from '../../generated/validators.js';
-import { bodyText, header, mediaKind, parseJsonObject, requireMediaKind } from '../../http/body.js';
+import { bodyText, header, mediaKind, parseJsonObject, requireMediaKind } from '../../http/request.js';
 import { leasesOf } from '../../auth/tenancy.js';
-import { callerOf, type HttpFn } from '../../http/handler.js';
+import { callerOf, type HttpFn } from '../../api/chain.js';
 import type { HttpEvent } from '../../http/types.js';
 import { logKeys } from '../../log.js';
 import { json } from '../../http/respond.js';
