@@ -14,13 +14,13 @@ import { createLeaseStore } from '../shared/adapters/lease-store.js';
 import { naiveAlibabaHandler, naiveAzureHandler } from './naive/handlers.js';
 import { sweepOneByOne } from './naive/sweep-one-by-one.js';
 import { naiveRecordUpload } from './naive/upload-event.js';
-import { alibabaEvent, azureEvent, lambdaContext, type ContractName } from './fixtures.js';
+import { eventFor, ISSUING_SURFACES, lambdaContext, type IssuingSurface } from './fixtures.js';
 import { MODELLED_LATENCY_MS } from './sweep.js';
 import { countRequests, type RequestCounts } from './request-counter.js';
 import { PRICES, PRICES_AS_OF, type Service } from './prices.js';
 import { round } from './stats.js';
 
-/** Lambdas of one lifecycle, with their configured memory (infra/stack.ts). */
+/** Lambdas of one lifecycle, with their configured memory (infra/broker-functions.ts). */
 const MEMORY_MB = { api: 512, 's3-upload-events': 512, 'retention-sweep': 512, 'lease-events': 256 } as const;
 type LambdaName = keyof typeof MEMORY_MB;
 
@@ -76,7 +76,8 @@ export interface CostResult {
   readonly lifecycles: number;
   readonly pricesAsOf: string;
   readonly assumedUploadBytes: number;
-  readonly contracts: Record<ContractName, { ours: LifecycleFigures & { perMillion: CostLine[]; totalUsd: number }; naive: LifecycleFigures & { perMillion: CostLine[]; totalUsd: number } }>;
+  /** Keyed by issuing surface (the field name is the results file's). */
+  readonly contracts: Record<IssuingSurface, { ours: LifecycleFigures & { perMillion: CostLine[]; totalUsd: number }; naive: LifecycleFigures & { perMillion: CostLine[]; totalUsd: number } }>;
 }
 
 type Phase = 'issue' | 'upload' | 'sweep';
@@ -222,13 +223,13 @@ const body = (bytes: number) => randomBytes(bytes);
 const md5 = (b: Buffer) => createHash('md5').update(b).digest();
 const RETENTION_MS = 12 * 3600 * 1000;
 
-async function oursLifecycles(contract: ContractName, n: number): Promise<LifecycleFigures> {
+async function oursLifecycles(surface: IssuingSurface, n: number): Promise<LifecycleFigures> {
   return withBroker(true, async (broker, clock) => {
     const counter = countRequests({ dynamodb: broker.deps.ddb, s3: broker.deps.s3 });
     const leases: Array<{ leaseId: string; url: string; method: string; headers: Record<string, string>; bytes: Buffer }> = [];
     const [phases, logBytes] = await logBytesOf(async () => {
       const [, issue] = await phase(counter, async () => {
-        for (let i = 0; i < n; i++) leases.push(await issueOurs(broker, contract, i));
+        for (let i = 0; i < n; i++) leases.push(await issueOurs(broker, surface, i));
       });
       const [, upload] = await phase(counter, async () => {
         for (const lease of leases) {
@@ -255,9 +256,9 @@ async function oursLifecycles(contract: ContractName, n: number): Promise<Lifecy
   });
 }
 
-async function issueOurs(broker: LocalBroker, contract: ContractName, i: number) {
+async function issueOurs(broker: LocalBroker, surface: IssuingSurface, i: number) {
   const bytes = body(1024);
-  if (contract === 'alibaba') {
+  if (surface === 'alibaba') {
     const form = new URLSearchParams({ FileName: `report-${i}.pdf`, Md5: md5(bytes).toString('hex'), SizeInBytes: String(bytes.length) });
     const res = await fetch(`${broker.url}/ws_cost_${i}/datacenter/category/default`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form });
     if (res.status !== 200) throw new Error(`cost bench: the lease request answered ${res.status} ${await res.text()}`);
@@ -271,21 +272,21 @@ async function issueOurs(broker: LocalBroker, contract: ContractName, i: number)
   return { leaseId: res.headers.get('x-lease-id')!, url: json.blobReferenceForConsumption.credential.sasUri, method: 'PUT', headers: {}, bytes };
 }
 
-async function naiveLifecycles(contract: ContractName, n: number): Promise<LifecycleFigures> {
+async function naiveLifecycles(surface: IssuingSurface, n: number): Promise<LifecycleFigures> {
   return withBroker(false, async (broker, clock) => {
     const counter = countRequests({ dynamodb: broker.deps.ddb, s3: broker.deps.s3 });
     const naiveDeps = { region: broker.config.region, tableName: broker.config.tableName, bucketName: broker.config.bucketName, s3: broker.deps.s3, ddb: broker.deps.ddb };
-    const handler = contract === 'azure' ? naiveAzureHandler(naiveDeps) : naiveAlibabaHandler(naiveDeps);
+    const handler = surface === 'azure' ? naiveAzureHandler(naiveDeps) : naiveAlibabaHandler(naiveDeps);
     const uploads: Array<{ url: string; headers: Record<string, string>; bytes: Buffer; key: string }> = [];
     const [, issue] = await phase(counter, async () => {
       for (let i = 0; i < n; i++) {
         const bytes = body(1024);
-        let event = contract === 'azure' ? azureEvent() : alibabaEvent();
-        if (contract === 'alibaba') event = { ...event, body: `FileName=report-${i}.pdf&Md5=${md5(bytes).toString('hex')}&SizeInBytes=${bytes.length}` };
-        const res = (await handler(event, lambdaContext(`naive-${contract}`) as never)) as { statusCode: number; body: string };
+        let event = eventFor(surface);
+        if (surface === 'alibaba') event = { ...event, body: `FileName=report-${i}.pdf&Md5=${md5(bytes).toString('hex')}&SizeInBytes=${bytes.length}` };
+        const res = (await handler(event, lambdaContext(`naive-${surface}`) as never)) as { statusCode: number; body: string };
         const json = JSON.parse(res.body);
-        const url: string = contract === 'azure' ? json.blobReferenceForConsumption.credential.sasUri : json.Data.Param.Url;
-        const headers: Record<string, string> = contract === 'azure' ? {} : json.Data.Param.Headers;
+        const url: string = surface === 'azure' ? json.blobReferenceForConsumption.credential.sasUri : json.Data.Param.Url;
+        const headers: Record<string, string> = surface === 'azure' ? {} : json.Data.Param.Headers;
         uploads.push({ url, headers, bytes, key: decodeURIComponent(new URL(url).pathname.split('/').slice(2).join('/')) });
       }
     });
@@ -311,10 +312,10 @@ async function naiveLifecycles(contract: ContractName, n: number): Promise<Lifec
 export async function benchCost(options: { lifecycles: number }): Promise<CostResult> {
   const n = options.lifecycles;
   const contracts = {} as CostResult['contracts'];
-  for (const contract of ['azure', 'alibaba'] as const) {
-    const o = await oursLifecycles(contract, n);
-    const b = await naiveLifecycles(contract, n);
-    contracts[contract] = { ours: { ...o, ...perMillion(o) }, naive: { ...b, ...perMillion(b) } };
+  for (const surface of ISSUING_SURFACES) {
+    const o = await oursLifecycles(surface, n);
+    const b = await naiveLifecycles(surface, n);
+    contracts[surface] = { ours: { ...o, ...perMillion(o) }, naive: { ...b, ...perMillion(b) } };
   }
   return { lifecycles: n, pricesAsOf: PRICES_AS_OF, assumedUploadBytes: ASSUMED_UPLOAD_BYTES, contracts };
 }

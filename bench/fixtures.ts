@@ -5,7 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { loadConfig, type BrokerConfig } from '../shared/config.js';
-import { OPERATIONS, routeKey } from '../shared/contracts/registry.js';
+import { SURFACES, type OperationSpec, type Surface } from '../shared/api/operation.js';
+import { operationById, routeKey, type OperationId } from '../shared/contracts/registry.js';
 import type { BrokerContext } from '../shared/api/chain.js';
 import { context, httpEvent } from '../test/support/events.js';
 
@@ -30,6 +31,23 @@ export const LAMBDA_ENV: Readonly<Record<string, string>> = Object.freeze({
   BROKER_LOG_LEVEL: 'silent',
 });
 
+/** The surfaces that issue leases (one Lambda each); `leases` only reads and consumes what they issued. */
+export type IssuingSurface = Exclude<Surface, 'leases'>;
+export const ISSUING_SURFACES: readonly IssuingSurface[] = SURFACES.filter((s): s is IssuingSurface => s !== 'leases');
+
+/** The operation the bench calls on each issuing surface: the one that issues a lease. */
+export const ISSUING_OPERATION: Readonly<Record<IssuingSurface, OperationId>> = Object.freeze({
+  azure: 'AzureWorkspaceCodeVersionStartPendingUpload',
+  alibaba: 'ApplyFileUploadLease',
+});
+
+/** The lease-issuing operation of a surface, checked to belong to it. */
+export function issuingOperation(surface: IssuingSurface): OperationSpec & { readonly id: OperationId } {
+  const op = operationById(ISSUING_OPERATION[surface]);
+  if (op.surface !== surface) throw new Error(`bench: ${op.id} is an operation of ${op.surface}, not of ${surface}`);
+  return op;
+}
+
 export const benchConfig = (): BrokerConfig =>
   loadConfig({ AWS_REGION: REGION, LEASE_TABLE_NAME: TABLE, UPLOAD_BUCKET_NAME: BUCKET });
 
@@ -48,7 +66,7 @@ const GATEWAY_HEADERS = {
 export function azureEvent(): APIGatewayProxyEventV2 {
   const body = JSON.stringify({ pendingUploadId: randomUUID(), pendingUploadType: 'TemporaryBlobReference' });
   return httpEvent({
-    routeKey: routeKey(OPERATIONS[0]!),
+    routeKey: routeKey(issuingOperation('azure')),
     rawPath:
       '/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/ws-bench/codes/train-code/versions/7/startPendingUpload',
     pathParameters: {
@@ -75,7 +93,7 @@ export function azureEvent(): APIGatewayProxyEventV2 {
 export function alibabaEvent(): APIGatewayProxyEventV2 {
   const body = 'FileName=quarterly-report.pdf&Md5=19657c391f6c70bcea63c154d8606bb3&SizeInBytes=1048576';
   return httpEvent({
-    routeKey: routeKey(OPERATIONS[2]!),
+    routeKey: routeKey(issuingOperation('alibaba')),
     rawPath: '/llm-ws-bench/datacenter/category/default',
     pathParameters: { WorkspaceId: 'llm-ws-bench', CategoryId: 'default' },
     headers: {
@@ -91,6 +109,6 @@ export function alibabaEvent(): APIGatewayProxyEventV2 {
 
 export const lambdaContext = (name: string): BrokerContext => context(name);
 
-export type ContractName = 'azure' | 'alibaba';
-export const CONTRACTS: readonly ContractName[] = ['azure', 'alibaba'];
-export const eventFor = (contract: ContractName) => (contract === 'azure' ? azureEvent() : alibabaEvent());
+const EVENT_FOR: Readonly<Record<IssuingSurface, () => APIGatewayProxyEventV2>> = { azure: azureEvent, alibaba: alibabaEvent };
+/** A fresh lease request to the surface's issuing operation (ISSUING_OPERATION). */
+export const eventFor = (surface: IssuingSurface): APIGatewayProxyEventV2 => EVENT_FOR[surface]();

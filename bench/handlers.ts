@@ -9,7 +9,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { HttpResult } from '../shared/http/types.js';
 import type { BrokerContext } from '../shared/api/chain.js';
 import { createBrokerDeps } from '../shared/runtime.js';
-import { benchConfig, BUCKET, CREDENTIALS, eventFor, lambdaContext, REGION, TABLE, type ContractName } from './fixtures.js';
+import { benchConfig, BUCKET, CREDENTIALS, eventFor, ISSUING_OPERATION, ISSUING_SURFACES, lambdaContext, REGION, TABLE, type IssuingSurface } from './fixtures.js';
 import { naiveAlibabaHandler, naiveAzureHandler } from './naive/handlers.js';
 import { sdkClient } from './presign.js';
 import { percentileSorted, round, sortedCopy } from './stats.js';
@@ -23,8 +23,8 @@ export interface HandlerPair {
   readonly naive: Invoke;
 }
 
-/** Both implementations of both contracts, wired to stubbed DynamoDB at the given depth. */
-export function buildHandlers(level: StubLevel): { handlers: Record<ContractName, HandlerPair>; restore: () => void } {
+/** Both implementations on both issuing surfaces, wired to stubbed DynamoDB at the given depth. */
+export function buildHandlers(level: StubLevel): { handlers: Record<IssuingSurface, HandlerPair>; restore: () => void } {
   const deps = createBrokerDeps(benchConfig(), { credentials: CREDENTIALS });
   const ddb = new DynamoDBClient({ region: REGION, credentials: CREDENTIALS });
   const s3 = sdkClient();
@@ -37,8 +37,8 @@ export function buildHandlers(level: StubLevel): { handlers: Record<ContractName
   }
   return {
     handlers: {
-      azure: { ours: handlerFor('AzureWorkspaceCodeVersionStartPendingUpload', deps) as Invoke, naive: naiveAzureHandler(naiveDeps) as unknown as Invoke },
-      alibaba: { ours: handlerFor('ApplyFileUploadLease', deps) as Invoke, naive: naiveAlibabaHandler(naiveDeps) as unknown as Invoke },
+      azure: { ours: handlerFor(ISSUING_OPERATION.azure, deps) as Invoke, naive: naiveAzureHandler(naiveDeps) as unknown as Invoke },
+      alibaba: { ours: handlerFor(ISSUING_OPERATION.alibaba, deps) as Invoke, naive: naiveAlibabaHandler(naiveDeps) as unknown as Invoke },
     },
     restore,
   };
@@ -51,24 +51,24 @@ export interface LatencySummary {
   readonly samples: number;
 }
 
-export interface ContractHandlerResult {
+export interface SurfaceHandlerResult {
   readonly ours: LatencySummary;
   readonly naive: LatencySummary;
   /** naive p50 / ours p50, same run. */
   readonly speedupP50: number;
 }
 
-export type HandlerLevelResult = Record<ContractName, ContractHandlerResult>;
+export type HandlerLevelResult = Record<IssuingSurface, SurfaceHandlerResult>;
 
-async function runBatch(fn: Invoke, contract: ContractName, n: number, out: number[] | undefined): Promise<void> {
+async function runBatch(fn: Invoke, surface: IssuingSurface, n: number, out: number[] | undefined): Promise<void> {
   // Events and contexts are built outside the timed region.
-  const events = Array.from({ length: n }, () => eventFor(contract));
-  const contexts = Array.from({ length: n }, () => lambdaContext(`bench-${contract}`));
+  const events = Array.from({ length: n }, () => eventFor(surface));
+  const contexts = Array.from({ length: n }, () => lambdaContext(`bench-${surface}`));
   for (let i = 0; i < n; i++) {
     const t0 = process.hrtime.bigint();
     const res = await fn(events[i]!, contexts[i]!);
     const t1 = process.hrtime.bigint();
-    if (res.statusCode !== 200) throw new Error(`${contract}: status ${res.statusCode}: ${res.body}`);
+    if (res.statusCode !== 200) throw new Error(`${surface}: status ${res.statusCode}: ${res.body}`);
     out?.push(Number(t1 - t0) / 1e6);
   }
 }
@@ -86,12 +86,12 @@ const summary = (ms: number[]): LatencySummary => {
 export async function benchHandlers(options: { level: StubLevel; warmup: number; samples: number; batch: number }): Promise<HandlerLevelResult> {
   const { handlers, restore } = buildHandlers(options.level);
   try {
-    const result = {} as Record<ContractName, ContractHandlerResult>;
-    for (const contract of ['azure', 'alibaba'] as const) {
-      const pair = handlers[contract];
+    const result = {} as HandlerLevelResult;
+    for (const surface of ISSUING_SURFACES) {
+      const pair = handlers[surface];
       for (let done = 0; done < options.warmup; done += options.batch) {
-        await runBatch(pair.ours, contract, options.batch, undefined);
-        await runBatch(pair.naive, contract, options.batch, undefined);
+        await runBatch(pair.ours, surface, options.batch, undefined);
+        await runBatch(pair.naive, surface, options.batch, undefined);
       }
       const ours: number[] = [];
       const naive: number[] = [];
@@ -99,16 +99,16 @@ export async function benchHandlers(options: { level: StubLevel; warmup: number;
         const n = Math.min(options.batch, options.samples - ours.length);
         // A B B A ...: neither side always runs right after the other's garbage.
         if (round % 2 === 0) {
-          await runBatch(pair.ours, contract, n, ours);
-          await runBatch(pair.naive, contract, n, naive);
+          await runBatch(pair.ours, surface, n, ours);
+          await runBatch(pair.naive, surface, n, naive);
         } else {
-          await runBatch(pair.naive, contract, n, naive);
-          await runBatch(pair.ours, contract, n, ours);
+          await runBatch(pair.naive, surface, n, naive);
+          await runBatch(pair.ours, surface, n, ours);
         }
       }
       const o = summary(ours);
       const b = summary(naive);
-      result[contract] = { ours: o, naive: b, speedupP50: round(b.p50Ms / o.p50Ms, 2) };
+      result[surface] = { ours: o, naive: b, speedupP50: round(b.p50Ms / o.p50Ms, 2) };
     }
     return result;
   } finally {

@@ -6,7 +6,7 @@
  */
 import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 import { createBrokerDeps } from '../shared/runtime.js';
-import { benchConfig, CREDENTIALS, eventFor, lambdaContext, type ContractName } from './fixtures.js';
+import { benchConfig, CREDENTIALS, eventFor, ISSUING_OPERATION, ISSUING_SURFACES, lambdaContext, type IssuingSurface } from './fixtures.js';
 import { stubDocumentSend, stubWire, type StubLevel } from './stubs.js';
 import { handlerFor } from '../test/support/handlers.js';
 
@@ -35,16 +35,16 @@ function snapshot() {
 const deps = createBrokerDeps(benchConfig(), { credentials: CREDENTIALS });
 if (level === 'send') stubDocumentSend();
 else stubWire(deps.ddb);
-const handlers = { azure: handlerFor('AzureWorkspaceCodeVersionStartPendingUpload', deps), alibaba: handlerFor('ApplyFileUploadLease', deps) };
+const handlers = { azure: handlerFor(ISSUING_OPERATION.azure, deps), alibaba: handlerFor(ISSUING_OPERATION.alibaba, deps) };
 // One call each so "init" includes what a Lambda has after its first request (lazy SDK state).
-for (const c of ['azure', 'alibaba'] as const) await handlers[c](eventFor(c), lambdaContext(c));
+for (const s of ISSUING_SURFACES) await handlers[s](eventFor(s), lambdaContext(s));
 const init = snapshot();
 
-async function run(contract: ContractName, n = invocations) {
-  const handler = handlers[contract];
+async function run(surface: IssuingSurface, n = invocations) {
+  const handler = handlers[surface];
   for (let i = 0; i < n; i++) {
-    const res = await handler(eventFor(contract), lambdaContext(contract));
-    if (res.statusCode !== 200) throw new Error(`${contract}: ${res.statusCode} ${res.body}`);
+    const res = await handler(eventFor(surface), lambdaContext(surface));
+    if (res.statusCode !== 200) throw new Error(`${surface}: ${res.statusCode} ${res.body}`);
   }
   return snapshot();
 }

@@ -10,14 +10,12 @@ import { Bench } from 'tinybench';
 import { md5HexToBase64 } from '../shared/md5.js';
 import { createPresigner } from '../shared/adapters/presign.js';
 import { type PutUrlSpec } from '../shared/lease/ports.js';
-import { BUCKET, CREDENTIALS, REGION } from './fixtures.js';
+import { BUCKET, CREDENTIALS, REGION, type IssuingSurface } from './fixtures.js';
 import { sdkPresign } from './sdk-presign.js';
 import { median, round } from './stats.js';
 
-export type PresignCase = 'alibaba' | 'azure';
-
 /** Alibaba leases declare type, MD5 and length (all signed); Azure leases declare nothing. */
-export function specFor(kind: PresignCase, key: string, expiresInSeconds = 600): PutUrlSpec {
+export function specFor(kind: IssuingSurface, key: string, expiresInSeconds = 600): PutUrlSpec {
   return kind === 'alibaba'
     ? { key, expiresInSeconds, contentType: 'application/pdf', contentMd5: md5HexToBase64('19657c391f6c70bcea63c154d8606bb3'), contentLength: 1_048_576 }
     : { key, expiresInSeconds };
@@ -31,7 +29,8 @@ export function sdkClient(credentials: AwsCredentialIdentity = CREDENTIALS, regi
 const leaseKey = (i: number, name: string) => `tmp/${(0x1e6a1591 + i).toString(16).padStart(8, '0')}07384782be5e45ac4759b247.1719325231035/${name}`;
 
 export interface IdentityResult {
-  readonly case: PresignCase | string;
+  /** The issuing surface, `+session` with session credentials. */
+  readonly case: string;
   readonly identical: boolean;
   readonly checked: number;
   readonly ours: string;
@@ -95,7 +94,7 @@ export interface PresignResult {
   readonly identical: boolean;
   readonly batch: number;
   readonly roundsRun: number;
-  readonly cases: Record<PresignCase, PresignCaseResult>;
+  readonly cases: Record<IssuingSurface, PresignCaseResult>;
 }
 
 /**
@@ -112,7 +111,7 @@ export async function benchPresign(options: { rounds: number; timeMs: number; ba
     azure: Array.from({ length: 64 }, (_, i) => specFor('azure', leaseKey(i, 'train-code-7'))),
   };
   let tick = 0;
-  const makeTask = (kind: PresignCase, sdk: boolean) => async () => {
+  const makeTask = (kind: IssuingSurface, sdk: boolean) => async () => {
     const list = specs[kind];
     for (let i = 0; i < options.batch; i++) {
       const spec = list[tick++ & 63]!;
@@ -140,7 +139,7 @@ export async function benchPresign(options: { rounds: number; timeMs: number; ba
   }
   s3.destroy();
   const timing = (name: string): PresignTiming => ({ usPerUrl: round(median(rounds[name]!)), rounds: rounds[name]!.map((v) => round(v)) });
-  const caseResult = (kind: PresignCase): PresignCaseResult => {
+  const caseResult = (kind: IssuingSurface): PresignCaseResult => {
     const a = timing(`ours:${kind}`);
     const b = timing(`sdk:${kind}`);
     return { ours: a, getSignedUrl: b, speedup: round(b.usPerUrl / a.usPerUrl, 2) };

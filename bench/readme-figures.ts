@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 export const BEGIN = '<!-- bench:figures:begin (generated from bench/results.json by npm run bench; do not edit by hand) -->';
 export const END = '<!-- bench:figures:end -->';
 
-type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any -- the results file's shape is bench/run.ts's
+type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any -- the results file's shape is BenchResults in bench/results-file.ts
 
 const range = (values: number[], unit: string, digits = 1) => {
   const r = (v: number) => Number(v.toFixed(digits));

@@ -8,6 +8,7 @@ import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   CfnStage,
   CorsHttpMethod,
+  type CorsPreflightOptions,
   HttpApi,
   HttpMethod,
   HttpRoute,
@@ -24,6 +25,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { routeKey, OPERATIONS } from '../shared/contracts/registry.js';
+import { HTTP_API_DESCRIPTION } from './api-descriptions.js';
 import { acknowledge } from './nag.js';
 import type { Surface } from '../shared/api/operation.js';
 import type { BrokerSettings } from './settings.js';
@@ -58,6 +60,81 @@ const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
   }),
 );
 
+/**
+ * Every method a route uses, so a browser may call each operation. No OPTIONS: with CORS configured,
+ * API Gateway answers preflight requests itself.
+ */
+const CORS_METHODS: CorsHttpMethod[] = [...new Set(OPERATIONS.map((op) => op.method))]
+  .sort()
+  .map((method) => CorsHttpMethod[method]);
+
+type Operation = (typeof OPERATIONS)[number];
+
+/**
+ * The browser origins the deployment names may call every operation; undefined when it names none
+ * (no CORS configuration at all).
+ */
+function corsPreflightFor(settings: BrokerApiProps['settings']): CorsPreflightOptions | undefined {
+  if (!settings.corsAllowedOrigins.length) return undefined;
+  return {
+    allowOrigins: [...settings.corsAllowedOrigins],
+    allowMethods: CORS_METHODS,
+    allowHeaders: [
+      'authorization',
+      'content-type',
+      'x-amz-date',
+      'x-amz-security-token',
+      'x-amz-content-sha256',
+      ...(settings.auth === 'contracts' ? ['x-acs-date', 'x-acs-signature-nonce', 'x-acs-content-sha256', 'x-acs-action', 'x-acs-version'] : []),
+    ],
+    exposeHeaders: ['x-lease-id'],
+    maxAge: Duration.minutes(10),
+  };
+}
+
+/** One integration per surface, made when its first route needs it and shared by the surface's other routes. */
+function integrationsPerSurface(handlers: BrokerApiProps['handlers']): (surface: Surface) => HttpLambdaIntegration {
+  const integrations = new Map<Surface, HttpLambdaIntegration>();
+  return (surface) => {
+    let integration = integrations.get(surface);
+    if (!integration) {
+      integration = new HttpLambdaIntegration(`${surface}-integration`, handlers[surface], {
+        payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
+      });
+      integrations.set(surface, integration);
+    }
+    return integration;
+  };
+}
+
+/** Why cdk-nag's "route without authorizer" does not apply: a public operation, or auth=contracts. */
+function acknowledgeRouteAuth(httpRoute: HttpRoute, route: Operation, auth: BrokerSettings['auth']): void {
+  if (route.auth === 'public') {
+    acknowledge(httpRoute, 'AwsSolutions-APIG4', `${route.id} is declared public in the operation registry: it serves no tenant's data.`);
+  } else if (auth === 'contracts') {
+    acknowledge(
+      httpRoute,
+      'AwsSolutions-APIG4',
+      'auth=contracts: the route\'s Lambda authenticates the contract\'s own scheme (ACS3-HMAC-SHA256 or a bearer JWT) before anything else, so refusals keep the contract\'s error format.',
+    );
+  }
+}
+
+/** HttpStage has no per-route throttling; the stage resource does (RouteSettings by route key). */
+function throttleRoutes(stage: HttpStage, routeThrottle: BrokerSettings['routeThrottle']): void {
+  const routeSettings = Object.fromEntries(
+    OPERATIONS.filter((r) => routeThrottle[r.id]).map((r) => [
+      routeKey(r),
+      { ThrottlingRateLimit: routeThrottle[r.id]!.rateLimit, ThrottlingBurstLimit: routeThrottle[r.id]!.burstLimit },
+    ]),
+  );
+  if (Object.keys(routeSettings).length) (stage.node.defaultChild as CfnStage).addPropertyOverride('RouteSettings', routeSettings);
+}
+
+/**
+ * The helpers below create their constructs with this construct as scope and the ids they always had:
+ * logical ids derive from construct paths.
+ */
 export class BrokerApi extends Construct {
   readonly api: HttpApi;
   readonly stage: HttpStage;
@@ -67,43 +144,27 @@ export class BrokerApi extends Construct {
     super(scope, id);
     const { settings } = props;
     const authorizer = authorizerFor(settings);
+    const corsPreflight = corsPreflightFor(settings);
 
     this.api = new HttpApi(this, 'HttpApi', {
-      description: 'Upload-lease broker (Azure ML startPendingUpload, Alibaba ApplyFileUploadLease, lease status)',
+      description: HTTP_API_DESCRIPTION,
       createDefaultStage: false,
       defaultAuthorizer: authorizer,
-      ...(settings.corsAllowedOrigins.length
-        ? {
-            corsPreflight: {
-              allowOrigins: [...settings.corsAllowedOrigins],
-              allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST],
-              allowHeaders: [
-                'authorization',
-                'content-type',
-                'x-amz-date',
-                'x-amz-security-token',
-                'x-amz-content-sha256',
-                ...(settings.auth === 'contracts' ? ['x-acs-date', 'x-acs-signature-nonce', 'x-acs-content-sha256', 'x-acs-action', 'x-acs-version'] : []),
-              ],
-              exposeHeaders: ['x-lease-id'],
-              maxAge: Duration.minutes(10),
-            },
-          }
-        : {}),
+      ...(corsPreflight ? { corsPreflight } : {}),
     });
+    this.routes = this.addRoutes(props.handlers, authorizer, settings.auth);
+    this.stage = this.defaultStage(settings);
+    throttleRoutes(this.stage, settings.routeThrottle);
+  }
 
-    const integrations = new Map<Surface, HttpLambdaIntegration>();
-    const integrationFor = (lambda: Surface) => {
-      let integration = integrations.get(lambda);
-      if (!integration) {
-        integration = new HttpLambdaIntegration(`${lambda}-integration`, props.handlers[lambda], {
-          payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
-        });
-        integrations.set(lambda, integration);
-      }
-      return integration;
-    };
-    this.routes = OPERATIONS.map((route) => {
+  get url(): string {
+    return this.stage.url;
+  }
+
+  /** One route per operation, in registry order, behind the configured authorizer unless declared public. */
+  private addRoutes(handlers: BrokerApiProps['handlers'], authorizer: IHttpRouteAuthorizer, auth: BrokerSettings['auth']): HttpRoute[] {
+    const integrationFor = integrationsPerSurface(handlers);
+    return OPERATIONS.map((route) => {
       const httpRoute = new HttpRoute(this, route.id, {
         httpApi: this.api,
         routeKey: HttpRouteKey.with(route.path, HttpMethod[route.method]),
@@ -111,41 +172,24 @@ export class BrokerApi extends Construct {
         // A public operation (said so in the registry) is the only kind without the configured authorizer.
         authorizer: route.auth === 'public' ? new HttpNoneAuthorizer() : authorizer,
       });
-      if (route.auth === 'public') {
-        acknowledge(httpRoute, 'AwsSolutions-APIG4', `${route.id} is declared public in the operation registry: it serves no tenant's data.`);
-      } else if (settings.auth === 'contracts') {
-        acknowledge(
-          httpRoute,
-          'AwsSolutions-APIG4',
-          'auth=contracts: the route\'s Lambda authenticates the contract\'s own scheme (ACS3-HMAC-SHA256 or a bearer JWT) before anything else, so refusals keep the contract\'s error format.',
-        );
-      }
+      acknowledgeRouteAuth(httpRoute, route, auth);
       return httpRoute;
     });
+  }
 
+  /** The $default stage: deployed on every change, throttled, with JSON access logs. */
+  private defaultStage(settings: BrokerApiProps['settings']): HttpStage {
     const accessLogs = new LogGroup(this, 'AccessLogs', {
       retention: settings.logRetention,
       removalPolicy: settings.deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
-    this.stage = new HttpStage(this, 'DefaultStage', {
+    return new HttpStage(this, 'DefaultStage', {
       httpApi: this.api,
       stageName: '$default',
       autoDeploy: true,
       throttle: { rateLimit: settings.throttle.rateLimit, burstLimit: settings.throttle.burstLimit },
       accessLogSettings: { destination: new LogGroupLogDestination(accessLogs), format: ACCESS_LOG_FORMAT },
     });
-    // HttpStage has no per-route throttling; the stage resource does (RouteSettings by route key).
-    const routeSettings = Object.fromEntries(
-      OPERATIONS.filter((r) => settings.routeThrottle[r.id]).map((r) => [
-        routeKey(r),
-        { ThrottlingRateLimit: settings.routeThrottle[r.id]!.rateLimit, ThrottlingBurstLimit: settings.routeThrottle[r.id]!.burstLimit },
-      ]),
-    );
-    if (Object.keys(routeSettings).length) (this.stage.node.defaultChild as CfnStage).addPropertyOverride('RouteSettings', routeSettings);
-  }
-
-  get url(): string {
-    return this.stage.url;
   }
 }
 

@@ -39,6 +39,20 @@ function parkingQueue(scope: Construct, id: string, removalPolicy: RemovalPolicy
   return queue;
 }
 
+/**
+ * Object work to do now (shared/lease/changes.ts needsSettling): a consumed file not moved yet, a
+ * deleted one; a moved file's temporary object is the sweep's, once its download URLs have expired.
+ * The sweep also finishes anything parked.
+ */
+const SETTLER_FILTERS = [
+  FilterCriteria.filter({ dynamodb: { NewImage: { status: { S: ['CONSUMED'] }, dueAt: { N: FilterRule.exists() }, movedAt: { N: FilterRule.notExists() } } } }),
+  FilterCriteria.filter({ dynamodb: { NewImage: { status: { S: ['DELETED'] }, dueAt: { N: FilterRule.exists() } } } }),
+];
+
+/**
+ * The helpers below create their constructs with this construct as scope and the ids they always had:
+ * logical ids derive from construct paths.
+ */
 export class LeaseEvents extends Construct {
   readonly bus: EventBus;
   readonly pipe: CfnPipe;
@@ -53,9 +67,13 @@ export class LeaseEvents extends Construct {
     this.bus = new EventBus(this, 'Bus', { description: `Lease transitions (source ${LEASE_EVENT_SOURCE})` });
     this.failedEvents = parkingQueue(this, 'FailedLeaseEvents', props.removalPolicy, 'the lease-events pipe');
     this.failedSettles = parkingQueue(this, 'FailedLeaseSettles', props.removalPolicy, 'the lease settler');
+    this.pipe = this.leaseEventsPipe(streamArn, props.enrichment);
+    this.settleFromStream(props.table, props.settler);
+  }
 
-    // The pipe's role may do what the pipe does, on these resources only.
-    const role = new Role(this, 'PipeRole', {
+  /** The pipe's role may do what the pipe does, on these resources only. */
+  private pipeRole(streamArn: string, enrichment: IFunction): Role {
+    return new Role(this, 'PipeRole', {
       assumedBy: new ServicePrincipal('pipes.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
       }),
@@ -67,16 +85,19 @@ export class LeaseEvents extends Construct {
               actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'],
               resources: [streamArn],
             }),
-            new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [props.enrichment.functionArn] }),
+            new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [enrichment.functionArn] }),
             new PolicyStatement({ actions: ['events:PutEvents'], resources: [this.bus.eventBusArn] }),
             new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.failedEvents.queueArn] }),
           ],
         }),
       },
     });
+  }
 
-    this.pipe = new CfnPipe(this, 'Pipe', {
-      roleArn: role.roleArn,
+  /** Stream -> enrichment Lambda -> one event per lease transition on the bus; given-up records parked. */
+  private leaseEventsPipe(streamArn: string, enrichment: IFunction): CfnPipe {
+    return new CfnPipe(this, 'Pipe', {
+      roleArn: this.pipeRole(streamArn, enrichment).roleArn,
       description: 'Lease table stream -> one EventBridge event per lease transition',
       source: streamArn,
       sourceParameters: {
@@ -94,7 +115,7 @@ export class LeaseEvents extends Construct {
         // Lease items only (they carry a contract); rate counters and name claims never reach the Lambda.
         filterCriteria: { filters: [{ pattern: JSON.stringify({ dynamodb: { NewImage: { contract: { S: [{ exists: true }] } } } }) }] },
       },
-      enrichment: props.enrichment.functionArn,
+      enrichment: enrichment.functionArn,
       target: this.bus.eventBusArn,
       targetParameters: {
         // The enrichment answers [{ detailType, time, detail }] (shared/events/lease-event-enrichment.ts).
@@ -102,15 +123,18 @@ export class LeaseEvents extends Construct {
         inputTemplate: '<$.detail>',
       },
     });
+  }
 
+  /** The settler reads the stream itself: retried in order per shard, parked when given up on. */
+  private settleFromStream(table: ITable, settler: IFunction): void {
     // DynamoEventSource grants dynamodb:ListStreams, which has no resource-level permissions.
     acknowledge(
-      props.settler.role ?? this,
+      settler.role ?? this,
       'AwsSolutions-IAM5[Resource::*]',
       'dynamodb:ListStreams, which Lambda needs to read the lease stream, cannot be scoped to a resource (the other stream actions are on the stream ARN).',
     );
-    props.settler.addEventSource(
-      new DynamoEventSource(props.table, {
+    settler.addEventSource(
+      new DynamoEventSource(table, {
         startingPosition: StartingPosition.TRIM_HORIZON,
         batchSize: 10,
         bisectBatchOnError: true,
@@ -118,13 +142,7 @@ export class LeaseEvents extends Construct {
         retryAttempts: 5,
         maxRecordAge: Duration.hours(6),
         onFailure: new SendOnlyQueueDlq(this.failedSettles),
-        // Object work to do now (shared/lease/changes.ts needsSettling): a consumed file not moved yet, a
-        // deleted one; a moved file's temporary object is the sweep's, once its download URLs have expired.
-        // The sweep also finishes anything parked.
-        filters: [
-          FilterCriteria.filter({ dynamodb: { NewImage: { status: { S: ['CONSUMED'] }, dueAt: { N: FilterRule.exists() }, movedAt: { N: FilterRule.notExists() } } } }),
-          FilterCriteria.filter({ dynamodb: { NewImage: { status: { S: ['DELETED'] }, dueAt: { N: FilterRule.exists() } } } }),
-        ],
+        filters: SETTLER_FILTERS,
       }),
     );
   }

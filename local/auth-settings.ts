@@ -12,7 +12,7 @@ type AuthFactory = NonNullable<NonNullable<Parameters<typeof createBrokerDeps>[1
  * AUTH=none (the default: the quick start needs no credentials) or AUTH=contracts: each contract's own
  * scheme, with keys from ACCESS_KEYS_FILE, Azure grants from AZURE_GRANTS_FILE and tokens from the
  * OIDC issuer JWT_ISSUER for the audience JWT_AUDIENCE (http://127.0.0.1 issuers allowed here only).
- * ACS3 signatures must be made for this server (see server.ts's domainName) or a host of API_HOSTS.
+ * ACS3 signatures must be made for this server (see localDomainName in apigw.ts) or a host of API_HOSTS.
  * Everything is read at start; anything missing or malformed stops the start with its name.
  */
 export function localAuth(env: Readonly<Record<string, string | undefined>>): AuthFactory | undefined {

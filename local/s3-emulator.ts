@@ -8,7 +8,7 @@ import { bodyGuard } from './s3-auth/body-guard.js';
 import { copySourceConditions } from './s3-auth/copy-conditions.js';
 import { signatureGuard } from './s3-auth/signature-guard.js';
 import { createSequencer, toS3EventRecord } from './s3-event-records.js';
-import type { KoaContext, S3rverCtor, S3rverRecord } from './emulator-packages.js';
+import type { KoaContext, S3rverCtor, S3rverInstance, S3rverRecord } from './emulator-packages.js';
 import { whenListening } from './servers.js';
 
 /**
@@ -70,18 +70,17 @@ function responseDone(ctx: KoaContext | undefined): Promise<void> {
   });
 }
 
-export async function startS3(opts: S3EmulatorOptions): Promise<S3Emulator> {
-  const s3rver = new S3rver({
-    directory: opts.directory,
-    silent: opts.silent,
-    // Path-style only, so any host name (localhost, a LAN name) reaches the emulator.
-    vhostBuckets: false,
-    configureBuckets: [{ name: opts.bucket }],
-  });
-  const requestContext = new AsyncLocalStorage<KoaContext>();
-  await rm(opts.spoolDirectory, { recursive: true, force: true });
-  await mkdir(opts.spoolDirectory, { recursive: true });
-  // Ahead of s3rver's own chain, in this order: what S3 checks before it stores anything.
+/** Starts empty: a body left from an earlier run was never accepted. */
+async function emptySpool(spoolDirectory: string): Promise<void> {
+  await rm(spoolDirectory, { recursive: true, force: true });
+  await mkdir(spoolDirectory, { recursive: true });
+}
+
+/**
+ * Ahead of s3rver's own chain, in this order: what S3 checks before it stores anything. The first
+ * middleware keeps each request's context, so its events can be matched to the request.
+ */
+function installGuards(s3rver: S3rverInstance, opts: S3EmulatorOptions, requestContext: AsyncLocalStorage<KoaContext>): void {
   s3rver.middleware.unshift(
     (ctx, next) => requestContext.run(ctx, next),
     ...(opts.verifySignatures ? [signatureGuard({ region: opts.region, credentials: opts.credentials })] : []),
@@ -89,8 +88,19 @@ export async function startS3(opts: S3EmulatorOptions): Promise<S3Emulator> {
     bodyGuard(opts.spoolDirectory),
     copySourceConditions(s3rver.store),
   );
+}
 
-  const nextSequencer = createSequencer();
+interface DeliveryChain {
+  /** Queues a record's delivery behind every earlier one; an undefined record is skipped. */
+  deliver(prepared: Promise<S3EventRecord | undefined>): void;
+  drain(): Promise<void>;
+}
+
+/**
+ * One delivery at a time, in the order queued, as S3 invokes a Lambda. A failed handler is logged and
+ * the chain goes on.
+ */
+function deliveryChain(opts: Pick<S3EmulatorOptions, 'onObjectCreated'>): DeliveryChain {
   let deliveries: Promise<void> = Promise.resolve();
   const deliver = (prepared: Promise<S3EventRecord | undefined>) => {
     deliveries = deliveries.then(async () => {
@@ -102,7 +112,54 @@ export async function startS3(opts: S3EmulatorOptions): Promise<S3Emulator> {
       }
     });
   };
+  const drain = async (): Promise<void> => {
+    // Deliveries queued while awaiting are chained onto `deliveries`; wait until it stops moving.
+    for (let seen: Promise<void> | undefined; seen !== deliveries; ) {
+      seen = deliveries;
+      await seen;
+    }
+  };
+  return { deliver, drain };
+}
 
+/** What is fixed when s3rver emits an event: S3 stamps sequencer and time in emission order. */
+interface EmittedCreation {
+  readonly key: string;
+  readonly eventName: string;
+  readonly eventTime: Date;
+  readonly sequencer: string;
+  readonly sourceIp: string;
+}
+
+/** The S3 notification record for a creation, once the object's size and ETag are known and the response is sent. */
+async function completeRecord(
+  s3rver: S3rverInstance,
+  opts: Pick<S3EmulatorOptions, 'bucket' | 'region'>,
+  raw: S3rverRecord,
+  ctx: KoaContext | undefined,
+  emitted: EmittedCreation,
+): Promise<S3EventRecord> {
+  const { key, eventName, eventTime, sequencer, sourceIp } = emitted;
+  let { size, eTag } = raw.s3.object;
+  if (eTag === undefined || size === undefined) {
+    // s3rver's Copy records carry no eTag.
+    const meta = await s3rver.store.getMetadata(opts.bucket, key);
+    eTag ??= meta.etag;
+    size ??= Number(meta['content-length']);
+  }
+  // As with S3, the notification follows the request's completion.
+  await responseDone(ctx);
+  return toS3EventRecord({ bucket: opts.bucket, key, size, eTag, eventName, eventTime, region: opts.region, sequencer, sourceIp });
+}
+
+/** Queues a notification for each object created in the bucket; other events and buckets are ignored. */
+function forwardObjectCreated(
+  s3rver: S3rverInstance,
+  opts: Pick<S3EmulatorOptions, 'bucket' | 'region'>,
+  requestContext: AsyncLocalStorage<KoaContext>,
+  deliver: DeliveryChain['deliver'],
+): void {
+  const nextSequencer = createSequencer();
   s3rver.on('event', (event) => {
     try {
       const ctx = requestContext.getStore();
@@ -114,28 +171,7 @@ export async function startS3(opts: S3EmulatorOptions): Promise<S3Emulator> {
         const eventName = eventNameFor(raw, ctx);
         const sourceIp = normaliseIp(ctx?.ip ?? raw.requestParameters?.sourceIPAddress);
         const { key } = raw.s3.object;
-        const prepared = (async () => {
-          let { size, eTag } = raw.s3.object;
-          if (eTag === undefined || size === undefined) {
-            // s3rver's Copy records carry no eTag.
-            const meta = await s3rver.store.getMetadata(opts.bucket, key);
-            eTag ??= meta.etag;
-            size ??= Number(meta['content-length']);
-          }
-          // As with S3, the notification follows the request's completion.
-          await responseDone(ctx);
-          return toS3EventRecord({
-            bucket: opts.bucket,
-            key,
-            size,
-            eTag,
-            eventName,
-            eventTime,
-            region: opts.region,
-            sequencer,
-            sourceIp,
-          });
-        })();
+        const prepared = completeRecord(s3rver, opts, raw, ctx, { key, eventName, eventTime, sequencer, sourceIp });
         prepared.catch(() => undefined); // handled (and logged) in the delivery chain
         deliver(prepared);
       }
@@ -143,18 +179,25 @@ export async function startS3(opts: S3EmulatorOptions): Promise<S3Emulator> {
       console.error('[local s3] could not process an s3rver event:', err);
     }
   });
+}
+
+export async function startS3(opts: S3EmulatorOptions): Promise<S3Emulator> {
+  const s3rver = new S3rver({
+    directory: opts.directory,
+    silent: opts.silent,
+    // Path-style only, so any host name (localhost, a LAN name) reaches the emulator.
+    vhostBuckets: false,
+    configureBuckets: [{ name: opts.bucket }],
+  });
+  const requestContext = new AsyncLocalStorage<KoaContext>();
+  await emptySpool(opts.spoolDirectory);
+  installGuards(s3rver, opts, requestContext);
+  const { deliver, drain } = deliveryChain(opts);
+  forwardObjectCreated(s3rver, opts, requestContext, deliver);
 
   await s3rver.configureBuckets();
   // s3rver.run() would leave a bind error as an uncaught 'error' event; listen() lets us catch it.
   const s3Server = s3rver.listen(opts.port, opts.host, () => undefined);
   const s3Port = await whenListening(s3Server);
-
-  const drain = async (): Promise<void> => {
-    // Deliveries queued while awaiting are chained onto `deliveries`; wait until it stops moving.
-    for (let seen: Promise<void> | undefined; seen !== deliveries; ) {
-      seen = deliveries;
-      await seen;
-    }
-  };
   return { server: s3Server, port: s3Port, drain };
 }

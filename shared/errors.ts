@@ -1,14 +1,12 @@
 /**
  * Domain errors. Handlers throw these; each contract maps them to its own wire format
- * in exactly one place (contracts/<name>/errors.ts).
+ * in exactly one place (the `edge.ts` of shared/contracts/<name>/).
  */
-export abstract class BrokerError extends Error {
-  abstract readonly kind: string;
-}
+/** Every error a contract maps to a 4xx or 5xx of its own; anything else is that contract's 500. */
+export abstract class BrokerError extends Error {}
 
 /** A request parameter broke a documented constraint. `target` names the parameter as the contract spells it. */
 export class ValidationError extends BrokerError {
-  readonly kind = 'validation';
   constructor(
     message: string,
     readonly target: string | undefined,
@@ -20,14 +18,12 @@ export class ValidationError extends BrokerError {
 }
 
 export class MissingApiVersionError extends BrokerError {
-  readonly kind = 'missing-api-version';
   constructor() {
     super("The api-version query parameter (?api-version=) is required for all requests.");
   }
 }
 
 export class UnsupportedApiVersionError extends BrokerError {
-  readonly kind = 'unsupported-api-version';
   constructor(
     readonly apiVersion: string,
     readonly supported: readonly string[],
@@ -42,15 +38,12 @@ export class UnsupportedApiVersionError extends BrokerError {
 }
 
 export class UnsupportedMediaTypeError extends BrokerError {
-  readonly kind = 'unsupported-media-type';
 }
 
 export class MalformedBodyError extends BrokerError {
-  readonly kind = 'malformed-body';
 }
 
 export class FileTooLargeError extends BrokerError {
-  readonly kind = 'file-too-large';
   constructor(
     readonly size: number,
     readonly limit: number,
@@ -60,7 +53,6 @@ export class FileTooLargeError extends BrokerError {
 }
 
 export class LeaseNotFoundError extends BrokerError {
-  readonly kind = 'lease-not-found';
   constructor(readonly leaseId: string) {
     super(`No lease with id '${leaseId}' exists.`);
   }
@@ -68,7 +60,6 @@ export class LeaseNotFoundError extends BrokerError {
 
 /** A lease exists but is not in a state that allows what was asked (consume it, reuse it). */
 export class LeaseStateError extends BrokerError {
-  readonly kind = 'lease-state';
   constructor(
     readonly leaseId: string,
     readonly status: 'PENDING' | 'REJECTED' | 'EXPIRED' | 'CONSUMED' | 'DELETED',
@@ -80,7 +71,6 @@ export class LeaseStateError extends BrokerError {
 
 /** A resource of a contract (an Alibaba file, an Azure code version) that does not exist for this caller. */
 export class ResourceNotFoundError extends BrokerError {
-  readonly kind = 'resource-not-found';
   constructor(
     readonly resource: 'file' | 'code-version',
     message: string,
@@ -91,7 +81,6 @@ export class ResourceNotFoundError extends BrokerError {
 
 /** The request conflicts with the current state of a resource (other than a lease's own state). */
 export class ConflictError extends BrokerError {
-  readonly kind = 'conflict';
 }
 
 /** Why a caller could not be authenticated; each contract names it in its own codes (401). */
@@ -105,7 +94,6 @@ export type AuthenticationFailure =
   | 'invalid-token';
 
 export class AuthenticationError extends BrokerError {
-  readonly kind = 'authentication';
   constructor(
     readonly failure: AuthenticationFailure,
     message: string,
@@ -116,11 +104,9 @@ export class AuthenticationError extends BrokerError {
 
 /** An authenticated caller asked for a workspace, subscription or registry it is not granted (403). */
 export class ForbiddenError extends BrokerError {
-  readonly kind = 'forbidden';
 }
 
 export class RateLimitedError extends BrokerError {
-  readonly kind = 'rate-limited';
   constructor(readonly retryAfterSeconds: number) {
     super('Request was denied due to request throttling.');
   }
@@ -131,7 +117,6 @@ export class RateLimitedError extends BrokerError {
  * unavailable) becomes 503 with Retry-After; anything else a 500.
  */
 export class DependencyError extends BrokerError {
-  readonly kind = 'dependency';
   constructor(
     readonly dependency: 'dynamodb' | 's3' | 'credentials' | 'kms' | 'identity-provider',
     readonly throttled: boolean,

@@ -3,7 +3,7 @@
  * the same JSON Schemas the handlers validate with), so the document cannot drift from the code.
  */
 import type { ContractSpec, OperationSpec } from './api/operation.js';
-import { CONTRACTS } from './contracts/registry.js';
+import { CONTRACT_SPECS } from './contracts/registry.js';
 import { ALIBABA_MAX_FILE_BYTES } from './schemas/alibaba.js';
 
 type Schema = { $id: string } & Record<string, unknown>;
@@ -101,7 +101,7 @@ function operation(contract: ContractSpec, op: OperationSpec, auth: DocumentedAu
 /** Every schema a document references: request bodies (by their validators), responses and errors. */
 function componentSchemas(): Schema[] {
   const byId = new Map<string, Schema>();
-  for (const contract of CONTRACTS) {
+  for (const contract of CONTRACT_SPECS) {
     byId.set(contract.errorSchema.$id, contract.errorSchema);
     for (const op of contract.operations as readonly OperationSpec[]) {
       byId.set(op.doc.okSchema.$id, op.doc.okSchema);
@@ -113,7 +113,7 @@ function componentSchemas(): Schema[] {
 
 export function buildOpenApiDocument(serverUrl?: string, auth: DocumentedAuth = 'iam'): Record<string, unknown> {
   const paths: Record<string, Record<string, object>> = {};
-  for (const contract of CONTRACTS) {
+  for (const contract of CONTRACT_SPECS) {
     // Paths as API Gateway has them, its greedy {FileId+} included (its OpenAPI import reads the same).
     for (const op of contract.operations as readonly OperationSpec[]) (paths[op.path] ??= {})[op.method.toLowerCase()] = operation(contract, op, auth);
   }

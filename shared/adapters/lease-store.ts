@@ -3,8 +3,9 @@ import { isConditionFailure, toDependencyError } from './dependency-errors.js';
 import { DependencyError } from '../errors.js';
 import { fromItem, itemChanges, toItem, type LeaseItem } from './lease-item.js';
 import type { LeaseRecord } from '../lease/model.js';
-import { DUE_PAGE_SIZE, type DueLease, type LeaseStore, type UploadExpectation } from '../lease/ports.js';
-import { DUE_INDEX, LEASE_TABLE } from './lease-table.js';
+import { DUE_PAGE_SIZE, type DueLease, type LeaseStore, type TransitionExpectation, type UploadExpectation } from '../lease/ports.js';
+import { uploadClauses, type UploadClause } from '../lease/upload-rule.js';
+import { LEASE_TABLE } from './lease-table.js';
 import { DUE_SHARD_LIMITS } from '../config.js';
 
 
@@ -17,23 +18,66 @@ const dueLeaseOf = (item: Record<string, unknown>): DueLease => {
 };
 
 
-/** The condition half of the one-write upload path; the values are prefixed so they never meet the SET values. */
+/** Each clause of the upload rule as a DynamoDB condition; the placeholders are prefixed so they never meet the SET values. */
+const CLAUSE_CONDITIONS: Readonly<Record<UploadClause['is'], (name: string, value: string) => string>> = {
+  equal: (n, v) => `${n} = ${v}`,
+  atLeast: (n, v) => `${n} >= ${v}`,
+  absentOrEqual: (n, v) => `(attribute_not_exists(${n}) OR ${n} = ${v})`,
+  absentOrAtMost: (n, v) => `(attribute_not_exists(${n}) OR ${n} <= ${v})`,
+  absent: (n) => `attribute_not_exists(${n})`,
+};
+
+/** The condition half of the one-write upload path: the upload rule's clauses (lease/upload-rule.ts). */
 function uploadCondition(u: UploadExpectation, names: Record<string, string>, values: Record<string, unknown>): string {
-  Object.assign(names, {
-    '#upKey': 'objectKey',
-    '#upUrl': 'urlExpiresAt',
-    '#upSize': 'declaredSize',
-    '#upMd5': 'declaredMd5',
-    '#upType': 'contentType',
-    '#upRevived': 'revivedAt',
-  });
-  Object.assign(values, { ':upKey': u.objectKey, ':upUrl': u.urlExpiresAtFrom, ':upSize': u.size, ':upMd5': u.md5, ':upRevived': u.revivedBy });
-  let condition = ' AND #upKey = :upKey AND #upUrl >= :upUrl AND (attribute_not_exists(#upRevived) OR #upRevived <= :upRevived)';
-  condition += u.withinLimit ? ' AND (attribute_not_exists(#upSize) OR #upSize = :upSize)' : ' AND #upSize = :upSize';
-  condition += ' AND (attribute_not_exists(#upMd5) OR #upMd5 = :upMd5)';
-  if (u.contentType === undefined) return `${condition} AND attribute_not_exists(#upType)`;
-  values[':upType'] = u.contentType;
-  return `${condition} AND #upType = :upType`;
+  return uploadClauses(u)
+    .map((clause) => {
+      const name = `#up_${clause.field}`;
+      names[name] = clause.field;
+      if (clause.is === 'absent') return CLAUSE_CONDITIONS.absent(name, '');
+      values[`:up_${clause.field}`] = clause.value;
+      return CLAUSE_CONDITIONS[clause.is](name, `:up_${clause.field}`);
+    })
+    .map((condition) => ` AND ${condition}`)
+    .join('');
+}
+
+/** The SET and REMOVE half of a transition; undefined values are not written. */
+function updateExpression(set: Record<string, unknown>, removed: readonly string[], names: Record<string, string>, values: Record<string, unknown>): string {
+  const sets: string[] = [];
+  for (const [field, value] of Object.entries(set)) {
+    if (value === undefined) continue;
+    names[`#${field}`] = field;
+    values[`:${field}`] = value;
+    sets.push(`#${field} = :${field}`);
+  }
+  for (const field of removed) names[`#${field}`] = field;
+  return [sets.length ? `SET ${sets.join(', ')}` : '', removed.length ? `REMOVE ${removed.map((f) => `#${f}`).join(', ')}` : ''].filter(Boolean).join(' ');
+}
+
+/** The condition half: the lease exists with the expected status, and whatever else the caller expects of it. */
+function transitionCondition(expected: TransitionExpectation, names: Record<string, string>, values: Record<string, unknown>): string {
+  let condition = 'attribute_exists(leaseId) AND #status = :expectedStatus';
+  if (expected.sequencer === null) {
+    condition += ' AND attribute_not_exists(#seqExpected)';
+    names['#seqExpected'] = 'sequencer';
+  } else if (expected.sequencer !== undefined) {
+    condition += ' AND #seqExpected = :seqExpected';
+    names['#seqExpected'] = 'sequencer';
+    values[':seqExpected'] = expected.sequencer;
+  }
+  if (expected.dueAt !== undefined) {
+    condition += ' AND #dueExpected = :dueExpected';
+    names['#dueExpected'] = 'dueAt';
+    values[':dueExpected'] = expected.dueAt;
+  }
+  if (expected.upload) condition += uploadCondition(expected.upload, names, values);
+  if (expected.consumedById !== undefined) {
+    condition += ' AND #consumer.#consumerId = :consumerExpected';
+    names['#consumer'] = 'consumedBy';
+    names['#consumerId'] = 'id';
+    values[':consumerExpected'] = expected.consumedById;
+  }
+  return condition;
 }
 
 export function createLeaseStore(ddb: DynamoDBDocumentClient, tableName: string, dueShards: number = DUE_SHARD_LIMITS.min): LeaseStore {
@@ -98,41 +142,8 @@ export function createLeaseStore(ddb: DynamoDBDocumentClient, tableName: string,
       const { set, removed } = itemChanges(leaseId, changes, remove, dueShards);
       const names: Record<string, string> = { '#status': 'status' };
       const values: Record<string, unknown> = { ':expectedStatus': expected.status };
-      const sets: string[] = [];
-      for (const [field, value] of Object.entries(set)) {
-        if (value === undefined) continue;
-        names[`#${field}`] = field;
-        values[`:${field}`] = value;
-        sets.push(`#${field} = :${field}`);
-      }
-      for (const field of removed) names[`#${field}`] = field;
-      let condition = 'attribute_exists(leaseId) AND #status = :expectedStatus';
-      if (expected.sequencer === null) {
-        condition += ' AND attribute_not_exists(#seqExpected)';
-        names['#seqExpected'] = 'sequencer';
-      } else if (expected.sequencer !== undefined) {
-        condition += ' AND #seqExpected = :seqExpected';
-        names['#seqExpected'] = 'sequencer';
-        values[':seqExpected'] = expected.sequencer;
-      }
-      if (expected.dueAt !== undefined) {
-        condition += ' AND #dueExpected = :dueExpected';
-        names['#dueExpected'] = 'dueAt';
-        values[':dueExpected'] = expected.dueAt;
-      }
-      if (expected.upload) condition += uploadCondition(expected.upload, names, values);
-      if (expected.consumedById !== undefined) {
-        condition += ' AND #consumer.#consumerId = :consumerExpected';
-        names['#consumer'] = 'consumedBy';
-        names['#consumerId'] = 'id';
-        values[':consumerExpected'] = expected.consumedById;
-      }
-      const update = [
-        sets.length ? `SET ${sets.join(', ')}` : '',
-        removed.length ? `REMOVE ${removed.map((f) => `#${f}`).join(', ')}` : '',
-      ]
-        .filter(Boolean)
-        .join(' ');
+      const update = updateExpression(set, removed, names, values);
+      const condition = transitionCondition(expected, names, values);
       try {
         const out = await ddb.send(
           new UpdateCommand({

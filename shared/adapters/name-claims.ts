@@ -1,6 +1,5 @@
 import { GetCommand, PutCommand, DeleteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { toDependencyError } from './dependency-errors.js';
-import { isConditionFailure } from './dependency-errors.js';
+import { toDependencyError, isConditionFailure } from './dependency-errors.js';
 import type { NameClaims } from '../lease/ports.js';
 
 

@@ -1,6 +1,6 @@
 import { createHmac, createSecretKey, hash, type KeyObject } from 'node:crypto';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import type { PutUrlSpec, UploadPresigner } from '../lease/ports.js';
+import type { UploadPresigner } from '../lease/ports.js';
 
 
 export interface PresignerOptions {

@@ -1,6 +1,5 @@
 import { DependencyError } from '../errors.js';
-import type { UploadPresigner } from '../lease/ports.js';
-import type { UploadedObjects } from '../lease/ports.js';
+import type { UploadPresigner, UploadedObjects } from '../lease/ports.js';
 import { MAX_ATTEMPTS, REQUEST_HANDLER, type RequestTimeouts } from './clients.js';
 
 /** The part of `fetch` this adapter uses; tests pass a recording one. */
@@ -25,7 +24,7 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * HEAD and DELETE of one object as presigned requests sent with `fetch`, for the API Lambdas. Why not
  * the S3 client: it would add about 200 KB to each API bundle and to its cold start (budget 350 KB,
  * `npm run bench`) for two calls whose signing the presigner already does as the SDK would
- * (presign.ts). Behaviour follows the SDK clients (aws/clients.ts, storage.ts): the same timeouts and
+ * (presign.ts). Behaviour follows the SDK clients (clients.ts, object-store.ts): the same timeouts and
  * attempts, 404 is "not there", throttling, 5xx and no answer are retried and then a retryable
  * DependencyError (503), anything else (403: a missing grant) a non-retryable one.
  */

@@ -1,8 +1,7 @@
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { toDependencyError } from './dependency-errors.js';
+import { toDependencyError, isConditionFailure } from './dependency-errors.js';
 import { RateLimitedError } from '../errors.js';
 import { log } from '../log.js';
-import { isConditionFailure } from './dependency-errors.js';
 import { noRateLimit, type RateLimiter } from '../lease/ports.js';
 
 

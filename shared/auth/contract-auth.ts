@@ -11,7 +11,7 @@ import { openAuthenticator, type Authenticator } from './caller.js';
 export const OPERATION_AUTH = ['alibaba', 'azure', 'either', 'public'] as const;
 export type OperationAuth = (typeof OPERATION_AUTH)[number];
 
-/** Each scheme an operation may name (operation.ts): Alibaba's ACS3, Azure's bearer token, or either. */
+/** Each scheme an operation may name (api/operation.ts): Alibaba's ACS3, Azure's bearer token, or either. */
 export type ContractAuth = { readonly [Scheme in Exclude<OperationAuth, 'public'>]: Authenticator };
 
 /** AUTH=none (local default) and the deployed iam/jwt modes, where API Gateway admits callers. */

@@ -1,6 +1,5 @@
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { toDependencyError } from '../adapters/dependency-errors.js';
-import { isConditionFailure } from '../adapters/dependency-errors.js';
+import { toDependencyError, isConditionFailure } from '../adapters/dependency-errors.js';
 
 /** Remembers signature nonces long enough that a replay within the accepted clock window is caught. */
 export interface NonceStore {

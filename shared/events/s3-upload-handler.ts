@@ -22,14 +22,16 @@ export function toObjectCreated(record: S3EventRecord): ObjectCreated {
 const mayHeal = (error: unknown) => (error instanceof DependencyError ? isTransient(error.cause) || error.throttled : isTransient(error));
 
 /**
- * Records every ObjectCreated record. Errors that may heal fail the invocation (after the other records
- * are done) so Lambda retries; processing is idempotent, so retried records are no-ops. Anything else is
- * logged once and does not poison the batch.
+ * Records every ObjectCreated record. A record that fails fails the invocation, after the other records
+ * are done: Lambda retries it (processing is idempotent, so the records already done are no-ops), and
+ * after its retries parks it in the failed-events queue, which alarms. Nothing is dropped: a failure
+ * that cannot heal (a programming error, a refused request) is a failed invocation too, so the event is
+ * kept there, not lost with a log line.
  */
 export function s3UploadEventHandler(deps: UploadDeps) {
   return async (event: S3Event): Promise<{ outcomes: UploadOutcome[] }> => {
     const outcomes: UploadOutcome[] = [];
-    let retryable: unknown;
+    const failures: unknown[] = [];
     for (const record of event.Records ?? []) {
       if (!record.eventName?.startsWith('ObjectCreated:')) continue;
       const object = toObjectCreated(record);
@@ -38,15 +40,13 @@ export function s3UploadEventHandler(deps: UploadDeps) {
         outcomes.push(outcome);
         log.info('upload event', { key: object.key, sequencer: object.sequencer, outcome });
       } catch (error) {
-        if (mayHeal(error)) {
-          retryable ??= error;
-          log.warn('upload event failed; the invocation will be retried', { key: object.key }, error);
-        } else {
-          log.error('upload event could not be processed', { key: object.key }, error);
-        }
+        failures.push(error);
+        if (mayHeal(error)) log.warn('upload event failed; the invocation will be retried', { key: object.key }, error);
+        else log.error('upload event could not be processed; the invocation fails, to be retried and then parked', { key: object.key }, error);
       }
     }
-    if (retryable) throw retryable;
+    // One that may heal first: a retry is what it needs (the parked rest is looked at by hand).
+    if (failures.length) throw failures.find(mayHeal) ?? failures[0];
     return { outcomes };
   };
 }

@@ -4,13 +4,12 @@ import { LeaseNotFoundError, LeaseStateError } from '../errors.js';
 import { TEMP_PREFIX } from './keys.js';
 import { readLease } from './engine.js';
 import { effectiveStatus, recordExpiryFor, STORED_PREFIX, type ConsumedBy, type LeaseRecord, type LeaseStatus } from './model.js';
-import type { LeaseStore } from './ports.js';
+import type { LeaseStore, UploadedObjects } from './ports.js';
 import { verifyUploadNow } from './uploads.js';
-import type { UploadedObjects } from './ports.js';
 
 /**
  * Consumption writes DynamoDB only; its one look at S3 is the HEAD of a PENDING lease's object, which
- * the API Lambdas send as a presigned request (aws/presigned-objects.ts), free of an S3 client (bundle
+ * the API Lambdas send as a presigned request (adapters/presigned-objects.ts), free of an S3 client (bundle
  * size and cold start, see `npm run bench`). The object work a change leaves (move to the permanent
  * key, deletion) is done by the settler that follows the table's stream (shared/events/lease-settler.ts;
  * in local mode, the store's own change feed), with the sweep as the backstop: the lease stays due

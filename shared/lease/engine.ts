@@ -1,10 +1,9 @@
 import type { Clock } from '../clock.js';
 import type { BrokerConfig } from '../config.js';
 import { DependencyError, LeaseNotFoundError, LeaseStateError } from '../errors.js';
-import type { PutUrlSpec, UploadPresigner } from './ports.js';
+import type { PutUrlSpec, UploadPresigner, LeaseStore } from './ports.js';
 import { md5HexToBase64 } from '../md5.js';
 import { effectiveStatus, pendingDueAt, recordExpiryFor, type LeaseRecord, type NewLease } from './model.js';
-import type { LeaseStore } from './ports.js';
 
 export interface LeaseEngineDeps {
   readonly store: LeaseStore;

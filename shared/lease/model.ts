@@ -8,8 +8,9 @@ import type { BrokerConfig } from '../config.js';
 export const LEASE_STATUSES = ['PENDING', 'UPLOADED', 'REJECTED', 'EXPIRED', 'CONSUMED', 'DELETED'] as const;
 export type LeaseStatus = (typeof LEASE_STATUSES)[number];
 
-export const CONTRACTS = ['azure-ml', 'alibaba-model-studio'] as const;
-export type ContractName = (typeof CONTRACTS)[number];
+/** The contract a lease was issued under, as its record and its events name it. */
+export const LEASE_CONTRACTS = ['azure-ml', 'alibaba-model-studio'] as const;
+export type LeaseContract = (typeof LEASE_CONTRACTS)[number];
 
 export const REJECT_REASONS = ['SIZE_MISMATCH', 'SIZE_LIMIT', 'MD5_MISMATCH', 'CONTENT_TYPE_MISMATCH'] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
@@ -32,7 +33,7 @@ export const STORED_PREFIX = 'files/';
 /** Fields a contract decides for a new lease; the engine adds the rest. */
 export interface NewLease {
   leaseId: string;
-  contract: ContractName;
+  contract: LeaseContract;
   /** Who the lease belongs to, e.g. the Azure workspace/code/version or the Alibaba workspace/category. */
   scope: string;
   objectKey: string;
@@ -47,7 +48,7 @@ export interface NewLease {
 
 /**
  * One lease, as the domain sees it. Times are epoch milliseconds. How it is laid out in the table (the
- * due index's shard key, the TTL in epoch seconds) is the store's business (store.ts).
+ * due index's shard key, the TTL in epoch seconds) is the store's business (adapters/lease-item.ts).
  */
 export interface LeaseRecord extends NewLease {
   status: LeaseStatus;
@@ -147,7 +148,7 @@ export const hasReadableObject = (status: LeaseStatus): boolean => status === 'U
 
 export interface LeaseView {
   leaseId: string;
-  contract: ContractName;
+  contract: LeaseContract;
   status: LeaseStatus;
   createdAt: string;
   urlExpiresAt: string;

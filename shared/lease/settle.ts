@@ -1,9 +1,8 @@
 import type { Clock } from '../clock.js';
 import type { BrokerConfig } from '../config.js';
 import { log } from '../log.js';
-import type { ObjectStore } from './ports.js';
+import type { ObjectStore, LeaseStore } from './ports.js';
 import { tempKeptUntil, type LeaseRecord } from './model.js';
-import type { LeaseStore } from './ports.js';
 
 export interface SettleDeps {
   readonly store: LeaseStore;

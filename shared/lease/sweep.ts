@@ -1,8 +1,7 @@
 import { log } from '../log.js';
-import { DELETE_BATCH } from './ports.js';
+import { DELETE_BATCH, type DueLease } from './ports.js';
 import { effectiveStatus, isStored, recordExpiryFor, type LeaseRecord } from './model.js';
 import { settleLease } from './settle.js';
-import type { DueLease } from './ports.js';
 import type { UploadDeps } from './uploads.js';
 
 export type SweepDeps = UploadDeps;
@@ -61,6 +60,16 @@ async function inParallel<T>(items: readonly T[], limit: number, work: (item: T)
   await Promise.all(lanes);
 }
 
+/** One run's inputs and what it has done so far (the report's counts). */
+interface SweepRun {
+  readonly deps: SweepDeps;
+  readonly now: number;
+  /** Per shard: the run's concurrency shared by every shard. */
+  readonly concurrency: number;
+  readonly deadline: number;
+  readonly counts: { examined: number; expired: number; settled: number; failed: number; stoppedEarly: boolean };
+}
+
 /**
  * Deletes the objects of due leases and marks them EXPIRED; finishes the object work of consumed and
  * deleted leases. Every shard of the due index is read in parallel, page by page (1,000 entries); the
@@ -72,113 +81,124 @@ async function inParallel<T>(items: readonly T[], limit: number, work: (item: T)
  * lease's due time), not when this run happened.
  */
 export async function sweepDueLeases(deps: SweepDeps, options: SweepOptions = {}): Promise<SweepReport> {
-  const now = deps.clock.now();
-  const concurrency = Math.max(1, Math.floor((options.concurrency ?? DEFAULT_CONCURRENCY) / deps.store.dueShards));
-  let examined = 0;
-  let expired = 0;
-  let settled = 0;
-  let failed = 0;
-  let stoppedEarly = false;
-
-  const expire = async (candidates: readonly DueLease[]) => {
-    for (let i = 0; i < candidates.length; i += DELETE_BATCH) {
-      let batch = candidates.slice(i, i + DELETE_BATCH);
-      let undeleted: Set<string>;
-      try {
-        const fresh = await deps.store.getMany(batch.map((e) => e.leaseId));
-        batch = batch.filter((e) => stillExpirable(e, fresh.get(e.leaseId), now));
-        if (batch.length === 0) continue;
-        undeleted = new Set(await deps.objects.deleteMany(batch.map((e) => e.objectKey)));
-      } catch (error) {
-        failed += batch.length;
-        log.error('sweep could not delete a batch of objects; its leases stay due for the next sweep', { leases: batch.length }, error);
-        continue;
-      }
-      await inParallel(batch, concurrency, async (entry) => {
-        if (undeleted.has(entry.objectKey)) {
-          failed++;
-          log.error('sweep could not delete an object; its lease stays due for the next sweep', { leaseId: entry.leaseId });
-          return;
-        }
-        try {
-          const done = await deps.store.transition(
-            entry.leaseId,
-            { status: entry.status, sequencer: entry.sequencer ?? null, dueAt: entry.dueAt },
-            { status: 'EXPIRED', expiredAt: entry.dueAt, recordExpiresAt: recordExpiryFor(now, deps.config) },
-            ['dueAt'],
-          );
-          if (done) expired++;
-        } catch (error) {
-          failed++;
-          log.error('sweep could not expire lease; it stays due for the next sweep', { leaseId: entry.leaseId }, error);
-        }
-      });
-    }
+  const run: SweepRun = {
+    deps,
+    now: deps.clock.now(),
+    concurrency: Math.max(1, Math.floor((options.concurrency ?? DEFAULT_CONCURRENCY) / deps.store.dueShards)),
+    deadline: options.deadline ?? Number.POSITIVE_INFINITY,
+    counts: { examined: 0, expired: 0, settled: 0, failed: 0, stoppedEarly: false },
   };
+  await Promise.all(Array.from({ length: deps.store.dueShards }, (_, shard) => sweepShard(run, shard)));
+  const retentionLagSeconds = await retentionLag(deps);
+  const report = { ...run.counts, retentionLagSeconds };
+  if (report.examined > 0 || (retentionLagSeconds ?? 0) > 0) log.info('retention sweep', report);
+  return report;
+}
 
-  const settle = async (entries: readonly DueLease[]) => {
-    if (entries.length === 0) return;
-    let fresh: Map<string, LeaseRecord>;
+/** One shard of the due index, page by page until it is done or the deadline comes. */
+async function sweepShard(run: SweepRun, shard: number): Promise<void> {
+  const { counts, now } = run;
+  try {
+    for await (const page of run.deps.store.dueLeases(shard, now)) {
+      if (Date.now() >= run.deadline) {
+        counts.stoppedEarly = true;
+        return;
+      }
+      counts.examined += page.length;
+      const unprojected = page.filter((e) => !hasProjection(e));
+      if (unprojected.length) {
+        // An index still keys-only (docs/deploy.md: updating the index) would otherwise stop expiry silently.
+        counts.failed += unprojected.length;
+        log.error('due index entries without the projected attributes; migrate the index', { leases: unprojected.length });
+      }
+      const entries = page.filter(hasProjection);
+      const expirable = entries.filter((e) => e.status === 'UPLOADED' || (e.status === 'PENDING' && e.dueAt <= now - PENDING_SETTLE_MS));
+      await Promise.all([expireDue(run, expirable), settleDue(run, entries.filter((e) => e.status === 'CONSUMED' || e.status === 'DELETED'))]);
+    }
+  } catch (error) {
+    counts.failed++;
+    log.error('sweep could not read the due index; the rest of the shard waits for the next sweep', { shard }, error);
+  }
+}
+
+/** Expires leases past their time: confirmed on a fresh read, their objects deleted in batches, then each transitioned. */
+async function expireDue(run: SweepRun, candidates: readonly DueLease[]): Promise<void> {
+  const { deps, counts, now } = run;
+  for (let i = 0; i < candidates.length; i += DELETE_BATCH) {
+    let batch = candidates.slice(i, i + DELETE_BATCH);
+    let undeleted: Set<string>;
     try {
-      // The whole record: the index does not project whether a consumed file has moved yet.
-      fresh = await deps.store.getMany(entries.map((e) => e.leaseId));
+      const fresh = await deps.store.getMany(batch.map((e) => e.leaseId));
+      batch = batch.filter((e) => stillExpirable(e, fresh.get(e.leaseId), now));
+      if (batch.length === 0) continue;
+      undeleted = new Set(await deps.objects.deleteMany(batch.map((e) => e.objectKey)));
     } catch (error) {
-      failed += entries.length;
-      log.error('sweep could not read leases to settle; they stay due for the next sweep', { leases: entries.length }, error);
-      return;
+      counts.failed += batch.length;
+      log.error('sweep could not delete a batch of objects; its leases stay due for the next sweep', { leases: batch.length }, error);
+      continue;
     }
-    await inParallel(entries, concurrency, async (entry) => {
-      const lease = fresh.get(entry.leaseId);
-      // Settled or changed since the index saw it: nothing due here now.
-      if (!lease || lease.dueAt === undefined || lease.dueAt > now) return;
-      try {
-        const left = await settleLease(deps, lease);
-        // Done with what was due now (a move leaves its temporary object due later).
-        if (left && (left.dueAt === undefined || isStored(left))) settled++;
-        else failed++;
-      } catch (error) {
-        failed++;
-        log.error('sweep could not settle lease; it stays due for the next sweep', { leaseId: entry.leaseId }, error);
-      }
-    });
-  };
+    await inParallel(batch, run.concurrency, (entry) => expireOne(run, entry, undeleted));
+  }
+}
 
-  const sweepShard = async (shard: number) => {
+async function expireOne(run: SweepRun, entry: DueLease, undeleted: ReadonlySet<string>): Promise<void> {
+  const { deps, counts, now } = run;
+  if (undeleted.has(entry.objectKey)) {
+    counts.failed++;
+    log.error('sweep could not delete an object; its lease stays due for the next sweep', { leaseId: entry.leaseId });
+    return;
+  }
+  try {
+    const done = await deps.store.transition(
+      entry.leaseId,
+      { status: entry.status, sequencer: entry.sequencer ?? null, dueAt: entry.dueAt },
+      { status: 'EXPIRED', expiredAt: entry.dueAt, recordExpiresAt: recordExpiryFor(now, deps.config) },
+      ['dueAt'],
+    );
+    if (done) counts.expired++;
+  } catch (error) {
+    counts.failed++;
+    log.error('sweep could not expire lease; it stays due for the next sweep', { leaseId: entry.leaseId }, error);
+  }
+}
+
+/** Finishes what consumed and deleted leases still owe (a move, a deletion), on their records as they are now. */
+async function settleDue(run: SweepRun, entries: readonly DueLease[]): Promise<void> {
+  const { deps, counts, now } = run;
+  if (entries.length === 0) return;
+  let fresh: Map<string, LeaseRecord>;
+  try {
+    // The whole record: the index does not project whether a consumed file has moved yet.
+    fresh = await deps.store.getMany(entries.map((e) => e.leaseId));
+  } catch (error) {
+    counts.failed += entries.length;
+    log.error('sweep could not read leases to settle; they stay due for the next sweep', { leases: entries.length }, error);
+    return;
+  }
+  await inParallel(entries, run.concurrency, async (entry) => {
+    const lease = fresh.get(entry.leaseId);
+    // Settled or changed since the index saw it: nothing due here now.
+    if (!lease || lease.dueAt === undefined || lease.dueAt > now) return;
     try {
-      for await (const page of deps.store.dueLeases(shard, now)) {
-        if (Date.now() >= (options.deadline ?? Number.POSITIVE_INFINITY)) {
-          stoppedEarly = true;
-          return;
-        }
-        examined += page.length;
-        const unprojected = page.filter((e) => !hasProjection(e));
-        if (unprojected.length) {
-          // An index still keys-only (docs/deploy.md: updating the index) would otherwise stop expiry silently.
-          failed += unprojected.length;
-          log.error('due index entries without the projected attributes; migrate the index', { leases: unprojected.length });
-        }
-        const entries = page.filter(hasProjection);
-        const expirable = entries.filter(
-          (e) => e.status === 'UPLOADED' || (e.status === 'PENDING' && e.dueAt <= now - PENDING_SETTLE_MS),
-        );
-        await Promise.all([expire(expirable), settle(entries.filter((e) => e.status === 'CONSUMED' || e.status === 'DELETED'))]);
-      }
+      const left = await settleLease(deps, lease);
+      // Done with what was due now (a move leaves its temporary object due later).
+      if (left && (left.dueAt === undefined || isStored(left))) counts.settled++;
+      else counts.failed++;
     } catch (error) {
-      failed++;
-      log.error('sweep could not read the due index; the rest of the shard waits for the next sweep', { shard }, error);
+      counts.failed++;
+      log.error('sweep could not settle lease; it stays due for the next sweep', { leaseId: entry.leaseId }, error);
     }
-  };
-  await Promise.all(Array.from({ length: deps.store.dueShards }, (_, shard) => sweepShard(shard)));
+  });
+}
 
-  // Measured at the end of the run, so it includes what fell due meanwhile.
-  let retentionLagSeconds: number | undefined;
+/** Age of the oldest lease still due, measured at the end of the run (so it includes what fell due meanwhile). */
+async function retentionLag(deps: SweepDeps): Promise<number | undefined> {
   const end = deps.clock.now();
   try {
     const oldest = await deps.store.oldestDueAt(end);
-    retentionLagSeconds = oldest === undefined ? 0 : Math.max(0, Math.round((end - oldest) / 1000));
+    return oldest === undefined ? 0 : Math.max(0, Math.round((end - oldest) / 1000));
   } catch (error) {
     log.warn('retention lag unknown: the due index could not be read', {}, error);
+    return undefined;
   }
-  if (examined > 0 || (retentionLagSeconds ?? 0) > 0) log.info('retention sweep', { examined, expired, settled, failed, stoppedEarly, retentionLagSeconds });
-  return { examined, expired, settled, failed, stoppedEarly, retentionLagSeconds };
 }

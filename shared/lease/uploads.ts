@@ -1,30 +1,29 @@
 import type { Clock } from '../clock.js';
 import { DependencyError } from '../errors.js';
 import type { BrokerConfig } from '../config.js';
-import { ALIBABA_LEASE_ID } from '../ids.js';
 import { leaseIdFromKey, TEMP_PREFIX } from './keys.js';
 import { log } from '../log.js';
 import { etagToMd5Hex } from '../md5.js';
-import type { ObjectStore, StoredObject, UploadedObjects } from './ports.js';
+import type { ObjectStore, StoredObject, UploadedObjects, LeaseStore } from './ports.js';
 import { recordExpiryFor, type LeaseRecord, type RejectReason } from './model.js';
 import { compareSequencers } from './sequencer.js';
-import type { LeaseStore } from './ports.js';
+import { beforeRevival, isLate, uploadExpectation, verify, type ArrivedObject } from './upload-rule.js';
 
 export interface UploadDeps {
   readonly store: LeaseStore;
   readonly objects: ObjectStore;
   readonly config: BrokerConfig;
   readonly clock: Clock;
+  /**
+   * Whether a lease (by its id) declared a content type, which only the object's HEAD can confirm:
+   * the fast path then HEADs first. A contract's lease-id format tells (runtime.ts wires it).
+   */
+  readonly declaresContentType: (leaseId: string) => boolean;
 }
 
 /** One ObjectCreated record, key already decoded. */
-export interface ObjectCreated {
-  readonly key: string;
-  readonly size: number;
-  readonly eTag: string;
+export interface ObjectCreated extends ArrivedObject {
   readonly sequencer: string;
-  /** When S3 stored the object (epoch ms). */
-  readonly eventTime: number;
 }
 
 export type UploadOutcome =
@@ -42,34 +41,6 @@ export type UploadOutcome =
   | 'consumed-pending';
 
 const MAX_ATTEMPTS = 5;
-
-/**
- * S3's clock (an event's time, an object's Last-Modified) and the broker's (revivedAt) may differ a
- * little: an object is taken for the previous life's only when it was stored this much before a revival.
- */
-export const REVIVAL_CLOCK_MARGIN_MS = 1000;
-
-/** An object stored at `storedAt` belongs to a revived lease's previous life (uploads.ts, engine.ts renewLease). */
-const beforeRevival = (lease: LeaseRecord, storedAt: number): boolean =>
-  storedAt + REVIVAL_CLOCK_MARGIN_MS < (lease.revivedAt ?? Number.NEGATIVE_INFINITY);
-
-/**
- * Compares what arrived with what the lease declared; the first mismatch wins. A lease that declared
- * no size still has the broker's limit.
- */
-export function verify(lease: LeaseRecord, object: Pick<ObjectCreated, 'size' | 'eTag'>, maxUploadBytes: number, stored?: StoredObject): RejectReason | undefined {
-  if (lease.declaredSize !== undefined && object.size !== lease.declaredSize) return 'SIZE_MISMATCH';
-  if (lease.declaredSize === undefined && object.size > maxUploadBytes) return 'SIZE_LIMIT';
-  if (lease.declaredMd5 !== undefined && etagToMd5Hex(object.eTag) !== lease.declaredMd5.toLowerCase()) return 'MD5_MISMATCH';
-  if (lease.contentType !== undefined && stored && !sameMediaType(stored.contentType, lease.contentType)) {
-    return 'CONTENT_TYPE_MISMATCH';
-  }
-  return undefined;
-}
-
-/** Media types compare without parameters and case-insensitively (RFC 9110). */
-const mediaType = (t: string) => t.split(';')[0]!.trim().toLowerCase();
-const sameMediaType = (stored: string | undefined, declared: string) => stored !== undefined && mediaType(stored) === mediaType(declared);
 
 /**
  * Moves a lease PENDING -> UPLOADED (or REJECTED) for one S3 event, exactly once under duplicate and
@@ -96,34 +67,21 @@ export async function recordUpload(deps: UploadDeps, object: ObjectCreated): Pro
  * The happy path in one conditional write and no read: the first upload to a PENDING lease, in time,
  * matching everything the lease declared. The comparisons a GetItem would be read for are the write's
  * condition. Anything else (a mismatch, a duplicate or newer event, a late object, no such lease) fails
- * the condition and is decided below on the record as stored, as before. Alibaba leases always declare
- * a content type, which only the object knows: their HEAD comes first (and is reused below).
+ * the condition and is decided below on the record as stored, as before. A lease that declared a content
+ * type (Alibaba's always do), which only the object knows, is headed first (and the HEAD reused below).
  */
 async function acceptFirstUpload(deps: UploadDeps, leaseId: string, object: ObjectCreated): Promise<{ outcome?: UploadOutcome; stored?: StoredObject }> {
   const { config } = deps;
   let stored: StoredObject | undefined;
-  if (ALIBABA_LEASE_ID.test(leaseId)) {
+  if (deps.declaresContentType(leaseId)) {
     stored = await deps.objects.head(object.key);
     // Gone or replaced since this event, or untyped: the long way decides.
     if (!stored?.contentType || etagToMd5Hex(stored.eTag) !== etagToMd5Hex(object.eTag)) return { stored };
   }
-  const md5 = etagToMd5Hex(object.eTag);
   const written = await deps.store.transition(
     leaseId,
-    {
-      status: 'PENDING',
-      sequencer: null,
-      upload: {
-        objectKey: object.key,
-        urlExpiresAtFrom: object.eventTime - config.pendingGraceSeconds * 1000,
-        size: object.size,
-        md5,
-        withinLimit: object.size <= config.maxUploadBytes,
-        revivedBy: object.eventTime + REVIVAL_CLOCK_MARGIN_MS,
-        ...(stored ? { contentType: stored.contentType! } : {}),
-      },
-    },
-    { sequencer: object.sequencer, size: object.size, eTag: md5, ...uploadedChanges(config, object) },
+    { status: 'PENDING', sequencer: null, upload: uploadExpectation(config, object, stored) },
+    { sequencer: object.sequencer, size: object.size, eTag: etagToMd5Hex(object.eTag), ...uploadedChanges(config, object) },
   );
   return written ? { outcome: 'uploaded' } : { ...(stored ? { stored } : {}) };
 }
@@ -138,14 +96,6 @@ interface Judgement {
   readonly remove: readonly (keyof LeaseRecord)[];
   readonly reason?: RejectReason;
 }
-
-/**
- * After the URL could have been used, or after an uploaded lease's retention ended (it reads EXPIRED
- * from then on, and the sweep may be deleting it: new bytes there belong to nobody).
- */
-const isLate = (config: BrokerConfig, lease: LeaseRecord, object: SeenObject): boolean =>
-  object.eventTime > lease.urlExpiresAt + config.pendingGraceSeconds * 1000 ||
-  (lease.status === 'UPLOADED' && object.eventTime >= (lease.dueAt ?? Number.POSITIVE_INFINITY));
 
 /**
  * The rules, in one place for both ways a verdict is reached (an S3 event, a consumer verifying on the
@@ -219,7 +169,7 @@ async function decide(deps: UploadDeps, lease: LeaseRecord, object: ObjectCreate
   return verdict.outcome;
 }
 
-export type VerifyNowDeps = Omit<UploadDeps, 'objects'> & { readonly objects: UploadedObjects };
+export type VerifyNowDeps = Omit<UploadDeps, 'objects' | 'declaresContentType'> & { readonly objects: UploadedObjects };
 
 /**
  * A consumer asks for a PENDING lease (AddFile, a code version, POST /consume right after the PUT):

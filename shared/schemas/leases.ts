@@ -1,5 +1,5 @@
 /** JSON Schemas of the broker's own routes: GET /leases/{leaseId}, POST /leases/{leaseId}/consume. */
-import { CONSUMER_KINDS, CONTRACTS, LEASE_STATUSES, REJECT_REASONS } from '../lease/model.js';
+import { CONSUMER_KINDS, LEASE_CONTRACTS, LEASE_STATUSES, REJECT_REASONS } from '../lease/model.js';
 
 export const leasePathSchema = {
   $id: 'LeasePath',
@@ -17,7 +17,7 @@ export const leaseViewSchema = {
   required: ['leaseId', 'contract', 'status', 'createdAt', 'urlExpiresAt'],
   properties: {
     leaseId: { type: 'string' },
-    contract: { enum: CONTRACTS },
+    contract: { enum: LEASE_CONTRACTS },
     status: { enum: LEASE_STATUSES },
     createdAt: dateTime,
     urlExpiresAt: dateTime,

@@ -9,7 +9,7 @@ import { esbuildBuildOptions } from '../../infra/bundling.js';
 import { getLease, startTestBroker, type TestBroker } from '../support/local-broker.js';
 import { httpEvent } from '../support/events.js';
 import { SURFACES } from '../../shared/api/operation.js';
-import { OPERATIONS, routeKey } from '../../shared/contracts/registry.js';
+import { routeKey, operationById, type OperationId } from '../../shared/contracts/registry.js';
 
 /**
  * The deployable bundles themselves (built with the construct's esbuild options, env-only credential
@@ -56,7 +56,7 @@ process.stdout.write(JSON.stringify(await handler(JSON.parse(process.argv[1]), c
   return JSON.parse(stdout) as { statusCode: number; headers: Record<string, string>; body: string };
 }
 
-const route = (id: string) => routeKey(OPERATIONS.find((op) => op.id === id)!);
+const route = (id: OperationId) => routeKey(operationById(id));
 
 describe('bundled Lambdas', () => {
   test('Alibaba bundle issues a lease signed with the environment credentials; the leases bundle reads it', async () => {

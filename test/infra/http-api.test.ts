@@ -1,9 +1,9 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { OPERATIONS, routeKey } from '../../shared/contracts/registry.js';
+import { SURFACES } from '../../shared/api/operation.js';
+import { CONTRACT_SPECS, OPERATIONS, operationsOf, routeKey } from '../../shared/contracts/registry.js';
+import { apiFunctionDescription, LAMBDA_DESCRIPTION_MAX_LENGTH } from '../../infra/api-descriptions.js';
+import { API_FUNCTION_IDS as FUNCTION_OF } from '../../infra/broker-functions.js';
 import { logicalId, resourcesOf, synthStack } from './helpers.js';
-
-/** API surface -> construct id prefix of its function. */
-const FUNCTION_OF = { azure: 'AzureApi', alibaba: 'AlibabaApi', leases: 'LeasesApi' } as const;
 
 describe('HTTP API (IAM auth, the default)', () => {
   const { template } = synthStack();
@@ -63,6 +63,24 @@ describe('HTTP API (IAM auth, the default)', () => {
     expect(Object.values(resourcesOf(template, 'AWS::ApiGatewayV2::Stage'))[0]!.Properties.RouteSettings).toBeUndefined();
   });
 
+  test.each(SURFACES)('the %s Lambda\'s description names every operation id of its surface (or, past the limit, counts them)', (surface) => {
+    const description = resources[logicalId(template, 'AWS::Lambda::Function', FUNCTION_OF[surface])]!.Properties.Description as string;
+    expect(description).toBe(apiFunctionDescription(surface));
+    // Every id; past CloudFormation's limit (a surface with many more operations), their count.
+    const ids = operationsOf(surface).map((op) => op.id);
+    expect(ids.every((id) => description.includes(id)) || description.includes(`${ids.length} operations`)).toBe(true);
+  });
+
+  test(`every Lambda description fits CloudFormation's ${LAMBDA_DESCRIPTION_MAX_LENGTH} characters`, () => {
+    const descriptions = Object.values(resourcesOf(template, 'AWS::Lambda::Function')).map((f) => f.Properties.Description ?? '');
+    for (const description of descriptions) expect(description.length).toBeLessThanOrEqual(LAMBDA_DESCRIPTION_MAX_LENGTH);
+  });
+
+  test('the API description names every contract', () => {
+    const { Description } = Object.values(resourcesOf(template, 'AWS::ApiGatewayV2::Api'))[0]!.Properties;
+    for (const contract of CONTRACT_SPECS) expect(Description).toContain(contract.tag);
+  });
+
   test('no CORS preflight unless origins are configured', () => {
     expect(Object.values(resourcesOf(template, 'AWS::ApiGatewayV2::Api'))[0]!.Properties.CorsConfiguration).toBeUndefined();
   });
@@ -98,9 +116,15 @@ describe('HTTP API with -c auth=jwt', () => {
   });
 
   test('CORS preflight for the configured origins', () => {
-    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
-      CorsConfiguration: Match.objectLike({ AllowOrigins: ['https://app.example.com'], AllowMethods: ['GET', 'POST'] }),
-    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: Match.objectLike({ AllowOrigins: ['https://app.example.com'] }) });
+  });
+
+  test('CORS allows exactly the methods the routes use (API Gateway answers OPTIONS preflights itself)', () => {
+    const { AllowMethods } = Object.values(resourcesOf(template, 'AWS::ApiGatewayV2::Api'))[0]!.Properties.CorsConfiguration;
+    const routeMethods = [...new Set(OPERATIONS.map((op) => op.method))];
+    expect(AllowMethods).toEqual(expect.arrayContaining(routeMethods));
+    expect(AllowMethods).toEqual(expect.arrayContaining(['GET', 'POST', 'PUT', 'DELETE']));
+    expect(AllowMethods).toHaveLength(routeMethods.length);
   });
 
   test('auth=jwt without issuer or audience fails the synth', () => {

@@ -16,7 +16,7 @@ import { loadConfig } from '../../shared/config.js';
 import { leaseEventEnrichment } from '../../shared/events/lease-event-enrichment.js';
 import { leaseSettlerHandler } from '../../shared/events/lease-settler.js';
 import { s3UploadEventHandler } from '../../shared/events/s3-upload-handler.js';
-import { OPERATIONS, routeKey } from '../../shared/contracts/registry.js';
+import { routeKey, operationById, type OperationId } from '../../shared/contracts/registry.js';
 import { sweepDueLeases } from '../../shared/lease/sweep.js';
 import { createBrokerDeps, withObjects } from '../../shared/runtime.js';
 import type { SendRequest } from '../../shared/adapters/presigned-objects.js';
@@ -54,7 +54,7 @@ const config = loadConfig({ AWS_REGION: 'eu-west-1', LEASE_TABLE_NAME: 't', UPLO
 const credentials = { accessKeyId: 'AKID', secretAccessKey: 'secret' };
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 
-/** Presigned requests the API Lambdas send with fetch (aws/presigned-objects.ts) -> the IAM actions they need. */
+/** Presigned requests the API Lambdas send with fetch (adapters/presigned-objects.ts) -> the IAM actions they need. */
 const PRESIGNED_ACTIONS: Record<string, string[]> = {
   HEAD: ACTIONS.get(HeadObjectCommand)!,
   DELETE: ACTIONS.get(DeleteObjectCommand)!,
@@ -116,7 +116,7 @@ const lease = (overrides: Record<string, unknown> = {}) => ({
 
 const conditionFailed = () => Object.assign(new Error('c'), { name: 'ConditionalCheckFailedException' });
 
-const route = (id: string) => routeKey(OPERATIONS.find((op) => op.id === id)!);
+const route = (id: OperationId) => routeKey(operationById(id));
 const conditionFailedOnce = <T>(value: T) => {
   let failed = false;
   return () => {
@@ -364,8 +364,8 @@ describe('each Lambda may make exactly the AWS calls its code makes', () => {
 });
 
 describe('auth=contracts: the calls authentication adds are exactly the grants it adds', () => {
-  const CONTRACTS = { auth: 'contracts', jwtIssuer: 'https://issuer.example/', jwtAudience: 'aud' };
-  const { template } = synthStack(CONTRACTS);
+  const AUTH_CONTRACTS_CONTEXT = { auth: 'contracts', jwtIssuer: 'https://issuer.example/', jwtAudience: 'aud' };
+  const { template } = synthStack(AUTH_CONTRACTS_CONTEXT);
   const KEY_ID = 'LTAIiamfromcode';
   const SECRET = 'a-secret-for-the-iam-test';
 

@@ -5,7 +5,7 @@ import { resourcesOf, synthStack } from './helpers.js';
 describe('lease table', () => {
   const { template } = synthStack();
 
-  test('mirrors shared/adapters/lease-table.ts: partition key, attribute types, byDue KEYS_ONLY index', () => {
+  test('mirrors shared/adapters/lease-table.ts: partition key, attribute types, byDue index projecting INCLUDE (the keys plus status, sequencer, objectKey, storedKey, eTag)', () => {
     const input = createTableInput('ignored');
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: input.KeySchema,

@@ -1,7 +1,7 @@
 import { BROKER_LAMBDAS } from '../../infra/broker-function.js';
 import { ALARM_THRESHOLDS } from '../../infra/operations.js';
 import { OUTPUTS } from '../../infra/outputs.js';
-import { CONTRACTS } from '../../shared/lease/model.js';
+import { LEASE_CONTRACTS } from '../../shared/lease/model.js';
 import { METRIC_SERVICE, METRICS, TRANSITIONS } from '../../shared/metric-catalog.js';
 import { resourcesOf, synthStack } from './helpers.js';
 
@@ -111,7 +111,7 @@ describe('operations: alarms, dashboard, alarm topic', () => {
     const dashboards = Object.values(resourcesOf(template, 'AWS::CloudWatch::Dashboard'));
     expect(dashboards).toHaveLength(1);
     const body = JSON.stringify(stack.resolve(dashboards[0]!.Properties.DashboardBody));
-    for (const contract of CONTRACTS) {
+    for (const contract of LEASE_CONTRACTS) {
       for (const transition of [TRANSITIONS.PENDING, TRANSITIONS.UPLOADED, TRANSITIONS.REJECTED, TRANSITIONS.EXPIRED]) {
         expect(body).toContain(`\\"${METRICS.leaseTransitions.name}\\",\\"Contract\\",\\"${contract}\\",\\"Transition\\",\\"${transition}\\"`);
       }

@@ -6,12 +6,12 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import * as Bailian from '@alicloud/bailian20231229';
 import { $OpenApiUtil } from '@alicloud/openapi-core';
 import UtilsModule from '@alicloud/openapi-core/dist/utils.js';
-import { OPERATIONS, type OperationId } from '../../shared/contracts/registry.js';
+import { OPERATIONS, type OperationId, operationById } from '../../shared/contracts/registry.js';
 import type { OperationSpec, Surface } from '../../shared/api/operation.js';
 import { API_VERSION, readResponse, startTestBroker, type TestBroker } from '../support/local-broker.js';
 import { startTestIssuer, type TestIssuer } from '../support/oidc-issuer.js';
 import { closeRawAgent, rawRequest } from '../support/raw-http.js';
-import { ERROR_FORMAT, requestFor, type OperationBodies, type OperationRequest } from '../support/operation-requests.js';
+import { ERROR_FORMAT, requestFor, sampleBodies, type OperationRequest } from '../support/operation-requests.js';
 import { allLeases, allObjectKeys } from '../support/storage.js';
 
 /**
@@ -171,23 +171,9 @@ const pathValues = (): Record<string, string> => ({
   leaseId: made.addable,
 });
 
-/** A well-formed request body per operation (a refusal must not be a validation error); a new operation without one is a type error. */
-const BODIES: OperationBodies = {
-  ApplyFileUploadLease: () => ({ body: `FileName=x.txt&Md5=${md5('x')}&SizeInBytes=1`, contentType: 'application/x-www-form-urlencoded' }),
-  AddFile: () => ({ body: `LeaseId=${made.addable}&Parser=DASHSCOPE_DOCMIND&CategoryId=default`, contentType: 'application/x-www-form-urlencoded' }),
-  DescribeFile: () => ({}),
-  DeleteFile: () => ({}),
-  AzureWorkspaceCodeVersionStartPendingUpload: () => ({ body: '{}', contentType: 'application/json' }),
-  AzureRegistryCodeVersionStartPendingUpload: () => ({ body: '{}', contentType: 'application/json' }),
-  AzureWorkspaceCodeVersionCreateOrUpdate: () => ({ body: JSON.stringify({ properties: { codeUri: made.azureBlob } }), contentType: 'application/json' }),
-  AzureRegistryCodeVersionCreateOrUpdate: () => ({ body: JSON.stringify({ properties: { codeUri: made.azureBlob } }), contentType: 'application/json' }),
-  AzureWorkspaceCodeVersionGet: () => ({}),
-  AzureRegistryCodeVersionGet: () => ({}),
-  GetLease: () => ({}),
-  ConsumeLease: () => ({ body: '{}', contentType: 'application/json' }),
-};
 
-const requestOf = (op: OperationSpec & { id: OperationId }, values = pathValues()): Attempt => requestFor(op, values, BODIES);
+/** Bodies name tenant A's lease and blob (issued in beforeAll). */
+const requestOf = (op: OperationSpec & { id: OperationId }, values = pathValues()): Attempt => requestFor(op, values, sampleBodies({ leaseId: made.addable, codeUri: made.azureBlob }));
 
 /** A caller of another tenant, in the operation's own scheme. */
 async function wrongTenant(op: OperationSpec & { id: OperationId }, a: Attempt): Promise<Attempt[]> {
@@ -220,7 +206,7 @@ describe('every operation of the registry refuses the wrong caller, in its own f
 });
 
 describe('the recorded tricks', () => {
-  const apply = (): Attempt => requestOf(OPERATIONS.find((o) => o.id === 'ApplyFileUploadLease')!);
+  const apply = (): Attempt => requestOf(operationById('ApplyFileUploadLease'));
   const addTo = (workspace: string, leaseId = made.addable): Attempt => ({
     method: 'PUT',
     path: `/${workspace}/datacenter/file`,
@@ -245,7 +231,7 @@ describe('the recorded tricks', () => {
     await refused({ ...signedApply, path: `${signedApply.path}?FileName=other.txt` }, 'alibaba', 401);
     await refused({ ...acs3(addTo('ws_a'), KEY_AB), path: '/ws_b/datacenter/file' }, 'alibaba', 401);
     await refused({ ...acs3(apply(), KEY_A, { signedPath: '/ws_a/datacenter/category/other' }) }, 'alibaba', 401);
-    await refused({ ...acs3(apply(), KEY_A), body: apply().body!.replace('x.txt', 'y.txt') }, 'alibaba', 401);
+    await refused({ ...acs3(apply(), KEY_A), body: apply().body!.replace('a.pdf', 'b.pdf') }, 'alibaba', 401);
     // An x-acs-* header added after signing, and an unsigned one.
     await refused({ ...signedApply, headers: { ...signedApply.headers, 'x-acs-extra': '1' } }, 'alibaba', 401);
     await refused(acs3(apply(), KEY_A, { signFor: ({ 'x-acs-signature-nonce': _n, ...rest }) => rest }), 'alibaba', 401);
@@ -260,7 +246,7 @@ describe('the recorded tricks', () => {
   });
 
   test('bearer tokens: unsigned, foreign key, expired, other audience or issuer, a principal that is not a string', async () => {
-    const start = requestOf(OPERATIONS.find((o) => o.id === 'AzureWorkspaceCodeVersionStartPendingUpload')!);
+    const start = requestOf(operationById('AzureWorkspaceCodeVersionStartPendingUpload'));
     const now = Math.floor(Date.now() / 1000);
     const forged = [
       `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify({ oid: 'oid-a', iss: issuer.issuer, aud: AUDIENCE, exp: now + 600 })).toString('base64url')}.`,
@@ -276,7 +262,7 @@ describe('the recorded tricks', () => {
     ];
     for (const t of forged) await refused(bearer(start, t), 'azure', [401, 431]);
     // A token of another subscription's principal, with the victim's subscription spelled in another case.
-    await refused(bearer(requestOf(OPERATIONS.find((o) => o.id === 'AzureWorkspaceCodeVersionStartPendingUpload')!, { ...pathValues(), subscriptionId: SUB_A.toUpperCase() }), await token('oid-b')), 'azure', 403);
+    await refused(bearer(requestOf(operationById('AzureWorkspaceCodeVersionStartPendingUpload'), { ...pathValues(), subscriptionId: SUB_A.toUpperCase() }), await token('oid-b')), 'azure', 403);
   });
 
   test("other tenants' ids: leases, files and blobs of A reached from B's routes, or through a route of B's own", async () => {
@@ -336,7 +322,7 @@ describe('the recorded tricks', () => {
     await refused(consume('consumer=x', 'application/x-www-form-urlencoded'), 'leases', 415);
     const deepTags = `LeaseId=${made.addable}&Parser=P&CategoryId=default&Tags=${encodeURIComponent('['.repeat(5000) + ']'.repeat(5000))}`;
     await refused(acs3({ method: 'PUT', path: '/ws_a/datacenter/file', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: deepTags }, KEY_A), 'alibaba', 400);
-    const start = requestOf(OPERATIONS.find((o) => o.id === 'AzureWorkspaceCodeVersionStartPendingUpload')!);
+    const start = requestOf(operationById('AzureWorkspaceCodeVersionStartPendingUpload'));
     await refused(bearer({ ...start, body: '{"pendingUploadId":' + '['.repeat(50_000) }, await token('oid-a')), 'azure', 400);
   });
 });

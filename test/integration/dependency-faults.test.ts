@@ -2,7 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { MAX_ATTEMPTS, REQUEST_HANDLER } from '../../shared/adapters/clients.js';
 import { loadConfig } from '../../shared/config.js';
-import { OPERATIONS, routeKey } from '../../shared/contracts/registry.js';
+import { routeKey, operationById } from '../../shared/contracts/registry.js';
 import { createBrokerDeps } from '../../shared/runtime.js';
 import { context, httpEvent } from '../support/events.js';
 import { expectAlibabaError, expectArmError } from '../support/schemas.js';
@@ -42,14 +42,14 @@ function depsAgainst(port: unknown) {
 
 const azure = () =>
   httpEvent({
-    routeKey: routeKey(OPERATIONS[0]!),
+    routeKey: routeKey(operationById('AzureWorkspaceCodeVersionStartPendingUpload')),
     rawPath: '/x',
     pathParameters: { subscriptionId: 's', resourceGroupName: 'rg', workspaceName: 'ws1', name: 'c', version: '1' },
     rawQueryString: 'api-version=2025-09-01',
   });
 const alibaba = () =>
   httpEvent({
-    routeKey: routeKey(OPERATIONS[2]!),
+    routeKey: routeKey(operationById('ApplyFileUploadLease')),
     rawPath: '/x',
     pathParameters: { WorkspaceId: 'ws', CategoryId: 'default' },
     rawQueryString: 'FileName=a.pdf&Md5=19657c391f6c70bcea63c154d8606bb3&SizeInBytes=10',

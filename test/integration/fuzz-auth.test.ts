@@ -7,7 +7,7 @@ import { startTestBroker, type TestBroker } from '../support/local-broker.js';
 import { startTestIssuer, type TestIssuer } from '../support/oidc-issuer.js';
 import { closeRawAgent, rawRequest } from '../support/raw-http.js';
 import { OPERATIONS } from '../../shared/contracts/registry.js';
-import { ERROR_FORMAT, requestFor, type OperationBodies } from '../support/operation-requests.js';
+import { ERROR_FORMAT, requestFor, sampleBodies } from '../support/operation-requests.js';
 import { allLeases, allObjectKeys } from '../support/storage.js';
 
 /**
@@ -56,22 +56,7 @@ const VALUES = {
   version: '1',
   leaseId: 'a'.repeat(32),
 };
-const form = (body: string) => () => ({ body, contentType: 'application/x-www-form-urlencoded' });
-const json = (body: string) => () => ({ body, contentType: 'application/json' });
-const BODIES: OperationBodies = {
-  ApplyFileUploadLease: form('FileName=a.pdf&Md5=19657c391f6c70bcea63c154d8606bb3&SizeInBytes=1'),
-  AddFile: form('LeaseId=x&Parser=P&CategoryId=c'),
-  DescribeFile: () => ({}),
-  DeleteFile: () => ({}),
-  AzureWorkspaceCodeVersionStartPendingUpload: json('{}'),
-  AzureRegistryCodeVersionStartPendingUpload: json('{}'),
-  AzureWorkspaceCodeVersionCreateOrUpdate: json('{"properties":{"codeUri":"https://x/y"}}'),
-  AzureRegistryCodeVersionCreateOrUpdate: json('{"properties":{"codeUri":"https://x/y"}}'),
-  AzureWorkspaceCodeVersionGet: () => ({}),
-  AzureRegistryCodeVersionGet: () => ({}),
-  GetLease: () => ({}),
-  ConsumeLease: json('{}'),
-};
+const BODIES = sampleBodies({ leaseId: 'x', codeUri: 'https://x/y' });
 const ROUTES = OPERATIONS.filter((op) => op.auth !== 'public').map((op) => ({ ...requestFor(op, VALUES, BODIES), check: ERROR_FORMAT[op.surface] }));
 
 test(`${RUNS} requests over every operation with generated credentials: 401/403 in the contract's format, never a 5xx, nothing created`, async () => {

@@ -5,6 +5,8 @@ import { closeRawAgent, rawRequest, type RawResponse } from '../support/raw-http
 import { expectAlibabaError, expectArmError, expectBrokerError } from '../support/schemas.js';
 import { allLeases, allObjectKeys } from '../support/storage.js';
 import { recordFuzzFigures } from '../support/reliability-report.js';
+import { OPERATIONS, operationById, type OperationId } from '../../shared/contracts/registry.js';
+import { pathOf } from '../support/operation-requests.js';
 
 /**
  * Property: whatever arrives, every endpoint answers below 500, in its contract's own error format with
@@ -122,6 +124,19 @@ function expectContractAnswer(res: RawResponse, check: (body: unknown) => void, 
   expect(res.text).not.toMatch(/\bat [\w.<>]+ \(|node_modules|\.ts:\d+/);
 }
 
+/** Every operation a property sends to; the registry's routes, so a new operation is fuzzed or the last test fails. */
+const fuzzed = new Set<OperationId>();
+function route(id: OperationId, values: Readonly<Record<string, string>>, query = '') {
+  fuzzed.add(id);
+  const op = operationById(id);
+  return { method: op.method, path: pathOf(op, values) + (query ? `?${query}` : '') };
+}
+/** Azure's path values: the same parent name for the workspace and the registry routes. */
+const azurePath = (segs: readonly string[]) => {
+  const [subscriptionId, resourceGroupName, parent, name, version] = segs.map(asPath) as [string, string, string, string, string];
+  return { subscriptionId, resourceGroupName, workspaceName: parent, registryName: parent, name, version };
+};
+
 const params = { numRuns: RUNS, endOnFailure: true };
 /** The consumption endpoints answer from one lookup and hold no upload: a quarter of the runs, to keep npm test short. */
 const consumptionParams = { numRuns: Math.max(100, Math.floor(RUNS / 4)), endOnFailure: true };
@@ -130,9 +145,8 @@ describe(`${RUNS} generated requests per endpoint`, () => {
   test('Azure startPendingUpload (workspace and registry routes)', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(segment, { minLength: 5, maxLength: 5 }), fc.boolean(), apiVersionQuery, azureBody, contentType, extraHeaders, async (segs, registry, query, body, type, headers) => {
-        const [sub, rg, parent, name, version] = segs.map(asPath);
-        const path = `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.MachineLearningServices/${registry ? 'registries' : 'workspaces'}/${parent}/codes/${name}/versions/${version}/startPendingUpload${query ? `?${query}` : ''}`;
-        const res = await rawRequest(broker.url, { method: 'POST', path, headers: { ...headers, ...(type !== undefined ? { 'content-type': type } : {}) }, ...(body !== undefined ? { body } : {}) });
+        const to = route(registry ? 'AzureRegistryCodeVersionStartPendingUpload' : 'AzureWorkspaceCodeVersionStartPendingUpload', azurePath(segs), query);
+        const res = await rawRequest(broker.url, { ...to, headers: { ...headers, ...(type !== undefined ? { 'content-type': type } : {}) }, ...(body !== undefined ? { body } : {}) });
         count('azure', res);
         expectContractAnswer(res, expectArmError, 'x-ms-request-id');
       }),
@@ -144,8 +158,8 @@ describe(`${RUNS} generated requests per endpoint`, () => {
     const id = fc.oneof(segment, fc.constantFrom('ws_fuzz', 'default', 'cate_cdd11b1b79a74e8bbd675c356a91ee3510024405'));
     await fc.assert(
       fc.asyncProperty(id, id, alibabaQuery, alibabaBody, contentType, extraHeaders, async (ws, cat, query, body, type, headers) => {
-        const path = `/${asPath(ws)}/datacenter/category/${asPath(cat)}${query ? `?${query}` : ''}`;
-        const res = await rawRequest(broker.url, { method: 'POST', path, headers: { ...headers, ...(type !== undefined ? { 'content-type': type } : {}) }, ...(body !== undefined ? { body } : {}) });
+        const to = route('ApplyFileUploadLease', { WorkspaceId: asPath(ws), CategoryId: asPath(cat) }, query);
+        const res = await rawRequest(broker.url, { ...to, headers: { ...headers, ...(type !== undefined ? { 'content-type': type } : {}) }, ...(body !== undefined ? { body } : {}) });
         count('alibaba', res);
         expectContractAnswer(res, expectAlibabaError, 'x-acs-request-id');
         if (!gatewayAnswer(res) && res.status >= 400) {
@@ -184,7 +198,7 @@ describe(`${RUNS} generated requests per endpoint`, () => {
   test('GET /leases/{leaseId}', async () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(segment, fc.stringMatching(/^[0-9a-f]{32}(\.[0-9]{13})?$/)), extraHeaders, async (id, headers) => {
-        const res = await rawRequest(broker.url, { method: 'GET', path: `/leases/${asPath(id)}`, headers });
+        const res = await rawRequest(broker.url, { ...route('GetLease', { leaseId: asPath(id) }), headers });
         count('GET /leases/{leaseId}', res);
         expectContractAnswer(res, expectBrokerError, 'x-request-id');
         expect([200, 400, 404, 413, 431]).toContain(res.status);
@@ -199,7 +213,7 @@ describe(`${RUNS} generated requests per endpoint`, () => {
     const body = fc.oneof(fc.constant(undefined), fc.string(), addFileParams.map(asForm), addFileParams.map((v) => JSON.stringify(v)));
     await fc.assert(
       fc.asyncProperty(segment, body, contentType, extraHeaders, async (ws, b, type, headers) => {
-        const res = await rawRequest(broker.url, { method: 'PUT', path: `/${asPath(ws)}/datacenter/file`, headers: { ...headers, ...(type !== undefined ? { 'content-type': type } : {}) }, ...(b !== undefined ? { body: b } : {}) });
+        const res = await rawRequest(broker.url, { ...route('AddFile', { WorkspaceId: asPath(ws) }), headers: { ...headers, ...(type !== undefined ? { 'content-type': type } : {}) }, ...(b !== undefined ? { body: b } : {}) });
         count('alibaba AddFile', res);
         expectContractAnswer(res, expectAlibabaError, 'x-acs-request-id');
         // No lease of the fuzz broker is ever uploaded: nothing can be added.
@@ -212,8 +226,9 @@ describe(`${RUNS} generated requests per endpoint`, () => {
   test('Alibaba DescribeFile and DeleteFile', async () => {
     const fileId = fc.oneof(segment, fc.stringMatching(/^file_[0-9a-f]{32}_[0-9]{13}$/), fc.constantFrom('file_x', 'file_/', ''));
     await fc.assert(
-      fc.asyncProperty(segment, fileId, fc.boolean(), fc.constantFrom('GET', 'DELETE'), extraHeaders, async (ws, id, slash, method, headers) => {
-        const res = await rawRequest(broker.url, { method, path: `/${asPath(ws)}/datacenter/file/${asPath(id)}${slash ? '/' : ''}`, headers });
+      fc.asyncProperty(segment, fileId, fc.boolean(), fc.constantFrom<OperationId>('DescribeFile', 'DeleteFile'), extraHeaders, async (ws, id, slash, op, headers) => {
+        const { method, path } = route(op, { WorkspaceId: asPath(ws), FileId: asPath(id) });
+        const res = await rawRequest(broker.url, { method, path: `${path}${slash ? '/' : ''}`, headers });
         count(`alibaba ${method} file`, res);
         expectContractAnswer(res, expectAlibabaError, 'x-acs-request-id');
         expect(res.status).not.toBe(200);
@@ -231,9 +246,9 @@ describe(`${RUNS} generated requests per endpoint`, () => {
       fc.constant(`{"properties":{"codeUri":"${broker.s3Endpoint}/${broker.config.bucketName}/tmp/${'b'.repeat(32)}/c-1"}}`),
     );
     await fc.assert(
-      fc.asyncProperty(fc.array(segment, { minLength: 5, maxLength: 5 }), fc.boolean(), fc.constantFrom('PUT', 'GET'), apiVersionQuery, codeVersionBody, contentType, async (segs, registry, method, query, body, type) => {
-        const [sub, rg, parent, name, version] = segs.map(asPath);
-        const path = `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.MachineLearningServices/${registry ? 'registries' : 'workspaces'}/${parent}/codes/${name}/versions/${version}${query ? `?${query}` : ''}`;
+      fc.asyncProperty(fc.array(segment, { minLength: 5, maxLength: 5 }), fc.boolean(), fc.boolean(), apiVersionQuery, codeVersionBody, contentType, async (segs, registry, put, query, body, type) => {
+        const parent = registry ? 'Registry' : 'Workspace';
+        const { method, path } = route(`Azure${parent}CodeVersion${put ? 'CreateOrUpdate' : 'Get'}`, azurePath(segs), query);
         const res = await rawRequest(broker.url, { method, path, headers: type !== undefined ? { 'content-type': type } : {}, ...(body !== undefined && method === 'PUT' ? { body } : {}) });
         count(`azure ${method} code version`, res);
         expectContractAnswer(res, expectArmError, 'x-ms-request-id');
@@ -247,7 +262,7 @@ describe(`${RUNS} generated requests per endpoint`, () => {
     const body = fc.oneof(fc.constant(undefined), fc.string(), json.map((v) => JSON.stringify(v)), fc.record({ consumer: fc.oneof(fc.string(), json) }).map((v) => JSON.stringify(v)));
     await fc.assert(
       fc.asyncProperty(fc.oneof(segment, fc.stringMatching(/^[0-9a-f]{32}(\.[0-9]{13})?$/)), body, contentType, async (id, b, type) => {
-        const res = await rawRequest(broker.url, { method: 'POST', path: `/leases/${asPath(id)}/consume`, headers: type !== undefined ? { 'content-type': type } : {}, ...(b !== undefined ? { body: b } : {}) });
+        const res = await rawRequest(broker.url, { ...route('ConsumeLease', { leaseId: asPath(id) }), headers: type !== undefined ? { 'content-type': type } : {}, ...(b !== undefined ? { body: b } : {}) });
         count('POST /leases/{leaseId}/consume', res);
         expectContractAnswer(res, expectBrokerError, 'x-request-id');
         expect([400, 404, 409, 413, 415, 431]).toContain(res.status);
@@ -255,6 +270,10 @@ describe(`${RUNS} generated requests per endpoint`, () => {
       consumptionParams,
     );
   }, 600_000);
+
+  test('every operation of the registry was fuzzed', () => {
+    expect([...fuzzed].sort()).toEqual(OPERATIONS.map((op) => op.id).sort());
+  });
 
   test('nothing was created but the leases that were answered 200, and no object at all', async () => {
     const leases = (await allLeases(broker)).filter((l) => /^[0-9a-f]{32}/.test(l.leaseId));

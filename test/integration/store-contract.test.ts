@@ -2,10 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { LeaseRecord } from '../../shared/lease/model.js';
 import { dueShardOf } from '../../shared/adapters/lease-table.js';
-import { allDueLeases } from '../support/memory-store.js';
+import { allDueLeases, createMemoryLeaseStore } from '../support/memory-store.js';
 import type { LeaseStore } from '../../shared/lease/ports.js';
 import { startTestBroker, type TestBroker } from '../support/local-broker.js';
-import { createMemoryLeaseStore } from '../support/memory-store.js';
 
 /**
  * The unit tier trusts the in-memory store to behave as the DynamoDB store does. This holds it to

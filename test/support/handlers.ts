@@ -1,7 +1,7 @@
 import { OPEN_AUTH } from '../../shared/auth/contract-auth.js';
 import { CONTRACT_CODE } from '../../shared/contracts/code-by-surface.js';
 import { type HttpFn } from '../../shared/api/chain.js';
-import { OPERATIONS, type OperationId } from '../../shared/contracts/registry.js';
+import { type OperationId, operationById } from '../../shared/contracts/registry.js';
 import { operationHandler } from '../../shared/api/surface.js';
 import type { BrokerDeps } from '../../shared/api/deps.js';
 
@@ -10,6 +10,6 @@ import type { BrokerDeps } from '../../shared/api/deps.js';
  * handler), for tests that call a handler without routing. Deps without `auth` are open (AUTH=none).
  */
 export function handlerFor(id: OperationId, deps: object): HttpFn {
-  const op = OPERATIONS.find((o) => o.id === id)!;
+  const op = operationById(id);
   return operationHandler(op, CONTRACT_CODE[op.surface], { auth: OPEN_AUTH, ...deps } as BrokerDeps);
 }

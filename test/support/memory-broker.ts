@@ -5,7 +5,7 @@ import { AuthenticationError } from '../../shared/errors.js';
 import { CONTRACT_CODE } from '../../shared/contracts/code-by-surface.js';
 import { type HttpFn } from '../../shared/api/chain.js';
 import { SURFACES, type Surface } from '../../shared/api/operation.js';
-import { OPERATIONS, operationsOf, routeKey, type OperationId } from '../../shared/contracts/registry.js';
+import { operationsOf, routeKey, type OperationId, operationById } from '../../shared/contracts/registry.js';
 import { surfaceHandler } from '../../shared/api/surface.js';
 import type { NameClaims } from '../../shared/lease/ports.js';
 import { noRateLimit } from '../../shared/lease/ports.js';
@@ -13,7 +13,7 @@ import type { BrokerDeps } from '../../shared/api/deps.js';
 import { engineFixture, T0, type EngineFixture } from './engine-fixture.js';
 import { context, httpEvent } from './events.js';
 
-/** Name claims in memory, with DynamoDB's conditional semantics (claims.ts). */
+/** Name claims in memory, with DynamoDB's conditional semantics (adapters/name-claims.ts). */
 export function memoryClaims(): NameClaims & { readonly items: Map<string, { owner: string; claimedAt: number }> } {
   const items = new Map<string, { owner: string; claimedAt: number }>();
   return {
@@ -65,7 +65,7 @@ export function memoryBroker(options: { env?: Record<string, string>; auth?: Con
     deps,
     claims,
     async call(id, request) {
-      const op = OPERATIONS.find((o) => o.id === id)!;
+      const op = operationById(id);
       const params = request.params ?? {};
       const rawPath = op.path.replace(/\{(\w+)\+?\}/g, (_m, name: string) => encodeURIComponent(params[name] ?? ''));
       const res = await lambdas[op.surface](

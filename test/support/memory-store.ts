@@ -1,8 +1,8 @@
 import type { LeaseRecord } from '../../shared/lease/model.js';
-import type { DueLease, LeaseStore, UploadExpectation } from '../../shared/lease/ports.js';
-import { DUE_INDEX, dueShardOf } from '../../shared/adapters/lease-table.js';
-import type { ObjectStore, StoredObject } from '../../shared/lease/ports.js';
+import type { DueLease, LeaseStore, ObjectStore, StoredObject } from '../../shared/lease/ports.js';
+import { dueShardOf } from '../../shared/adapters/lease-table.js';
 import { DUE_SHARD_LIMITS } from '../../shared/config.js';
+import { matchesUpload } from '../../shared/lease/upload-rule.js';
 
 /**
  * In-memory stand-ins for the engine's ports, so the lease state machine is tested in microseconds.
@@ -35,15 +35,6 @@ const LEASE_FIELDS = {
 /** DynamoDB refuses an update naming an attribute it cannot express; so does this store for unknown names. */
 function checkFields(fields: readonly string[]): void {
   for (const field of fields) if (!Object.hasOwn(LEASE_FIELDS, field)) throw new Error(`unknown lease attribute ${JSON.stringify(field)}`);
-}
-
-/** What the DynamoDB store's upload condition says, attribute by attribute (shared/adapters/lease-store.ts). */
-function uploadMatches(current: LeaseRecord, u: UploadExpectation): boolean {
-  if (current.objectKey !== u.objectKey || current.urlExpiresAt < u.urlExpiresAtFrom) return false;
-  if (current.revivedAt !== undefined && current.revivedAt > u.revivedBy) return false;
-  if (current.declaredSize === undefined ? !u.withinLimit : current.declaredSize !== u.size) return false;
-  if (current.declaredMd5 !== undefined && current.declaredMd5 !== u.md5) return false;
-  return u.contentType === undefined ? current.contentType === undefined : current.contentType === u.contentType;
 }
 
 export function createMemoryLeaseStore(dueShards: number = DUE_SHARD_LIMITS.min): MemoryLeaseStore {
@@ -92,7 +83,8 @@ export function createMemoryLeaseStore(dueShards: number = DUE_SHARD_LIMITS.min)
       if (typeof expected.sequencer === 'string' && current.sequencer !== expected.sequencer) return undefined;
       if (expected.dueAt !== undefined && current.dueAt !== expected.dueAt) return undefined;
       if (expected.consumedById !== undefined && current.consumedBy?.id !== expected.consumedById) return undefined;
-      if (expected.upload && !uploadMatches(current, expected.upload)) return undefined;
+      // The rule's own evaluation of the clauses the DynamoDB store writes as its condition.
+      if (expected.upload && !matchesUpload(current, expected.upload)) return undefined;
       const next: Record<string, unknown> = { ...current };
       for (const [field, value] of Object.entries(changes)) if (value !== undefined) next[field] = value;
       for (const field of remove) delete next[field];

@@ -1,17 +1,18 @@
 import { describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { S3Client } from '@aws-sdk/client-s3';
 import { bundleSpecs, LAMBDA_TARGETS, lambdaTarget } from '../../bench/bundles.js';
+import { eventFor, ISSUING_OPERATION, ISSUING_SURFACES, issuingOperation } from '../../bench/fixtures.js';
 import { BEGIN, END, renderFigures, withFigures } from '../../bench/readme-figures.js';
 import { sdkPresign } from '../../bench/sdk-presign.js';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import fc from 'fast-check';
 import { createPresigner } from '../../shared/adapters/presign.js';
-import { type PutUrlSpec } from '../../shared/lease/ports.js';
+import { operationById, routeKey, type OperationId } from '../../shared/contracts/registry.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const LAMBDAS = ['alibaba', 'azure', 'lease-events', 'lease-settler', 'leases', 'retention-sweep', 's3-upload-events'];
@@ -39,6 +40,54 @@ describe('bench targets', () => {
     const naive = new Set(specs.filter((s) => s.kind === 'naive').map((s) => s.name.replace(/^naive\//, '')));
     for (const name of lambdas) expect(naive.has(lambdaTarget(name).naive)).toBe(true);
     expect(() => lambdaTarget('new-lambda')).toThrow(/LAMBDA_TARGETS/);
+  });
+});
+
+/**
+ * The bench's traffic names its operations by id: OPERATIONS is ordered by contract, and a position
+ * silently became another operation once (the "Alibaba event" routed to an Azure PUT).
+ */
+describe('bench fixtures: operations by id', () => {
+  /** An API Gateway path template as a pattern: a {name} segment is one segment, {name+} the rest. */
+  const templatePattern = (path: string) =>
+    new RegExp(
+      `^${path
+        .split('/')
+        .map((seg) => (/^\{.+\+\}$/.test(seg) ? '.+' : /^\{.+\}$/.test(seg) ? '[^/]+' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+        .join('/')}$`,
+    );
+  const templateParameters = (path: string) => [...path.matchAll(/\{([^}+]+)\+?\}/g)].map((m) => m[1]).sort();
+
+  test("each issuing surface's event is a request to that surface's lease-issuing operation", () => {
+    expect(ISSUING_SURFACES).toEqual(['azure', 'alibaba']);
+    expect(ISSUING_OPERATION).toEqual({ azure: 'AzureWorkspaceCodeVersionStartPendingUpload', alibaba: 'ApplyFileUploadLease' });
+    for (const surface of ISSUING_SURFACES) {
+      const op = issuingOperation(surface);
+      const event = eventFor(surface);
+      expect(op.surface).toBe(surface);
+      expect(event.routeKey).toBe(routeKey(op));
+      expect(event.requestContext.http.method).toBe(op.method);
+      expect(event.rawPath).toMatch(templatePattern(op.path));
+      expect(Object.keys(event.pathParameters ?? {}).sort()).toEqual(templateParameters(op.path));
+    }
+    expect(eventFor('alibaba').routeKey).toBe('POST /{WorkspaceId}/datacenter/category/{CategoryId}');
+  });
+
+  test('an id the registry does not have fails loudly', () => {
+    expect(() => operationById('NoSuchOperation' as OperationId)).toThrow(/No operation "NoSuchOperation" in the registry/);
+  });
+
+  test('no bench module picks an operation by its position', () => {
+    const bench = join(ROOT, 'bench');
+    const sources = readdirSync(bench, { recursive: true, encoding: 'utf8' }).filter((f) => /\.(ts|mjs)$/.test(f));
+    const positional = /\b(?:OPERATIONS|operationsOf\([^)]*\)|operations)\s*(?:\[|\.at\()/;
+    const offenders = sources.flatMap((file) =>
+      readFileSync(join(bench, file), 'utf8')
+        .split('\n')
+        .flatMap((line, i) => (positional.test(line) ? [`bench/${file}:${i + 1}: ${line.trim()}`] : [])),
+    );
+    expect(sources.length).toBeGreaterThan(10);
+    expect(offenders).toEqual([]);
   });
 });
 

@@ -51,7 +51,7 @@ describe("the broker's routes take either scheme", () => {
 describe("the deployed Lambdas' authentication, from their environment", () => {
   const config = loadConfig({ AWS_REGION: 'eu-west-1', LEASE_TABLE_NAME: 't', UPLOAD_BUCKET_NAME: 'b' });
   const parts = { ddb: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' })), config, clock: fixedClock(0) };
-  const CONTRACTS = { AUTH: 'contracts', JWT_ISSUER: 'https://issuer.example/', JWT_AUDIENCE: 'aud', ACCESS_KEYS_KMS_KEY_ARN: 'arn:aws:kms:eu-west-1:1:key/k' };
+  const AUTH_CONTRACTS_ENV = { AUTH: 'contracts', JWT_ISSUER: 'https://issuer.example/', JWT_AUDIENCE: 'aud', ACCESS_KEYS_KMS_KEY_ARN: 'arn:aws:kms:eu-west-1:1:key/k' };
 
   test('AUTH unset or none: API Gateway admits callers, nothing is built', () => {
     expect(lambdaAuth({}, { alibaba: alibabaFromStack })).toBeUndefined();
@@ -71,13 +71,13 @@ describe("the deployed Lambdas' authentication, from their environment", () => {
       built.push(name);
       return as(name);
     };
-    const alibabaOnly = lambdaAuth(CONTRACTS, { alibaba: scheme('alibaba') })!(parts);
+    const alibabaOnly = lambdaAuth(AUTH_CONTRACTS_ENV, { alibaba: scheme('alibaba') })!(parts);
     expect(built).toEqual(['alibaba']);
     expect(await who(alibabaOnly.alibaba, 'x')).toBe('alibaba');
     expect(await who(alibabaOnly.azure, 'Bearer x')).toBe('refused:malformed');
     expect(await who(alibabaOnly.either, 'Bearer x')).toBe('refused:malformed');
     expect(await who(alibabaOnly.either, 'ACS3-HMAC-SHA256 x')).toBe('alibaba');
-    const azureOnly = lambdaAuth(CONTRACTS, { azure: scheme('azure') })!(parts);
+    const azureOnly = lambdaAuth(AUTH_CONTRACTS_ENV, { azure: scheme('azure') })!(parts);
     expect(await who(azureOnly.alibaba, 'ACS3-HMAC-SHA256 x')).toBe('refused:malformed');
     expect(await who(azureOnly.azure, 'Bearer x')).toBe('azure');
   });
@@ -88,7 +88,7 @@ describe("the deployed Lambdas' authentication, from their environment", () => {
     expect(() => alibabaFromStack(parts, { AUTH: 'contracts' })).toThrow(new Error('AUTH=contracts needs ACCESS_KEYS_KMS_KEY_ARN'));
     expect(() => azureFromStack(parts, { AUTH: 'contracts', JWT_ISSUER: 'https://i/' })).toThrow(new Error('AUTH=contracts needs JWT_AUDIENCE'));
     expect(() => azureFromStack(parts, { AUTH: 'contracts' })).toThrow(new Error('AUTH=contracts needs JWT_ISSUER, JWT_AUDIENCE'));
-    expect(typeof alibabaFromStack(parts, CONTRACTS)).toBe('function');
-    expect(typeof azureFromStack(parts, CONTRACTS)).toBe('function');
+    expect(typeof alibabaFromStack(parts, AUTH_CONTRACTS_ENV)).toBe('function');
+    expect(typeof azureFromStack(parts, AUTH_CONTRACTS_ENV)).toBe('function');
   });
 });

@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { describe, expect, test } from '@jest/globals';
 import type { Caller } from '../../shared/auth/caller.js';
 import { fileIdFor, leaseIdOfFile } from '../../shared/contracts/alibaba/files.js';
-import { STALE_CLAIM_MS } from '../../shared/contracts/azure/code-versions.js';
+import { STALE_CLAIM_MS } from '../../shared/contracts/azure/version-claims.js';
 import { appliedAlibaba, asCaller, memoryBroker, testAuth, T0, uploadedAlibaba, type MemoryBroker } from '../support/memory-broker.js';
-import { expectAlibabaError, expectArmError, expectBrokerError, expectCodeVersion, expectDescribeFileResponse, expectLeaseView } from '../support/schemas.js';
+import { expectAlibabaError, expectArmError, expectBrokerError, expectAddFileResponse, expectCodeVersion, expectDescribeFileResponse, expectLeaseView } from '../support/schemas.js';
 
 /**
  * The contracts' handlers end to end over in-memory ports (every surface's router, the registry's
@@ -36,6 +36,7 @@ describe('Alibaba: lease, AddFile, DescribeFile, DeleteFile', () => {
     b.clock.advance(2000);
     const added = await addFile(b, leaseId, '&Tags=%5B%22a%22%2C%22b%22%5D&ParserConfig=%7B%22x%22%3A1%7D&CategoryType=UNSTRUCTURED&OriginalFileUrl=https%3A%2F%2Fexample.com%2Fr.pdf');
     expect(added.statusCode).toBe(200);
+    expectAddFileResponse(added.json);
     const fileId = fileIdFor(leaseId);
     expect(added.json).toMatchObject({ Code: 'Success', Data: { FileId: fileId, Parser: 'DASHSCOPE_DOCMIND' }, Success: true });
     const consumed = (await b.store.get(leaseId))!;

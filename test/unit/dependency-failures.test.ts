@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, test } from '@jest/globals';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { loadConfig } from '../../shared/config.js';
-import { OPERATIONS, routeKey } from '../../shared/contracts/registry.js';
+import { routeKey, operationById } from '../../shared/contracts/registry.js';
 import { createBrokerDeps } from '../../shared/runtime.js';
 import { context, httpEvent } from '../support/events.js';
 import { expectAlibabaError, expectArmError, expectBrokerError } from '../support/schemas.js';
@@ -17,7 +17,7 @@ const sdkError = (name: string, status: number) => Object.assign(new Error(name)
 
 const azureEvent = () =>
   httpEvent({
-    routeKey: routeKey(OPERATIONS[0]!),
+    routeKey: routeKey(operationById('AzureWorkspaceCodeVersionStartPendingUpload')),
     rawPath: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws1/codes/c/versions/1/startPendingUpload',
     pathParameters: { subscriptionId: 's', resourceGroupName: 'rg', workspaceName: 'ws1', name: 'c', version: '1' },
     rawQueryString: 'api-version=2025-09-01',
@@ -26,7 +26,7 @@ const azureEvent = () =>
   });
 const alibabaEvent = () =>
   httpEvent({
-    routeKey: routeKey(OPERATIONS[2]!),
+    routeKey: routeKey(operationById('ApplyFileUploadLease')),
     rawPath: '/ws/datacenter/category/default',
     pathParameters: { WorkspaceId: 'ws', CategoryId: 'default' },
     headers: { 'content-type': 'application/x-www-form-urlencoded' },

@@ -3,7 +3,6 @@ import { leaseEventEnrichment } from '../../shared/events/lease-event-enrichment
 import { leaseSettlerHandler } from '../../shared/events/lease-settler.js';
 import { leaseChangeOf } from '../../shared/events/lease-stream.js';
 import { toItem } from '../../shared/adapters/lease-item.js';
-import { DUE_INDEX } from '../../shared/adapters/lease-table.js';
 import { engineFixture, T0 } from '../support/engine-fixture.js';
 import { consumedLease, streamRecord } from '../support/stream-records.js';
 import { DUE_SHARD_LIMITS } from '../../shared/config.js';

@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, test } from '@jest/globals';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { loadConfig } from '../../shared/config.js';
-import { OPERATIONS, routeKey } from '../../shared/contracts/registry.js';
+import { routeKey, operationById } from '../../shared/contracts/registry.js';
 import { createBrokerDeps } from '../../shared/runtime.js';
 import { context, httpEvent } from '../support/events.js';
 import { handlerFor } from '../support/handlers.js';
@@ -21,7 +21,7 @@ beforeEach(() => {
 
 const alibabaEvent = (body: string) =>
   httpEvent({
-    routeKey: routeKey(OPERATIONS[2]!),
+    routeKey: routeKey(operationById('ApplyFileUploadLease')),
     rawPath: '/ws/datacenter/category/default',
     pathParameters: { WorkspaceId: 'ws', CategoryId: 'default' },
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -54,7 +54,7 @@ describe('request logs', () => {
     await handlerFor('ApplyFileUploadLease', deps)(alibabaEvent('FileName=a.pdf&Md5=19657c391f6c70bcea63c154d8606bb3&SizeInBytes=10'), context()).catch(() => undefined);
     lines.length = 0;
     const res = await handlerFor('AzureWorkspaceCodeVersionStartPendingUpload', deps)(
-      httpEvent({ routeKey: routeKey(OPERATIONS[0]!), rawPath: '/x', pathParameters: { subscriptionId: 's', resourceGroupName: 'rg', workspaceName: 'ws1', name: 'c', version: '1' } }),
+      httpEvent({ routeKey: routeKey(operationById('AzureWorkspaceCodeVersionStartPendingUpload')), rawPath: '/x', pathParameters: { subscriptionId: 's', resourceGroupName: 'rg', workspaceName: 'ws1', name: 'c', version: '1' } }),
       context(),
     );
     expect(res.statusCode).toBe(400);

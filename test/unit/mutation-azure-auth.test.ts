@@ -19,7 +19,7 @@ import { lambdaAuth } from '../../shared/auth/lambda-auth.js';
 import { alibabaFromStack } from '../../shared/auth/lambda-auth-alibaba.js';
 import { azureFromStack } from '../../shared/auth/lambda-auth-azure.js';
 import { loadConfig } from '../../shared/config.js';
-import { AuthenticationError, DependencyError } from '../../shared/errors.js';
+import { DependencyError } from '../../shared/errors.js';
 import { fixedClock } from '../support/clock.js';
 import { httpEvent } from '../support/events.js';
 

@@ -3,8 +3,8 @@ import { describe, expect, jest, test } from '@jest/globals';
 import { CONTRACT_CODE } from '../../shared/contracts/code-by-surface.js';
 import { fileIdFor } from '../../shared/contracts/alibaba/files.js';
 import { bucketArn } from '../../shared/contracts/azure/pending-upload.js';
-import { STALE_CLAIM_MS } from '../../shared/contracts/azure/code-versions.js';
-import { operationsOf, OPERATIONS, routeKey } from '../../shared/contracts/registry.js';
+import { STALE_CLAIM_MS } from '../../shared/contracts/azure/version-claims.js';
+import { operationsOf, routeKey, operationById } from '../../shared/contracts/registry.js';
 import { DependencyError, RateLimitedError } from '../../shared/errors.js';
 import { surfaceHandler } from '../../shared/api/surface.js';
 import { scopedLeaseId } from '../../shared/ids.js';
@@ -14,8 +14,8 @@ import { context, httpEvent } from '../support/events.js';
 import { appliedAlibaba, memoryBroker, T0, uploadedAlibaba, type MemoryBroker } from '../support/memory-broker.js';
 
 /**
- * The contracts' operation handlers (azure/code-versions.ts, azure/handler.ts, alibaba/files.ts,
- * alibaba/handler.ts, leases/handler.ts) pinned field by field: exact bodies, headers, status codes,
+ * The contracts' operation handlers (azure/code-versions.ts, azure/pending-upload.ts, alibaba/files.ts,
+ * alibaba/upload-lease.ts, leases/read-and-consume.ts) pinned field by field: exact bodies, headers, status codes,
  * error codes and messages, the lease records and name claims left behind after each call (refusals
  * included), and the lease id every refusal's log line carries. These handlers are the security
  * boundary's last step, so what they answer and store is pinned exactly rather than by shape.
@@ -374,7 +374,7 @@ describe('azure/code-versions.ts: create-or-update and get of a code version', (
   });
 });
 
-describe('azure/handler.ts: startPendingUpload', () => {
+describe('azure/pending-upload.ts: startPendingUpload', () => {
   test('the storage account ARM id is the bucket ARN in the region\'s partition', () => {
     expect(bucketArn('uploads', 'eu-west-1')).toBe('arn:aws:s3:::uploads');
     expect(bucketArn('uploads', 'us-east-1')).toBe('arn:aws:s3:::uploads');
@@ -583,7 +583,7 @@ describe('alibaba/files.ts: AddFile, DescribeFile, DeleteFile', () => {
   });
 });
 
-describe('alibaba/handler.ts: ApplyFileUploadLease', () => {
+describe('alibaba/upload-lease.ts: ApplyFileUploadLease', () => {
   test('the rate limit is per workspace: the limiter is asked for alibaba#<WorkspaceId>', async () => {
     const b = memoryBroker();
     const taken: string[] = [];
@@ -594,7 +594,7 @@ describe('alibaba/handler.ts: ApplyFileUploadLease', () => {
       },
     };
     const lambda = surfaceHandler(operationsOf('alibaba'), CONTRACT_CODE.alibaba, { ...b.deps, alibabaRateLimiter: limiter });
-    const op = OPERATIONS.find((o) => o.id === 'ApplyFileUploadLease')!;
+    const op = operationById('ApplyFileUploadLease');
     const apply = (workspace: string) =>
       lambda(
         httpEvent({
@@ -634,7 +634,7 @@ describe('alibaba/handler.ts: ApplyFileUploadLease', () => {
   });
 });
 
-describe('leases/handler.ts: GetLease, ConsumeLease', () => {
+describe('leases/read-and-consume.ts: GetLease, ConsumeLease', () => {
   test('GetLease: an id of another shape is 400 InvalidLeaseId; an unknown one 404, logged with the lease id', async () => {
     const b = memoryBroker();
     const bad = await b.call('GetLease', { params: { leaseId: 'xyz' } });

@@ -44,12 +44,11 @@ import { s3UploadEventHandler } from '../../shared/events/s3-upload-handler.js';
 import { httpHandler, type HttpFn } from '../../shared/api/chain.js';
 import { json } from '../../shared/http/respond.js';
 import { operationHandler } from '../../shared/api/surface.js';
-import type { ContractEdge, HttpEvent, HttpResult } from '../../shared/http/types.js';
+import type { ContractEdge, HttpEvent } from '../../shared/http/types.js';
 import { deleteConsumed } from '../../shared/lease/consume.js';
 import { issueLease } from '../../shared/lease/engine.js';
 import type { LeaseRecord } from '../../shared/lease/model.js';
 import { toItem } from '../../shared/adapters/lease-item.js';
-import { DUE_INDEX } from '../../shared/adapters/lease-table.js';
 import type { BrokerDeps } from '../../shared/api/deps.js';
 import { captureLogLines } from '../support/log-capture.js';
 import { consumedLease, streamRecord } from '../support/stream-records.js';
@@ -453,18 +452,18 @@ describe('the S3 upload event Lambda', () => {
     ]);
   });
 
-  test('a failure that cannot heal is an ERROR line with the key and the error', async () => {
+  test('a failure that cannot heal is an ERROR line with the key and the error, and fails the invocation', async () => {
     const f = engineFixture();
     const a = await leased(f, 4);
     f.store.beforeNextTransition(() => {
       throw new DependencyError('dynamodb', false, { cause: new Error('ValidationException') });
     });
     lines.length = 0;
-    expect(await s3UploadEventHandler(f)({ Records: [record(a.objectKey)] })).toEqual({ outcomes: [] });
+    await expect(s3UploadEventHandler(f)({ Records: [record(a.objectKey)] })).rejects.toBeInstanceOf(DependencyError);
     expect(logged()).toEqual([
       expect.objectContaining({
         level: 'ERROR',
-        message: 'upload event could not be processed',
+        message: 'upload event could not be processed; the invocation fails, to be retried and then parked',
         key: a.objectKey,
         error: expect.objectContaining({ message: 'The service failed to process the request. Retry the request; the lease was not created.' }),
       }),

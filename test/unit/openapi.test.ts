@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { OPERATIONS } from '../../shared/contracts/registry.js';
+import { OPERATIONS, operationById } from '../../shared/contracts/registry.js';
 import { buildOpenApiDocument } from '../../shared/openapi.js';
 import { alibabaParamsSchema, azurePathSchema, azureRequestSchema } from '../../shared/schemas/index.js';
 
@@ -26,7 +26,7 @@ describe('OpenAPI document', () => {
   });
 
   test('uses the very schemas the handlers validate with', () => {
-    const azure = doc.paths[OPERATIONS[0]!.path].post;
+    const azure = doc.paths[operationById('AzureWorkspaceCodeVersionStartPendingUpload').path].post;
     expect(azure.parameters.find((p: any) => p.name === 'workspaceName').schema).toEqual(azurePathSchema.properties.workspaceName);
     expect(azure.parameters.find((p: any) => p.name === 'api-version').required).toBe(true);
     const { $id: _a, ...request } = azureRequestSchema;
@@ -44,7 +44,7 @@ describe('OpenAPI document', () => {
     expect(alibaba['400'].content['application/json'].schema.$ref).toBe('#/components/schemas/AlibabaErrorResponse');
     expect(alibaba['429'].headers['Retry-After']).toBeDefined();
     expect(alibaba['503'].headers['Retry-After']).toBeDefined();
-    const azure = doc.paths[OPERATIONS[0]!.path].post.responses;
+    const azure = doc.paths[operationById('AzureWorkspaceCodeVersionStartPendingUpload').path].post.responses;
     expect(azure['400'].content['application/json'].schema.$ref).toBe('#/components/schemas/ErrorResponse');
     expect(azure['415']).toBeDefined();
     const lease = doc.paths['/leases/{leaseId}'].get.responses;

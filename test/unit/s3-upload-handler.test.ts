@@ -46,7 +46,7 @@ describe('S3 upload events', () => {
     expect(await s3UploadEventHandler(f)({} as never)).toEqual({ outcomes: [] });
   });
 
-  test('a failure that may heal fails the invocation after the other records are done; one that cannot is logged, not retried', async () => {
+  test('a failed record fails the invocation after the other records are done, whether it may heal or not (nothing is dropped)', async () => {
     const f = engineFixture();
     const a = await leased(f, 3);
     const b = await leased(f, 4);
@@ -64,10 +64,27 @@ describe('S3 upload events', () => {
     });
     await expect(s3UploadEventHandler(f)({ Records: [record(a.objectKey)] })).rejects.toBe(timeout);
 
+    // A failure that cannot heal (a refused request, a programming error) fails the invocation too:
+    // Lambda retries it, then parks it in the failed-events queue, which alarms.
+    const refused = new DependencyError('dynamodb', false, { cause: new Error('ValidationException') });
     f.store.beforeNextTransition(() => {
-      throw new DependencyError('dynamodb', false, { cause: new Error('ValidationException') });
+      throw refused;
     });
-    await expect(s3UploadEventHandler(f)({ Records: [record(a.objectKey)] })).resolves.toEqual({ outcomes: [] });
+    await expect(s3UploadEventHandler(f)({ Records: [record(a.objectKey)] })).rejects.toBe(refused);
+    const bug = new TypeError("Cannot read properties of undefined (reading 'status')");
+    f.store.beforeNextTransition(() => {
+      throw bug;
+    });
+    await expect(s3UploadEventHandler(f)({ Records: [record(a.objectKey), record(b.objectKey)] })).rejects.toBe(bug);
+    // With both kinds in one invocation, the one that may heal is what it fails with.
+    f.store.beforeNextTransition(() => {
+      throw bug;
+    });
+    const c = await leased(f, 5);
+    f.store.beforeNextTransition(() => {
+      throw throttled;
+    });
+    await expect(s3UploadEventHandler(f)({ Records: [record(a.objectKey), record(c.objectKey)] })).rejects.toBe(throttled);
     f.store.beforeNextTransition(() => {
       throw new DependencyError('dynamodb', false, { cause: Object.assign(new Error('x'), { $metadata: { httpStatusCode: 503 } }) });
     });

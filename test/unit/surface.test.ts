@@ -3,7 +3,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { loadConfig } from '../../shared/config.js';
 import { SURFACES } from '../../shared/api/operation.js';
-import { OPERATIONS, operationsOf, routeKey } from '../../shared/contracts/registry.js';
+import { OPERATIONS, operationsOf, routeKey, operationById } from '../../shared/contracts/registry.js';
 import { CONTRACT_CODE } from '../../shared/contracts/code-by-surface.js';
 import { surfaceHandler } from '../../shared/api/surface.js';
 import { createBrokerDeps } from '../../shared/runtime.js';
@@ -42,7 +42,7 @@ describe('surfaces', () => {
   test('a path parameter holding an encoded "/" still reaches its contract, which answers in its own format', async () => {
     const res = await surfaceHandler(operationsOf('azure'), CONTRACT_CODE.azure, deps)(
       httpEvent({
-        routeKey: routeKey(operationsOf('azure')[0]!),
+        routeKey: routeKey(operationById('AzureWorkspaceCodeVersionStartPendingUpload')),
         rawPath: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws1/codes/a%2Fb/versions/1/startPendingUpload',
         rawQueryString: 'api-version=2025-09-01',
         pathParameters: { ...azureParams, workspaceName: 'ws1', name: 'a/b' },
@@ -54,7 +54,7 @@ describe('surfaces', () => {
   });
 
   test('each surface dispatches only its own operations', async () => {
-    const leaseRoute = httpEvent({ routeKey: routeKey(operationsOf('leases')[0]!), rawPath: '/leases/x', pathParameters: { leaseId: 'a'.repeat(32) } });
+    const leaseRoute = httpEvent({ routeKey: routeKey(operationById('GetLease')), rawPath: '/leases/x', pathParameters: { leaseId: 'a'.repeat(32) } });
     await expect(Promise.resolve().then(() => surfaceHandler(operationsOf('alibaba'), CONTRACT_CODE.alibaba, deps)(leaseRoute, context()))).rejects.toMatchObject({ statusCode: 404 });
   });
 });

@@ -30,7 +30,7 @@ function jsonField<T>(value: unknown, name: string, accept: (v: unknown) => v is
   if (value === undefined) return undefined;
   let parsed = value;
   if (typeof value === 'string') {
-    // Bounded before parsing, as every JSON body is (http/body.ts).
+    // Bounded before parsing, as every JSON body is (http/request.ts).
     if (jsonOutOfBounds(value)) throw new ValidationError(`The parameter ${name} is too large or too deeply nested.`, name, 'body');
     try {
       parsed = JSON.parse(value);

@@ -5,7 +5,7 @@ import { DependencyError } from '../../../shared/errors.js';
 import type { LeaseRecord } from '../../../shared/lease/model.js';
 import { createLeaseStore } from '../../../shared/adapters/lease-store.js';
 import { isConditionFailure } from '../../../shared/adapters/dependency-errors.js';
-import { createTableInput, DUE_INDEX, LEASE_TABLE } from '../../../shared/adapters/lease-table.js';
+import { createTableInput, LEASE_TABLE } from '../../../shared/adapters/lease-table.js';
 import { DUE_SHARD_LIMITS } from '../../../shared/config.js';
 
 /**
@@ -237,21 +237,21 @@ describe('transition', () => {
     const input = mock.commandCalls(UpdateCommand)[0]!.args[0].input;
     expect(input.ConditionExpression).toBe(
       'attribute_exists(leaseId) AND #status = :expectedStatus AND attribute_not_exists(#seqExpected)' +
-        ' AND #upKey = :upKey AND #upUrl >= :upUrl AND (attribute_not_exists(#upRevived) OR #upRevived <= :upRevived)' +
-        ' AND (attribute_not_exists(#upSize) OR #upSize = :upSize)' +
-        ' AND (attribute_not_exists(#upMd5) OR #upMd5 = :upMd5) AND attribute_not_exists(#upType)',
+        ' AND #up_objectKey = :up_objectKey AND #up_urlExpiresAt >= :up_urlExpiresAt AND (attribute_not_exists(#up_revivedAt) OR #up_revivedAt <= :up_revivedAt)' +
+        ' AND (attribute_not_exists(#up_declaredSize) OR #up_declaredSize = :up_declaredSize)' +
+        ' AND (attribute_not_exists(#up_declaredMd5) OR #up_declaredMd5 = :up_declaredMd5) AND attribute_not_exists(#up_contentType)',
     );
     expect(input.ExpressionAttributeNames).toEqual({
       '#status': 'status',
       '#seqExpected': 'sequencer',
-      '#upKey': 'objectKey',
-      '#upUrl': 'urlExpiresAt',
-      '#upSize': 'declaredSize',
-      '#upMd5': 'declaredMd5',
-      '#upType': 'contentType',
-      '#upRevived': 'revivedAt',
+      '#up_objectKey': 'objectKey',
+      '#up_urlExpiresAt': 'urlExpiresAt',
+      '#up_declaredSize': 'declaredSize',
+      '#up_declaredMd5': 'declaredMd5',
+      '#up_contentType': 'contentType',
+      '#up_revivedAt': 'revivedAt',
     });
-    expect(input.ExpressionAttributeValues).toStrictEqual({ ':expectedStatus': 'PENDING', ':status': 'UPLOADED', ':upKey': 'tmp/k', ':upUrl': 10, ':upSize': 5, ':upMd5': 'ab', ':upRevived': 11 });
+    expect(input.ExpressionAttributeValues).toStrictEqual({ ':expectedStatus': 'PENDING', ':status': 'UPLOADED', ':up_objectKey': 'tmp/k', ':up_urlExpiresAt': 10, ':up_declaredSize': 5, ':up_declaredMd5': 'ab', ':up_revivedAt': 11 });
   });
 
   test('an upload over the limit must match a declared size; a content type must match the declared one', async () => {
@@ -264,19 +264,19 @@ describe('transition', () => {
     const input = mock.commandCalls(UpdateCommand)[0]!.args[0].input;
     expect(input.ConditionExpression).toBe(
       'attribute_exists(leaseId) AND #status = :expectedStatus' +
-        ' AND #upKey = :upKey AND #upUrl >= :upUrl AND (attribute_not_exists(#upRevived) OR #upRevived <= :upRevived) AND #upSize = :upSize' +
-        ' AND (attribute_not_exists(#upMd5) OR #upMd5 = :upMd5) AND #upType = :upType' +
+        ' AND #up_objectKey = :up_objectKey AND #up_urlExpiresAt >= :up_urlExpiresAt AND (attribute_not_exists(#up_revivedAt) OR #up_revivedAt <= :up_revivedAt) AND #up_declaredSize = :up_declaredSize' +
+        ' AND (attribute_not_exists(#up_declaredMd5) OR #up_declaredMd5 = :up_declaredMd5) AND #up_contentType = :up_contentType' +
         ' AND #consumer.#consumerId = :consumerExpected',
     );
     expect(input.ExpressionAttributeValues).toStrictEqual({
       ':expectedStatus': 'PENDING',
       ':status': 'UPLOADED',
-      ':upKey': 'tmp/k',
-      ':upUrl': 10,
-      ':upSize': 5,
-      ':upMd5': 'ab',
-      ':upType': 'text/plain',
-      ':upRevived': 12,
+      ':up_objectKey': 'tmp/k',
+      ':up_urlExpiresAt': 10,
+      ':up_declaredSize': 5,
+      ':up_declaredMd5': 'ab',
+      ':up_contentType': 'text/plain',
+      ':up_revivedAt': 12,
       ':consumerExpected': 'c',
     });
   });

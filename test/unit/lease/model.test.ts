@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { loadConfig, DUE_SHARD_LIMITS } from '../../../shared/config.js';
 import { currentKey, downloadUrlSeconds, effectiveStatus, hasReadableObject, LEASE_STATUSES, pendingDueAt, recordExpiryFor, tempKeptUntil, tempObjectEnd, toLeaseView, type LeaseRecord } from '../../../shared/lease/model.js';
-import { DUE_INDEX, dueShardOf, dueShardsFor } from '../../../shared/adapters/lease-table.js';
+import { dueShardOf, dueShardsFor } from '../../../shared/adapters/lease-table.js';
 import { compareSequencers } from '../../../shared/lease/sequencer.js';
 import { T0, TEST_ENV } from '../../support/engine-fixture.js';
 

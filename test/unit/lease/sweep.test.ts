@@ -5,7 +5,7 @@ import { issueLease } from '../../../shared/lease/engine.js';
 import type { LeaseRecord } from '../../../shared/lease/model.js';
 import type { DueLease } from '../../../shared/lease/ports.js';
 import { PENDING_SETTLE_MS, sweepDueLeases } from '../../../shared/lease/sweep.js';
-import { DUE_INDEX, dueShardOf } from '../../../shared/adapters/lease-table.js';
+import { dueShardOf } from '../../../shared/adapters/lease-table.js';
 import { recordUpload } from '../../../shared/lease/uploads.js';
 import { engineFixture, T0, type EngineFixture } from '../../support/engine-fixture.js';
 import { allDueLeases } from '../../support/memory-store.js';

@@ -4,7 +4,8 @@ import { DependencyError } from '../../../shared/errors.js';
 import { log } from '../../../shared/log.js';
 import { issueLease } from '../../../shared/lease/engine.js';
 import type { LeaseRecord, NewLease } from '../../../shared/lease/model.js';
-import { recordUpload, verify, type ObjectCreated } from '../../../shared/lease/uploads.js';
+import { recordUpload, type ObjectCreated } from '../../../shared/lease/uploads.js';
+import { verify } from '../../../shared/lease/upload-rule.js';
 import { ALIBABA_BODY, alibabaSpec, azureSpec, engineFixture, T0, type EngineFixture } from '../../support/engine-fixture.js';
 
 const BODY = ALIBABA_BODY;
