@@ -18,13 +18,12 @@ const dueLeaseOf = (item: Record<string, unknown>): DueLease => {
 };
 
 
-/** Each clause of the upload rule as a DynamoDB condition; the placeholders are prefixed so they never meet the SET values. */
-const CLAUSE_CONDITIONS: Readonly<Record<UploadClause['is'], (name: string, value: string) => string>> = {
+/** Each comparing clause of the upload rule as a DynamoDB condition; the placeholders are prefixed so they never meet the SET values. */
+const CLAUSE_CONDITIONS: Readonly<Record<Exclude<UploadClause['is'], 'absent'>, (name: string, value: string) => string>> = {
   equal: (n, v) => `${n} = ${v}`,
   atLeast: (n, v) => `${n} >= ${v}`,
   absentOrEqual: (n, v) => `(attribute_not_exists(${n}) OR ${n} = ${v})`,
   absentOrAtMost: (n, v) => `(attribute_not_exists(${n}) OR ${n} <= ${v})`,
-  absent: (n) => `attribute_not_exists(${n})`,
 };
 
 /** The condition half of the one-write upload path: the upload rule's clauses (lease/upload-rule.ts). */
@@ -33,7 +32,7 @@ function uploadCondition(u: UploadExpectation, names: Record<string, string>, va
     .map((clause) => {
       const name = `#up_${clause.field}`;
       names[name] = clause.field;
-      if (clause.is === 'absent') return CLAUSE_CONDITIONS.absent(name, '');
+      if (clause.is === 'absent') return `attribute_not_exists(${name})`;
       values[`:up_${clause.field}`] = clause.value;
       return CLAUSE_CONDITIONS[clause.is](name, `:up_${clause.field}`);
     })
