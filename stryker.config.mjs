@@ -17,7 +17,8 @@ export default {
     'shared/auth/**/*.ts',
     'shared/contracts/*/{request,edge,upload-lease,files,pending-upload,code-versions,version-claims,read-and-consume}.ts',
     'shared/http/**/*.ts',
-    'shared/api/**/*.ts',
+    // The chain and the router (operation.ts, deps.ts and contract-code.ts only declare, like the registry).
+    'shared/api/{chain,surface}.ts',
     'shared/events/**/*.ts',
     'local/s3-auth/**/*.ts',
   ],
