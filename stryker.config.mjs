@@ -15,7 +15,7 @@ export default {
     'shared/adapters/{lease-store,lease-item,lease-table,name-claims,presign}.ts',
     'shared/validation.ts',
     'shared/auth/**/*.ts',
-    'shared/contracts/*/{request,edge,upload-lease,files,pending-upload,code-versions,version-claims,read-and-consume}.ts',
+    'shared/contracts/*/{request,edge,upload-lease,files,pending-upload,code-versions,code-version-resource,version-claims,read-and-consume}.ts',
     'shared/http/**/*.ts',
     // The chain and the router (operation.ts, deps.ts and contract-code.ts only declare, like the registry).
     'shared/api/{chain,surface}.ts',
