@@ -4,6 +4,8 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 export const ALIBABA_LEASE_ID = /^[0-9a-f]{32}\.[0-9]{13}$/;
 /** Azure leases are addressed by a hash of their create-or-get scope: 32 lowercase hex. */
 export const AZURE_LEASE_ID = /^[0-9a-f]{32}$/;
+/** Alibaba leases always declare a content type (only the object can confirm it); Azure's never do. */
+export const declaresContentType = (leaseId: string): boolean => ALIBABA_LEASE_ID.test(leaseId);
 export const LEASE_ID = /^[0-9a-f]{32}(?:\.[0-9]{13})?$/;
 
 export function newAlibabaLeaseId(nowMs: number): string {

@@ -2,7 +2,8 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createDynamoClient, createS3Client, type Credentials, type RequestTimeouts } from './adapters/clients.js';
 import { systemClock, type Clock } from './clock.js';
-import { ALIBABA_LEASE_ID } from './ids.js';
+import { declaresContentType } from './ids.js';
+import type { UploadDeps } from './lease/uploads.js';
 import type { BrokerConfig } from './config.js';
 import type { BrokerDeps } from './api/deps.js';
 import { OPEN_AUTH, type ContractAuth } from './auth/contract-auth.js';
@@ -57,12 +58,11 @@ export function createBrokerDeps(
 export interface ObjectDeps extends RuntimeDeps {
   readonly s3: S3Client;
   readonly objects: ObjectStore;
-  readonly declaresContentType: (leaseId: string) => boolean;
+  readonly declaresContentType: UploadDeps['declaresContentType'];
 }
 
 /** The S3 event Lambda and the sweep also delete and inspect objects. */
 export function withObjects(deps: RuntimeDeps, credentials?: Credentials, timeouts?: RequestTimeouts): ObjectDeps {
   const s3 = createS3Client(deps.config, credentials, timeouts);
-  // Alibaba leases always declare a content type (their id format tells them apart); Azure's never do.
-  return { ...deps, s3, objects: createObjectStore(s3, deps.config.bucketName), declaresContentType: (leaseId) => ALIBABA_LEASE_ID.test(leaseId) };
+  return { ...deps, s3, objects: createObjectStore(s3, deps.config.bucketName), declaresContentType };
 }

@@ -7,7 +7,7 @@ import type { UploadDeps } from '../../shared/lease/uploads.js';
 import { createPresigner } from '../../shared/adapters/presign.js';
 import { type UploadPresigner } from '../../shared/lease/ports.js';
 import { createMemoryLeaseStore, createMemoryObjectStore, type MemoryLeaseStore, type MemoryObjectStore } from './memory-store.js';
-import { ALIBABA_LEASE_ID } from '../../shared/ids.js';
+import { declaresContentType } from '../../shared/ids.js';
 
 process.env.BROKER_LOG_LEVEL = 'silent';
 
@@ -42,8 +42,8 @@ export function engineFixture(env: Record<string, string> = {}): EngineFixture {
     store: createMemoryLeaseStore(config.dueShards),
     objects: createMemoryObjectStore(),
     presigner: createPresigner({ region: config.region, bucket: config.bucketName, credentials: CREDENTIALS }),
-    // As runtime.ts wires it: Alibaba leases declare a content type.
-    declaresContentType: (leaseId) => ALIBABA_LEASE_ID.test(leaseId),
+    // As runtime.ts wires it.
+    declaresContentType,
   };
 }
 
