@@ -20,15 +20,18 @@ export type BrokerLambdaName = Surface | 's3-upload-events' | 'retention-sweep' 
 
 export const BROKER_LAMBDAS: readonly BrokerLambdaName[] = [...SURFACES, 's3-upload-events', 'retention-sweep', 'lease-settler', 'lease-events'];
 
+/** Lambdas outside the broker's own set: the Blob front's deploy-time key copy (infra/blob-front-key.ts). */
+export type HelperLambdaName = 'blob-front-key';
+
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-export const entryOf = (name: BrokerLambdaName): string => join(REPO_ROOT, 'lambdas', name, 'index.ts');
+export const entryOf = (name: BrokerLambdaName | HelperLambdaName): string => join(REPO_ROOT, 'lambdas', name, 'index.ts');
 
 export const BROKER_RUNTIME = Runtime.NODEJS_24_X;
 export const BROKER_ARCHITECTURE = Architecture.ARM_64;
 
 export interface BrokerFunctionProps {
-  readonly lambda: BrokerLambdaName;
+  readonly lambda: BrokerLambdaName | HelperLambdaName;
   readonly description: string;
   readonly environment: Readonly<Record<string, string>>;
   readonly logRetention: RetentionDays;

@@ -24,6 +24,8 @@ export interface BrokerFunctionsProps {
   readonly logRemovalPolicy: RemovalPolicy;
   /** Added to the API Lambdas' environment only (auth=contracts). */
   readonly apiEnvironment: Readonly<Record<string, string>>;
+  /** Added to the Azure API Lambda's environment only (azureUploads=blob-front: the front's URL and key secret ARN). */
+  readonly azureEnvironment?: Readonly<Record<string, string>>;
   /** Where the S3 event Lambda parks the events it gives up on. */
   readonly failedUploadEvents: IQueue;
   /** CloudWatch namespace of the metrics the sweep and the lease-events Lambda log (shared/metrics.ts). */
@@ -42,6 +44,7 @@ export function brokerFunctions(stack: Stack, props: BrokerFunctionsProps): Read
         UPLOAD_BUCKET_NAME: props.uploads.bucketName,
         ...props.settings.lambdaEnvironment,
         ...(SURFACES.includes(lambda as Surface) ? props.apiEnvironment : {}),
+        ...(lambda === 'azure' ? (props.azureEnvironment ?? {}) : {}),
       },
       logRetention: props.settings.logRetention,
       logRemovalPolicy: props.logRemovalPolicy,

@@ -3,6 +3,7 @@
  * (test/infra/iam-from-code.test.ts checks them against the calls the code makes).
  */
 import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { BlobFront } from './blob-front.js';
 import type { BrokerFunction, BrokerLambdaName } from './broker-function.js';
 import type { LeaseTable } from './lease-table.js';
 import type { UploadBucket } from './upload-bucket.js';
@@ -13,6 +14,8 @@ export interface BrokerGrantsProps {
   readonly functions: Readonly<Record<BrokerLambdaName, BrokerFunction>>;
   /** auth=contracts only. */
   readonly accessKeysKey?: IKey;
+  /** azureUploads=blob-front only. */
+  readonly blobFront?: BlobFront;
 }
 
 export function grantBrokerAccess(props: BrokerGrantsProps): void {
@@ -20,7 +23,7 @@ export function grantBrokerAccess(props: BrokerGrantsProps): void {
   grantEventAccess(props);
 }
 
-function grantApiAccess({ table, uploads, functions, accessKeysKey }: BrokerGrantsProps): void {
+function grantApiAccess({ table, uploads, functions, accessKeysKey, blobFront }: BrokerGrantsProps): void {
   const { azure, alibaba, leases } = functions;
   table.grantIssueOrRenewLeases(azure);
   table.grantClaimNames(azure);
@@ -34,6 +37,8 @@ function grantApiAccess({ table, uploads, functions, accessKeysKey }: BrokerGran
   }
   table.grantReadLeases(leases);
   uploads.grantReadLeaseObjects(leases);
+  // The Azure surface alone mints container SAS tokens for the Blob front: it alone reads the signing key.
+  blobFront?.grantMintContainerSas(azure);
   if (accessKeysKey) {
     // Alibaba's routes and the broker's own verify ACS3 signatures (keys, nonces); Azure's and the
     // broker's look up the grants of a token's principal.

@@ -10,4 +10,6 @@ export const OUTPUTS = Object.freeze({
   failedUploadEventsQueueUrl: 'FailedUploadEventsQueueUrl',
   dashboardName: 'DashboardName',
   alarmTopicArn: 'AlarmTopicArn',
+  blobFrontUrl: 'BlobFrontUrl',
+  blobFrontDistributionId: 'BlobFrontDistributionId',
 });

@@ -5,7 +5,7 @@
  */
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { DEFAULTS, loadConfig } from '../shared/config.js';
+import { AZURE_UPLOAD_MODES, DEFAULTS, loadConfig, type AzureUploads } from '../shared/config.js';
 import { dueShardsFor } from '../shared/adapters/lease-table.js';
 import { tempObjectExpirationDays } from './lifecycle.js';
 import { OPERATIONS } from '../shared/contracts/registry.js';
@@ -50,6 +50,13 @@ export interface BrokerSettings {
   readonly dueShards: number;
   /** Where alarm notifications go (an SNS topic with this e-mail subscription); none when absent. */
   readonly alarmEmail?: string;
+  /** How Azure leases take their upload: presigned S3 PUT (default) or the Blob front (infra/blob-front.ts). */
+  readonly azureUploads: AzureUploads;
+  /**
+   * Any new value re-copies the Blob front's signing key from its secret into the KeyValueStore on the
+   * next deploy: CloudFormation only re-runs the copy when one of its properties changes.
+   */
+  readonly blobFrontKeyRotation: string;
 }
 
 /** The defaults cdk.json also lists (a test keeps both in sync). */
@@ -65,6 +72,8 @@ export const CONTEXT_DEFAULTS = Object.freeze({
   retentionSeconds: DEFAULTS.retentionSeconds,
   peakUploadsPerSecond: 1000,
   alarmEmail: '',
+  azureUploads: 's3-presigned',
+  blobFrontKeyRotation: '0',
 });
 
 /**
@@ -212,6 +221,25 @@ function readLambdaEnvironment(scope: Construct, localstack: boolean): Record<st
   return env;
 }
 
+function readAzureUploads(scope: Construct, localstack: boolean): AzureUploads {
+  const mode = str(scope, 'azureUploads') ?? CONTEXT_DEFAULTS.azureUploads;
+  if (!(AZURE_UPLOAD_MODES as readonly string[]).includes(mode)) {
+    throw new SettingsError(`context azureUploads must be ${AZURE_UPLOAD_MODES.map((m) => `"${m}"`).join(' or ')}, got "${mode}"`);
+  }
+  // CloudFront (distributions, functions, KeyValueStores) is not part of LocalStack community.
+  if (mode === 'blob-front' && localstack) throw new SettingsError('context azureUploads=blob-front needs CloudFront, which LocalStack does not provide; use the local mode\'s front instead');
+  return mode as AzureUploads;
+}
+
+/** Free-form, but it lands in a template property and a log line: a short token. */
+function readKeyRotation(scope: Construct): string {
+  const value = str(scope, 'blobFrontKeyRotation') ?? CONTEXT_DEFAULTS.blobFrontKeyRotation;
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(value)) {
+    throw new SettingsError(`context blobFrontKeyRotation must be 1-64 letters, digits, '.', '_' or '-', got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
 export function readSettings(scope: Construct): BrokerSettings {
   const auth = str(scope, 'auth') ?? CONTEXT_DEFAULTS.auth;
   if (auth !== 'iam' && auth !== 'jwt' && auth !== 'contracts') throw new SettingsError(`context auth must be "iam", "jwt" or "contracts", got "${auth}"`);
@@ -239,6 +267,8 @@ export function readSettings(scope: Construct): BrokerSettings {
     dueShards: Number(lambdaEnvironment.DUE_SHARDS),
     ...optional('alarmEmail', email(scope, 'alarmEmail')),
     tempObjectExpirationDays: backstopDays(Number(lambdaEnvironment.RETENTION_SECONDS)),
+    azureUploads: readAzureUploads(scope, localstack),
+    blobFrontKeyRotation: readKeyRotation(scope),
   };
 }
 

@@ -4,6 +4,7 @@ import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { LEASE_EVENT_SOURCE } from '../shared/lease/events.js';
+import type { BlobFront } from './blob-front.js';
 import type { BrokerApi } from './broker-api.js';
 import type { LeaseTable } from './lease-table.js';
 import type { BrokerOperations } from './operations.js';
@@ -19,6 +20,8 @@ export interface StackOutputsProps {
   /** auth=contracts only. */
   readonly accessKeysKey?: IKey;
   readonly failedUploadEvents: IQueue;
+  /** azureUploads=blob-front only. */
+  readonly blobFront?: BlobFront;
 }
 
 export function addStackOutputs(stack: Stack, props: StackOutputsProps): void {
@@ -43,4 +46,8 @@ export function addStackOutputs(stack: Stack, props: StackOutputsProps): void {
     value: props.failedUploadEvents.queueUrl,
     description: 'S3 events the event Lambda gave up on (after 2 retries); inspect and redrive',
   });
+  if (props.blobFront) {
+    new CfnOutput(stack, OUTPUTS.blobFrontUrl, { value: props.blobFront.url, description: 'Blob front (azureUploads=blob-front): base of the container SAS URIs' });
+    new CfnOutput(stack, OUTPUTS.blobFrontDistributionId, { value: props.blobFront.distribution.distributionId, description: 'CloudFront distribution of the Blob front (invalidations are never needed: nothing is cached)' });
+  }
 }

@@ -13,7 +13,9 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { DEFAULTS } from '../shared/config.js';
 import { LIFECYCLE } from './lifecycle.js';
+import { BlobFront } from './blob-front.js';
 import { BrokerApi } from './broker-api.js';
 import type { BrokerFunction, BrokerLambdaName } from './broker-function.js';
 import { brokerFunctions } from './broker-functions.js';
@@ -39,6 +41,8 @@ export class UploadLeaseBrokerStack extends Stack {
   readonly uploads: UploadBucket;
   readonly api: BrokerApi;
   readonly functions: Readonly<Record<BrokerLambdaName, BrokerFunction>>;
+  /** -c azureUploads=blob-front only. */
+  readonly blobFront?: BlobFront;
 
   constructor(scope: Construct, id: string, props: UploadLeaseBrokerStackProps) {
     super(scope, id, props);
@@ -56,6 +60,7 @@ export class UploadLeaseBrokerStack extends Stack {
     });
     const failedUploadEvents = this.failedUploadEventsQueue(removal);
     const contractAuth = contractAuthResources(this, settings, removal);
+    this.blobFront = this.blobFrontFor(settings, removal);
 
     this.functions = brokerFunctions(this, {
       table: this.table,
@@ -63,10 +68,17 @@ export class UploadLeaseBrokerStack extends Stack {
       settings,
       logRemovalPolicy: removal,
       apiEnvironment: contractAuth?.environment ?? {},
+      azureEnvironment: this.blobFront?.azureEnvironment ?? {},
       failedUploadEvents,
       metricsNamespace: this.stackName,
     });
-    grantBrokerAccess({ table: this.table, uploads: this.uploads, functions: this.functions, accessKeysKey: contractAuth?.accessKeysKey });
+    grantBrokerAccess({
+      table: this.table,
+      uploads: this.uploads,
+      functions: this.functions,
+      accessKeysKey: contractAuth?.accessKeysKey,
+      blobFront: this.blobFront,
+    });
 
     const leaseEvents = new LeaseEvents(this, 'LeaseEvents', {
       table: this.table.table,
@@ -100,9 +112,25 @@ export class UploadLeaseBrokerStack extends Stack {
       leaseEventBus: leaseEvents.bus,
       accessKeysKey: contractAuth?.accessKeysKey,
       failedUploadEvents,
+      blobFront: this.blobFront,
     });
 
     completeTeardown(this, { retain: settings.deletionProtection, logRetention: settings.logRetention });
+  }
+
+  /** The Blob front over the upload bucket, enforcing the same per-file limit as the leases. */
+  private blobFrontFor(settings: BrokerSettings, removalPolicy: RemovalPolicy): BlobFront | undefined {
+    if (settings.azureUploads !== 'blob-front') return undefined;
+    return new BlobFront(this, 'BlobFront', {
+      bucket: this.uploads.bucket,
+      accessLogs: this.uploads.accessLogs,
+      accessLogExpirationDays: settings.accessLogExpirationDays,
+      maxBlobBytes: Number(settings.lambdaEnvironment.MAX_UPLOAD_BYTES ?? DEFAULTS.maxUploadBytes),
+      keyRotation: settings.blobFrontKeyRotation,
+      logRetention: settings.logRetention,
+      removalPolicy,
+      retain: settings.deletionProtection,
+    });
   }
 
   /** The S3 event Lambda's on-failure destination. */

@@ -30,6 +30,8 @@ export interface LocalDepsOptions {
   readonly dataDir: string;
   readonly printLeaseEvents: boolean;
   readonly beforeLeaseEventPublish: ((event: LeaseEvent) => void | Promise<void>) | undefined;
+  /** The local Blob front's key, when it runs (server.ts). */
+  readonly frontSigningKey?: (() => Promise<string>) | undefined;
 }
 
 export interface LocalDeps {
@@ -53,6 +55,7 @@ export function createLocalDeps(options: LocalDepsOptions): LocalDeps {
     timeouts: LOCAL_TIMEOUTS,
     ...(clock ? { clock } : {}),
     ...(auth ? { auth } : {}),
+    ...(options.frontSigningKey ? { frontSigningKey: options.frontSigningKey } : {}),
   });
   const { deps, leaseFeed, eventsFile } = withLeaseFeed(withObjects(brokerDeps, LOCAL_CREDENTIALS, LOCAL_TIMEOUTS), options);
   const failedEventsFile = join(options.dataDir, FAILED_UPLOAD_EVENTS_FILE);

@@ -7,6 +7,7 @@ import { decodeAwsChunked } from './aws-chunked.js';
 import { bodyGuard } from './s3-auth/body-guard.js';
 import { copySourceConditions } from './s3-auth/copy-conditions.js';
 import { signatureGuard } from './s3-auth/signature-guard.js';
+import { writeConditions } from './s3-auth/write-conditions.js';
 import { createSequencer, toS3EventRecord } from './s3-event-records.js';
 import type { KoaContext, S3rverCtor, S3rverInstance, S3rverRecord } from './emulator-packages.js';
 import { whenListening } from './servers.js';
@@ -87,6 +88,7 @@ function installGuards(s3rver: S3rverInstance, opts: S3EmulatorOptions, requestC
     decodeAwsChunked,
     bodyGuard(opts.spoolDirectory),
     copySourceConditions(s3rver.store),
+    writeConditions(s3rver.store),
   );
 }
 

@@ -1,13 +1,15 @@
 import type { S3Event } from 'aws-lambda';
 import type { Clock } from '../shared/clock.js';
-import type { BrokerConfig } from '../shared/config.js';
 import type { LeaseEvent } from '../shared/lease/events.js';
 import type { SweepReport } from '../shared/lease/sweep.js';
 import { log } from '../shared/log.js';
 import type { withObjects } from '../shared/runtime.js';
 import { localAuth } from './auth-settings.js';
 import { createLocalDeps, type LocalDeps } from './deps.js';
-import { startEmulators, type EmulatorOptions } from './emulators.js';
+import { LOCAL_CREDENTIALS, startEmulators, type EmulatorOptions, type Emulators } from './emulators.js';
+import { startBlobFront } from './blob-front/server.js';
+import { localFrontSigningKey } from './blob-front/signing-key.js';
+import { loadConfig, type BrokerConfig } from '../shared/config.js';
 import { handleS3Events, settleEvents } from './event-pipeline.js';
 import { startGateway } from './gateway.js';
 import { s3EventDelayMs } from './held-events.js';
@@ -22,6 +24,8 @@ export interface LocalBrokerOptions {
   readonly port?: number;
   /** The embedded S3's port; keep it stable so URLs handed out survive a restart. 0 picks a free port. */
   readonly s3Port?: number;
+  /** The Blob front's port when AZURE_UPLOADS=blob-front (stable for the same reason). 0 picks a free port. */
+  readonly blobFrontPort?: number;
   /** Broker settings as environment variables (RETENTION_SECONDS, LEASE_URL_TTL_SECONDS, ...). */
   readonly env?: Record<string, string | undefined>;
   /** 0 disables the timer (tests call sweepNow). */
@@ -39,6 +43,8 @@ export interface LocalBroker {
   readonly url: string;
   readonly s3Endpoint: string;
   readonly dynamoEndpoint: string;
+  /** The Blob front's origin, when AZURE_UPLOADS=blob-front. */
+  readonly blobFrontUrl?: string;
   readonly config: BrokerConfig;
   readonly deps: ReturnType<typeof withObjects>;
   sweepNow(): Promise<SweepReport>;
@@ -73,8 +79,10 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
   // The emulators start first (the config needs their endpoints), so the S3 event handler is attached once built.
   let onS3Event: (event: S3Event) => Promise<void> = async () => undefined;
   const emulators = await startEmulators(emulatorOptions(options, settings, (event) => onS3Event(event)));
+  const front = await startFrontIfAsked(options, settings, emulators);
   const local = createLocalDeps({
-    env: settings.env,
+    env: front ? { ...settings.env, BLOB_FRONT_URL: front.url } : settings.env,
+    frontSigningKey: front?.signingKey,
     emulators,
     auth: settings.auth,
     clock: options.clock,
@@ -86,8 +94,39 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
   onS3Event = (event) => heldEvents.deliver(event);
   const gateway = await startGateway({ apiDeps: local.apiDeps, host: settings.host, port: options.port ?? 3000, env: options.env ?? {} });
   const sweeps = startSweepTimer(local.deps, options.sweepIntervalSeconds ?? 60);
-  const running: RunningBroker = { sweeps, gateway: gateway.server, emulators, heldEvents, leaseFeed: local.leaseFeed, clients: local.deps };
+  const running: RunningBroker = { sweeps, gateway: gateway.server, emulators, heldEvents, leaseFeed: local.leaseFeed, clients: local.deps, ...(front ? { front: front.server } : {}) };
   return localBroker(local, gateway.url, running);
+}
+
+/** The local front's account segment: `http://127.0.0.1:PORT/local/<container>/<blob>`. */
+export const LOCAL_FRONT_ACCOUNT = 'local';
+
+/**
+ * AZURE_UPLOADS=blob-front: the Blob front on its own port, in front of the embedded S3, before the
+ * handlers are built (their config names its URL). Its key is the one the Azure handlers sign with.
+ */
+async function startFrontIfAsked(options: LocalBrokerOptions, settings: LocalSettings, emulators: Emulators) {
+  if (settings.env.AZURE_UPLOADS?.trim() !== 'blob-front') return undefined;
+  try {
+    const key = await localFrontSigningKey(options.dataDir);
+    const server = await startBlobFront({
+      host: settings.host,
+      port: options.blobFrontPort ?? 0,
+      s3Endpoint: emulators.s3Endpoint,
+      bucket: settings.env.UPLOAD_BUCKET_NAME!,
+      region: settings.env.AWS_REGION!,
+      credentials: LOCAL_CREDENTIALS,
+      signingKey: key,
+      // An IP host: the Azure clients read the first path segment as the account (server.ts `account`).
+      account: LOCAL_FRONT_ACCOUNT,
+      // The broker's limit (its full config needs this front's URL, which is not known yet).
+      maxBlobBytes: loadConfig({ ...settings.env, AZURE_UPLOADS: undefined }).maxUploadBytes,
+    });
+    return { server, url: server.url, signingKey: async () => key };
+  } catch (error) {
+    await emulators.close();
+    throw error;
+  }
 }
 
 function readSettings(options: LocalBrokerOptions): LocalSettings {
@@ -119,6 +158,7 @@ function localBroker(local: LocalDeps, url: string, running: RunningBroker): Loc
     url,
     s3Endpoint: running.emulators.s3Endpoint,
     dynamoEndpoint: running.emulators.dynamoEndpoint,
+    ...(local.config.blobFrontUrl ? { blobFrontUrl: local.config.blobFrontUrl } : {}),
     config: local.config,
     deps: local.deps,
     sweepNow: running.sweeps.sweepNow,

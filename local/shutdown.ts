@@ -13,13 +13,15 @@ export interface RunningBroker extends EventPipeline {
   readonly sweeps: SweepTimer;
   readonly gateway: Server;
   readonly emulators: Emulators;
+  /** The Blob front (AZURE_UPLOADS=blob-front): closed with the gateway, since it takes requests too. */
+  readonly front?: { close(): Promise<void> };
   /** The SDK clients the handlers were built on. */
   readonly clients: { readonly ddb: { destroy(): void }; readonly s3: { destroy(): void } };
 }
 
 export async function shutDown(broker: RunningBroker): Promise<void> {
   broker.sweeps.stop();
-  await closeGateway(broker.gateway);
+  await Promise.all([closeGateway(broker.gateway), broker.front?.close()]);
   await broker.sweeps.finished();
   await broker.emulators.eventsSettled();
   // Events still held back (S3_EVENT_DELAY_MS) are handled now, not after their delay.

@@ -23,6 +23,8 @@ const dataDir = resolve(process.env.DATA_DIR || '.data');
 const port = intFromEnv('PORT', 3000);
 // A fixed S3 port keeps URLs handed out before a restart valid after it.
 const s3Port = intFromEnv('S3_PORT', port === 0 ? 0 : port + 1);
+// Only used with AZURE_UPLOADS=blob-front; fixed for the same reason (SAS URLs name it).
+const blobFrontPort = intFromEnv('BLOB_FRONT_PORT', port === 0 ? 0 : port + 2);
 let broker: Awaited<ReturnType<typeof startLocalBroker>>;
 try {
   mkdirSync(dataDir, { recursive: true });
@@ -30,20 +32,24 @@ try {
     dataDir,
     port,
     s3Port,
+    blobFrontPort,
     sweepIntervalSeconds: intFromEnv('SWEEP_INTERVAL_SECONDS', 60),
     env: process.env,
     printLeaseEvents: true,
   });
 } catch (error) {
-  const problem = startupProblem(error, { port, s3Port, dataDir });
+  const problem = startupProblem(error, { port, s3Port, blobFrontPort, dataDir });
   if (!problem || process.env.DEBUG) console.error(error);
   if (problem) console.error(`cannot start: ${problem}`);
   process.exit(1);
 }
 
 const url = broker.url;
+const front = broker.blobFrontUrl
+  ? `\nAzure uploads go through the Blob front on ${broker.blobFrontUrl} (AZURE_UPLOADS=blob-front): the sasUri is a container SAS for @azure/storage-blob and azure-ai-ml.\n`
+  : '';
 console.log(`upload-lease-broker listening on ${url} (embedded S3 on ${broker.s3Endpoint}, data in ${dataDir})
-
+${front}
 Azure ML startPendingUpload:
   curl -s -X POST '${url}/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/test-rg/providers/Microsoft.MachineLearningServices/workspaces/my-aml-workspace/codes/my-code/versions/1/startPendingUpload?api-version=2025-09-01' \\
     -H 'content-type: application/json' -d '{"pendingUploadId":"my-upload-1"}'

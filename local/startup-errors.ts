@@ -5,6 +5,8 @@
 export interface StartSettings {
   readonly port: number;
   readonly s3Port: number;
+  /** The Blob front's (AZURE_UPLOADS=blob-front). */
+  readonly blobFrontPort?: number;
   readonly dataDir: string;
 }
 
@@ -15,6 +17,9 @@ export function startupProblem(error: unknown, settings: StartSettings): string 
   for (let e = error as SystemError | undefined, depth = 0; e && depth < 5; e = e.cause as SystemError | undefined, depth++) {
     if (e.code === 'EADDRINUSE') {
       const port = e.port;
+      if (port !== undefined && port === settings.blobFrontPort && port !== settings.port) {
+        return `port ${port} (the Blob front, BLOB_FRONT_PORT, PORT+2 by default) is already in use: another broker may be running; stop it, or set BLOB_FRONT_PORT (or PORT) to a free port`;
+      }
       if (port !== undefined && port === settings.s3Port && port !== settings.port) {
         return `port ${port} (the embedded S3, S3_PORT, PORT+1 by default) is already in use: another broker may be running; stop it, or set S3_PORT (or PORT) to a free port`;
       }

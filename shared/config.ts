@@ -25,7 +25,22 @@ export interface BrokerConfig {
   readonly maxUploadBytes: number;
   /** Partitions of the due index (shared/adapters/lease-table.ts, docs/scale.md): only ever raised. */
   readonly dueShards: number;
+  /**
+   * How Azure leases take their upload: `s3-presigned` (one object, one presigned PUT: the design this
+   * project was specified with) or `blob-front` (a container under the Blob-protocol front, which the
+   * official Azure clients can use unchanged; see docs/blob-front.md).
+   */
+  readonly azureUploads: AzureUploads;
+  /**
+   * The Blob front's URL, set exactly when azureUploads is `blob-front`: its origin (`https://...` of
+   * the distribution), or with one account segment when the host is an IP address or `localhost` (the
+   * local mode), where the Azure clients read the first path segment as the account, as with Azurite.
+   */
+  readonly blobFrontUrl?: string;
 }
+
+export const AZURE_UPLOAD_MODES = ['s3-presigned', 'blob-front'] as const;
+export type AzureUploads = (typeof AZURE_UPLOAD_MODES)[number];
 
 /**
  * Partitions of the lease table's due index (adapters/lease-table.ts sizes them): never fewer than the 4
@@ -72,6 +87,25 @@ function dueShards(env: Env): number {
   return shards;
 }
 
+function azureUploads(env: Env): Pick<BrokerConfig, 'azureUploads' | 'blobFrontUrl'> {
+  const mode = env.AZURE_UPLOADS?.trim() || 's3-presigned';
+  if (!(AZURE_UPLOAD_MODES as readonly string[]).includes(mode)) {
+    throw new ConfigError(`AZURE_UPLOADS must be one of ${AZURE_UPLOAD_MODES.join(', ')}, got "${mode}"`);
+  }
+  if (mode === 's3-presigned') return { azureUploads: 's3-presigned' };
+  const url = required(env, 'BLOB_FRONT_URL').replace(/\/+$/, '');
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || !/^https?:$/.test(parsed.protocol) || !/^\/(?:[a-z0-9]+)?$/.test(parsed.pathname) || parsed.search !== '' || parsed.hash !== '') {
+    throw new ConfigError(`BLOB_FRONT_URL must be an http(s) origin, optionally with one lower-case account segment, got "${url}"`);
+  }
+  return { azureUploads: 'blob-front', blobFrontUrl: url };
+}
+
 export function loadConfig(env: Env = process.env): BrokerConfig {
   const urlTtlSeconds = positiveInt(env, 'LEASE_URL_TTL_SECONDS', DEFAULTS.urlTtlSeconds);
   // SigV4 presigned URLs cannot live longer than 7 days; the contracts promise minutes.
@@ -91,6 +125,7 @@ export function loadConfig(env: Env = process.env): BrokerConfig {
     }),
     maxUploadBytes: positiveInt(env, 'MAX_UPLOAD_BYTES', DEFAULTS.maxUploadBytes),
     dueShards: dueShards(env),
+    ...azureUploads(env),
     ...(s3Endpoint ? { s3Endpoint } : {}),
     ...(dynamoEndpoint ? { dynamoEndpoint } : {}),
   });

@@ -118,7 +118,7 @@ export class RateLimitedError extends BrokerError {
  */
 export class DependencyError extends BrokerError {
   constructor(
-    readonly dependency: 'dynamodb' | 's3' | 'credentials' | 'kms' | 'identity-provider',
+    readonly dependency: 'dynamodb' | 's3' | 'credentials' | 'kms' | 'identity-provider' | 'secretsmanager',
     readonly throttled: boolean,
     options?: { cause?: unknown },
   ) {

@@ -5,6 +5,7 @@
 import type { ContractSpec, OperationSpec } from './api/operation.js';
 import { CONTRACT_SPECS } from './contracts/registry.js';
 import { ALIBABA_MAX_FILE_BYTES } from './schemas/alibaba.js';
+import { DEFAULTS } from './config.js';
 
 type Schema = { $id: string } & Record<string, unknown>;
 
@@ -13,6 +14,7 @@ type Schema = { $id: string } & Record<string, unknown>;
  * size's upper bound is checked by the handler (its own error code, DataCenter.FileTooLarge).
  */
 function documented(schema: Schema): Schema {
+  if (schema.$id === 'PendingUploadResponseDto') return withUploadLimits(schema);
   if (schema.$id !== 'ApplyFileUploadLeaseRequest') return schema;
   const properties = schema.properties as Record<string, { anyOf: Array<Record<string, unknown>> }>;
   const size = properties.SizeInBytes!;
@@ -24,6 +26,43 @@ function documented(schema: Schema): Schema {
         ...size,
         description: `Bytes, 1 to ${ALIBABA_MAX_FILE_BYTES}; larger files are refused with DataCenter.FileTooLarge.`,
         anyOf: size.anyOf.map((branch) => (branch.type === 'integer' ? { ...branch, maximum: ALIBABA_MAX_FILE_BYTES } : branch)),
+      },
+    },
+  };
+}
+
+const GIB = 1024 ** 3;
+
+/** The Azure upload's two modes and their size limits (MAX_UPLOAD_BYTES), on the fields a client reads. */
+function withUploadLimits(schema: Schema): Schema {
+  const limit = `MAX_UPLOAD_BYTES (default ${DEFAULTS.maxUploadBytes} bytes, ${DEFAULTS.maxUploadBytes / GIB} GiB)`;
+  const ref = (schema.properties as Record<string, { properties: Record<string, { properties?: Record<string, object> }> }>).blobReferenceForConsumption!;
+  const credential = ref.properties.credential!;
+  return {
+    ...schema,
+    properties: {
+      ...(schema.properties as object),
+      blobReferenceForConsumption: {
+        ...ref,
+        properties: {
+          ...ref.properties,
+          blobUri: {
+            ...ref.properties.blobUri,
+            description: 'Default (s3-presigned): the one object to upload. Blob front (blob-front): the container; a code version names it, or a directory in it, as its codeUri.',
+          },
+          credential: {
+            ...credential,
+            properties: {
+              ...credential.properties,
+              sasUri: {
+                ...credential.properties!.sasUri,
+                description:
+                  `Default: a presigned S3 PUT of one object (a single PUT, at most ${limit}). Blob front: a container SAS (sv, sr=c, sp=rcw, se, sig) for HEAD, Put Blob (each blob at most ${limit}) and Set Blob Metadata; ` +
+                  `Put Block and Put Block List are refused; the blobs together at most ${limit}, checked when the code version is created (over it: REJECTED, SIZE_LIMIT).`,
+              },
+            },
+          },
+        },
       },
     },
   };

@@ -4,7 +4,8 @@ import { createDynamoClient, createS3Client, type Credentials, type RequestTimeo
 import { systemClock, type Clock } from './clock.js';
 import { declaresContentType } from './ids.js';
 import type { UploadDeps } from './lease/uploads.js';
-import type { BrokerConfig } from './config.js';
+import { ConfigError, type BrokerConfig } from './config.js';
+import { blobFrontContainers } from './contracts/azure/blob-front.js';
 import type { BrokerDeps } from './api/deps.js';
 import { OPEN_AUTH, type ContractAuth } from './auth/contract-auth.js';
 import { createNameClaims } from './adapters/name-claims.js';
@@ -31,6 +32,8 @@ export function createBrokerDeps(
     send?: SendRequest;
     /** The contracts' own authentication, built on the same DynamoDB client (nonces) and clock. */
     auth?: (parts: { ddb: DynamoDBDocumentClient; config: BrokerConfig; clock: Clock }) => ContractAuth;
+    /** The Blob front's SAS signing key (only the Azure surface mints container SAS tokens). */
+    frontSigningKey?: () => Promise<string>;
   } = {},
 ): RuntimeDeps {
   const ddb = createDynamoClient(config, options.credentials, options.timeouts);
@@ -48,12 +51,16 @@ export function createBrokerDeps(
     clock,
     store: createLeaseStore(ddb, config.tableName, config.dueShards),
     presigner,
+    ...(config.blobFrontUrl ? { containers: blobFrontContainers({ url: config.blobFrontUrl, signingKey: options.frontSigningKey ?? noSigningKey }) } : {}),
     objects: createPresignedObjects(presigner, { now: () => clock.now(), ...(options.timeouts ? { timeouts: options.timeouts } : {}), ...(options.send ? { send: options.send } : {}) }),
     alibabaRateLimiter: createDynamoRateLimiter(ddb, config.tableName, config.alibabaRateLimitPerSecond),
     claims: createNameClaims(ddb, config.tableName),
     auth: options.auth?.({ ddb, config, clock }) ?? OPEN_AUTH,
   };
 }
+
+/** Lambdas that mint no container SAS still name containers (code version URIs, lease views). */
+const noSigningKey = (): Promise<string> => Promise.reject(new ConfigError('This function has no Blob front signing key (BLOB_FRONT_KEY_SECRET_ARN)'));
 
 export interface ObjectDeps extends RuntimeDeps {
   readonly s3: S3Client;

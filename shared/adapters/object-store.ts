@@ -1,7 +1,7 @@
-import { CopyObjectCommand, DeleteObjectCommand, DeleteObjectsCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, DeleteObjectCommand, DeleteObjectsCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { toDependencyError } from './dependency-errors.js';
 import { encodeKeyPath } from './presign.js';
-import { DELETE_BATCH, type ObjectStore } from '../lease/ports.js';
+import { DELETE_BATCH, type ListedObject, type ObjectStore } from '../lease/ports.js';
 
 
 const isPreconditionFailed = (error: unknown): boolean => {
@@ -65,6 +65,22 @@ export function createObjectStore(s3: S3Client, bucket: string): ObjectStore {
         if (isNotFound(error) || isPreconditionFailed(error)) return false;
         throw toDependencyError('s3', error);
       }
+    },
+    async list(prefix) {
+      const listed: ListedObject[] = [];
+      let token: string | undefined;
+      try {
+        do {
+          const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }));
+          for (const o of out.Contents ?? []) {
+            listed.push({ key: o.Key!, size: o.Size ?? 0, eTag: o.ETag ?? '', lastModified: o.LastModified?.getTime() ?? 0 });
+          }
+          token = out.IsTruncated ? out.NextContinuationToken : undefined;
+        } while (token !== undefined);
+      } catch (error) {
+        throw toDependencyError('s3', error);
+      }
+      return listed;
     },
   };
 }

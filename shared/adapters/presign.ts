@@ -88,7 +88,16 @@ export function createPresigner(options: PresignerOptions): UploadPresigner {
    * [-Security-Token,] -SignedHeaders, x-id; X-Amz-Signature sorts between -Security-Token and
    * -SignedHeaders in the final URL.
    */
-  async function presign(method: 'PUT' | 'GET' | 'HEAD' | 'DELETE', xId: string | undefined, key: string, expiresIn: number, signed: readonly (readonly [string, string])[], nowMs: number) {
+  async function presign(
+    method: 'PUT' | 'GET' | 'HEAD' | 'DELETE',
+    xId: string | undefined,
+    key: string,
+    expiresIn: number,
+    signed: readonly (readonly [string, string])[],
+    nowMs: number,
+    /** Further query parameters, escaped and sorted: they sort after X-Amz-* and before x-id. */
+    extraQuery = '',
+  ) {
     const identity = isProvider(credentials) ? await credentials() : credentials;
     // The SDK's validateResolvedCredentials.
     if (typeof identity?.accessKeyId !== 'string' || typeof identity.secretAccessKey !== 'string') {
@@ -117,7 +126,7 @@ export function createPresigner(options: PresignerOptions): UploadPresigner {
       `&X-Amz-Date=${longDate}` +
       `&X-Amz-Expires=${expiresIn.toString(10)}` +
       (identity.sessionToken ? `&X-Amz-Security-Token=${escapeSegment(identity.sessionToken)}` : '');
-    const tail = `X-Amz-SignedHeaders=${escapeSegment(signedHeaders)}${xId ? `&x-id=${xId}` : ''}`;
+    const tail = `X-Amz-SignedHeaders=${escapeSegment(signedHeaders)}${extraQuery ? `&${extraQuery}` : ''}${xId ? `&x-id=${xId}` : ''}`;
 
     const canonicalRequest = `${method}\n${path}\n${head}&${tail}\n${headers}\n${signedHeaders}\n${UNSIGNED_PAYLOAD}`;
     const stringToSign = `${ALGORITHM}\n${longDate}\n${shortDate}${scopeSuffix}\n${hash('sha256', canonicalRequest, 'hex')}`;
@@ -155,6 +164,11 @@ export function createPresigner(options: PresignerOptions): UploadPresigner {
     presignObjectCall(method, key, expiresInSeconds, nowMs) {
       // The SDK names the operation in the query for DELETE only (HEAD of a key is unambiguous).
       return presign(method, method === 'HEAD' ? undefined : 'DeleteObject', key, expiresInSeconds, [], nowMs);
+    },
+    presignList(prefix, continuationToken, expiresInSeconds, nowMs) {
+      // The bucket itself (key ''), with ListObjectsV2's parameters in code-unit order (list-type=2 names it: no x-id).
+      const token = continuationToken === undefined ? '' : `continuation-token=${escapeSegment(continuationToken)}&`;
+      return presign('GET', undefined, '', expiresInSeconds, [], nowMs, `${token}list-type=2&prefix=${escapeSegment(prefix)}`);
     },
   };
 }

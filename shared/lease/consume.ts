@@ -1,7 +1,8 @@
 import type { Clock } from '../clock.js';
 import type { BrokerConfig } from '../config.js';
 import { LeaseNotFoundError, LeaseStateError } from '../errors.js';
-import { TEMP_PREFIX } from './keys.js';
+import { isContainerKey, TEMP_PREFIX } from './keys.js';
+import { consumedBlobs, totalSize } from './containers.js';
 import { readLease } from './engine.js';
 import { effectiveStatus, recordExpiryFor, STORED_PREFIX, type ConsumedBy, type LeaseRecord, type LeaseStatus } from './model.js';
 import type { LeaseStore, UploadedObjects } from './ports.js';
@@ -76,11 +77,12 @@ export async function consumeLease(
   if (status === 'UPLOADED' && now >= lease.dueAt! - consumeMarginMs(deps.config)) status = 'EXPIRED';
   if (idempotent && status === 'CONSUMED' && sameConsumer(lease, consumer)) return lease;
   if (status !== 'UPLOADED') throw notConsumable(lease, status);
+  const container = isContainerKey(lease.objectKey) ? await containerTotal(deps, lease, now) : {};
 
   const consumed = await deps.store.transition(
     leaseId,
     { status: 'UPLOADED', sequencer: lease.sequencer ?? null, dueAt: lease.dueAt! },
-    { status: 'CONSUMED', consumedAt: now, consumedBy: consumer, storedKey: storedKeyFor(lease.objectKey), dueAt: now },
+    { status: 'CONSUMED', consumedAt: now, consumedBy: consumer, storedKey: storedKeyFor(lease.objectKey), dueAt: now, ...container },
     // The record now lives as long as the file; retention no longer applies.
     ['recordExpiresAt', 'retainUntil'],
   );
@@ -92,6 +94,31 @@ export async function consumeLease(
     throw notConsumable(fresh, freshStatus === 'UPLOADED' ? 'CONSUMED' : freshStatus);
   }
   return consumed;
+}
+
+/**
+ * What a container holds as it is consumed: its total size, within the per-lease limit. Over it, the
+ * lease is REJECTED (SIZE_LIMIT) and its blobs deleted, as one object over the limit would be.
+ */
+async function containerTotal(deps: ConsumeDeps, lease: LeaseRecord, now: number): Promise<Pick<LeaseRecord, 'size'>> {
+  const blobs = await deps.objects.list(lease.objectKey);
+  const size = totalSize(consumedBlobs(blobs, now));
+  if (size <= deps.config.maxUploadBytes) return { size };
+  const rejected = await deps.store.transition(
+    lease.leaseId,
+    { status: 'UPLOADED', sequencer: lease.sequencer ?? null, dueAt: lease.dueAt! },
+    { status: 'REJECTED', rejectReason: 'SIZE_LIMIT', size, recordExpiresAt: recordExpiryFor(now, deps.config) },
+    ['dueAt', 'uploadedAt', 'retainUntil'],
+  );
+  if (rejected) {
+    // Nothing leaves a REJECTED container but this: its blobs have had their events (recordBlob).
+    for (const blob of blobs) await deps.objects.delete(blob.key);
+    throw notConsumable(rejected, 'REJECTED');
+  }
+  // Changed meanwhile (another consumer, the sweep): answer for what it is now.
+  const fresh = (await deps.store.get(lease.leaseId)) ?? lease;
+  const freshStatus = effectiveStatus(fresh, deps.clock.now());
+  throw notConsumable(fresh, freshStatus === 'UPLOADED' ? 'CONSUMED' : freshStatus);
 }
 
 /** Replaces what the consumer keeps with the lease (an updated code version), while it is still the consumer. */

@@ -1,13 +1,16 @@
 import type { Clock } from '../clock.js';
 import type { BrokerConfig } from '../config.js';
 import { DependencyError, LeaseNotFoundError, LeaseStateError } from '../errors.js';
-import type { PutUrlSpec, UploadPresigner, LeaseStore } from './ports.js';
+import type { ContainerPresigner, PutUrlSpec, UploadPresigner, LeaseStore } from './ports.js';
+import { isContainerKey } from './keys.js';
 import { md5HexToBase64 } from '../md5.js';
 import { effectiveStatus, pendingDueAt, recordExpiryFor, type LeaseRecord, type NewLease } from './model.js';
 
 export interface LeaseEngineDeps {
   readonly store: LeaseStore;
   readonly presigner: UploadPresigner;
+  /** Present when container leases are issued (Azure's Blob front). */
+  readonly containers?: ContainerPresigner;
   readonly config: BrokerConfig;
   readonly clock: Clock;
 }
@@ -34,6 +37,7 @@ function uploadHeadersOf(lease: Pick<LeaseRecord, 'contentType' | 'declaredMd5'>
 }
 
 async function presign(deps: LeaseEngineDeps, lease: LeaseRecord, now: number): Promise<string> {
+  if (isContainerKey(lease.objectKey)) return containersOf(deps, lease).presignContainer(lease.leaseId, lease.urlExpiresAt, now);
   const spec: PutUrlSpec = {
     key: lease.objectKey,
     expiresInSeconds: Math.max(1, Math.round((lease.urlExpiresAt - now) / 1000)),
@@ -49,11 +53,20 @@ async function presign(deps: LeaseEngineDeps, lease: LeaseRecord, now: number): 
   }
 }
 
+/**
+ * A container lease's URLs need the container presigner. A deployment switched back from the Blob front
+ * cannot hand them out: the client is told to start another pending upload (which gets a plain URL).
+ */
+function containersOf(deps: LeaseEngineDeps, lease: LeaseRecord): ContainerPresigner {
+  if (deps.containers) return deps.containers;
+  throw new LeaseStateError(lease.leaseId, 'PENDING', 'The pending upload was started for the Blob front, which this deployment no longer serves; start a new pending upload with another pendingUploadId.');
+}
+
 function issued(deps: LeaseEngineDeps, lease: LeaseRecord, uploadUrl: string): IssuedLease {
   return {
     lease,
     uploadUrl,
-    objectUrl: deps.presigner.objectUrl(lease.objectKey),
+    objectUrl: isContainerKey(lease.objectKey) ? containersOf(deps, lease).containerUrl(lease.leaseId) : deps.presigner.objectUrl(lease.objectKey),
     uploadHeaders: uploadHeadersOf(lease),
   };
 }

@@ -37,6 +37,15 @@ export function objectKeyFor(leaseId: string, fileName: string): string {
   return `${TEMP_PREFIX}${leaseId}/${sanitiseFileName(fileName)}`;
 }
 
+/**
+ * A container lease (Azure's in blob-front mode) owns a prefix, not one object: its `objectKey` is
+ * `tmp/<leaseId>/`, and every blob under it is its upload (containers.ts).
+ */
+export const containerKeyFor = (leaseId: string): string => `${TEMP_PREFIX}${leaseId}/`;
+
+/** Whether a lease's key names a container (a prefix) rather than one object. */
+export const isContainerKey = (key: string): boolean => key.endsWith('/');
+
 /** The lease id a (decoded) key belongs to, or undefined when the key is not one of ours. */
 export function leaseIdFromKey(key: string): string | undefined {
   if (!key.startsWith(TEMP_PREFIX)) return undefined;

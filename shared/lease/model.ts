@@ -167,6 +167,8 @@ export interface LeaseView {
   location?: { bucket: string; key: string };
   /** A short-lived presigned GET, added by the lease route while the object can be read. */
   downloadUrl?: string;
+  /** A container lease's blobs (names relative to the container), added by the lease route. */
+  blobs?: { name: string; size: number; downloadUrl?: string }[];
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();

@@ -79,11 +79,20 @@ export interface StoredObject {
   readonly lastModified?: number;
 }
 
+/** One object of a listing (a container lease's blobs, containers.ts). */
+export interface ListedObject {
+  readonly key: string;
+  readonly size: number;
+  readonly eTag: string;
+  /** Epoch ms (S3 keeps whole seconds). */
+  readonly lastModified: number;
+}
+
 /**
  * The object calls an API Lambda makes when it verifies an upload on the spot (uploads.ts
- * verifyUploadNow): HEAD what is there, delete what was rejected.
+ * verifyUploadNow): HEAD what is there, delete what was rejected, list a container lease's blobs.
  */
-export type UploadedObjects = Pick<ObjectStore, 'head' | 'delete'>;
+export type UploadedObjects = Pick<ObjectStore, 'head' | 'delete' | 'list'>;
 
 /** The few S3 calls the event handler, the sweep and consumption make, with errors mapped to DependencyError. */
 export interface ObjectStore {
@@ -100,6 +109,8 @@ export interface ObjectStore {
    * were verified). False when the source is gone or has other bytes now.
    */
   copy(source: string, target: string, eTag: string): Promise<boolean>;
+  /** Every object whose key starts with `prefix`, in key order (all pages of ListObjectsV2). */
+  list(prefix: string): Promise<ListedObject[]>;
 }
 
 /** S3's limit of keys per DeleteObjects request. */
@@ -127,10 +138,26 @@ export interface UploadPresigner {
    * sent at once with fetch, so they carry no S3 client.
    */
   presignObjectCall(method: 'HEAD' | 'DELETE', key: string, expiresInSeconds: number, nowMs: number): Promise<string>;
+  /** A presigned ListObjectsV2 of one page under `prefix` (after `continuationToken`), for the same reason. */
+  presignList(prefix: string, continuationToken: string | undefined, expiresInSeconds: number, nowMs: number): Promise<string>;
   /** The object's URL without any query string (Azure's blobUri). */
   objectUrl(key: string): string;
   /** The key of a URL objectUrl made (any query ignored), or undefined for any other URL. */
   keyOfUrl(url: string): string | undefined;
+}
+
+/**
+ * Upload URLs for container leases (keys.ts containerKeyFor): one URL lets a client put any number of
+ * blobs under the lease's prefix until it expires (Azure's container SAS through the Blob front,
+ * contracts/azure/blob-front.ts).
+ */
+export interface ContainerPresigner {
+  /** A URL with the credential to put blobs into the lease's container until `expiresAtMs`. */
+  presignContainer(leaseId: string, expiresAtMs: number, nowMs: number): Promise<string>;
+  /** The container's URL without a credential. */
+  containerUrl(leaseId: string): string;
+  /** The lease whose container a URL names (the container, or a path inside it), or undefined. */
+  leaseIdOfUrl(url: string): string | undefined;
 }
 
 // Unique names (Azure code versions)

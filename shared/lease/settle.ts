@@ -3,6 +3,8 @@ import type { BrokerConfig } from '../config.js';
 import { log } from '../log.js';
 import type { ObjectStore, LeaseStore } from './ports.js';
 import { tempKeptUntil, type LeaseRecord } from './model.js';
+import { copyContainer, deleteAll } from './containers.js';
+import { isContainerKey } from './keys.js';
 
 export interface SettleDeps {
   readonly store: LeaseStore;
@@ -20,23 +22,29 @@ export interface SettleDeps {
  * feed, or the sweep) can repeat it, or run it concurrently, safely. Returns the lease as left, or
  * undefined when the work cannot be done yet (it stays due).
  */
+/**
+ * Copies a consumed lease's upload to its permanent place unless it is there: one object (HEAD, then a
+ * copy conditional on the verified ETag), or a container's blobs (each conditional on its listed ETag).
+ */
+async function moved(objects: ObjectStore, lease: LeaseRecord): Promise<boolean> {
+  const storedKey = lease.storedKey!;
+  if (isContainerKey(lease.objectKey)) return copyContainer(objects, lease.objectKey, storedKey, lease.consumedAt!);
+  return (await objects.head(storedKey)) !== undefined || objects.copy(lease.objectKey, storedKey, lease.eTag!);
+}
+
 export async function settleLease(deps: SettleDeps, lease: LeaseRecord, attempt = 0): Promise<LeaseRecord | undefined> {
   if (lease.dueAt === undefined) return lease;
   const now = deps.clock.now();
   let changes: Partial<LeaseRecord> = {};
   let remove: (keyof LeaseRecord)[] = ['dueAt'];
   if (lease.status === 'CONSUMED' && lease.movedAt === undefined) {
-    const storedKey = lease.storedKey!;
     // The temporary object goes only once the permanent one is known to exist.
-    if (!(await deps.objects.head(storedKey))) {
-      const copied = await deps.objects.copy(lease.objectKey, storedKey, lease.eTag!);
-      if (!copied) {
-        log.error('consumed lease cannot be moved: its temporary object is gone or holds other bytes', {
-          leaseId: lease.leaseId,
-          objectKey: lease.objectKey,
-        });
-        return undefined;
-      }
+    if (!(await moved(deps.objects, lease))) {
+      log.error('consumed lease cannot be moved: its temporary object is gone or holds other bytes', {
+        leaseId: lease.leaseId,
+        objectKey: lease.objectKey,
+      });
+      return undefined;
     }
     const keptUntil = tempKeptUntil(lease, now, deps.config);
     if (keptUntil > now) {
@@ -44,16 +52,16 @@ export async function settleLease(deps: SettleDeps, lease: LeaseRecord, attempt 
       remove = [];
     } else {
       // Moved only at the end of its retention (retries, the sweep as backstop): no URL for it outlives this.
-      await deps.objects.delete(lease.objectKey);
+      await deleteAll(deps.objects, lease.objectKey);
       changes = { movedAt: now };
     }
   } else if (lease.status === 'CONSUMED') {
     // Moved: the temporary object goes when the URLs handed out for it have expired, not before.
     if (now < lease.dueAt) return lease;
-    await deps.objects.delete(lease.objectKey);
+    await deleteAll(deps.objects, lease.objectKey);
   } else if (lease.status === 'DELETED') {
-    if (lease.storedKey !== undefined) await deps.objects.delete(lease.storedKey);
-    await deps.objects.delete(lease.objectKey);
+    if (lease.storedKey !== undefined) await deleteAll(deps.objects, lease.storedKey);
+    await deleteAll(deps.objects, lease.objectKey);
   } else {
     return lease;
   }

@@ -2,6 +2,7 @@ import { log } from '../log.js';
 import { DELETE_BATCH, type DueLease } from './ports.js';
 import { effectiveStatus, isStored, recordExpiryFor, type LeaseRecord } from './model.js';
 import { settleLease } from './settle.js';
+import { deleteUnder } from './containers.js';
 import type { UploadDeps } from './uploads.js';
 
 export type SweepDeps = UploadDeps;
@@ -131,7 +132,8 @@ async function expireDue(run: SweepRun, candidates: readonly DueLease[]): Promis
       const fresh = await deps.store.getMany(batch.map((e) => e.leaseId));
       batch = batch.filter((e) => stillExpirable(e, fresh.get(e.leaseId), now));
       if (batch.length === 0) continue;
-      undeleted = new Set(await deps.objects.deleteMany(batch.map((e) => e.objectKey)));
+      // A container lease's key is a prefix: everything under it goes (containers.ts).
+      undeleted = await deleteUnder(deps.objects, batch.map((e) => e.objectKey));
     } catch (error) {
       counts.failed += batch.length;
       log.error('sweep could not delete a batch of objects; its leases stay due for the next sweep', { leases: batch.length }, error);

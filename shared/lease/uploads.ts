@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import { DependencyError } from '../errors.js';
 import type { BrokerConfig } from '../config.js';
-import { leaseIdFromKey, TEMP_PREFIX } from './keys.js';
+import { isContainerKey, leaseIdFromKey, TEMP_PREFIX } from './keys.js';
 import { log } from '../log.js';
 import { etagToMd5Hex } from '../md5.js';
 import type { ObjectStore, StoredObject, UploadedObjects, LeaseStore } from './ports.js';
@@ -38,6 +38,7 @@ export type UploadOutcome =
   | 'orphan-rejected'
   | 'orphan-late'
   | 'orphan-consumed'
+  | 'orphan-too-large'
   | 'consumed-pending';
 
 const MAX_ATTEMPTS = 5;
@@ -59,8 +60,34 @@ export async function recordUpload(deps: UploadDeps, object: ObjectCreated): Pro
     stored = fast.stored;
   }
   const lease = leaseId ? await deps.store.get(leaseId) : undefined;
+  if (lease && isContainerKey(lease.objectKey) && object.key.startsWith(lease.objectKey)) return recordBlob(deps, lease, object);
   if (!lease || lease.objectKey !== object.key) return orphan(deps, object, 'orphan-no-lease');
   return decide(deps, lease, object, 0, stored);
+}
+
+/**
+ * One blob of a container lease (keys.ts containerKeyFor). The first blob in time makes the lease
+ * UPLOADED, and its retention starts then; later blobs join it with no write. A container's blobs are
+ * read from S3 when they are needed (containers.ts), so no event needs to be counted, ordered or
+ * de-duplicated here. What no live lease owns (rejected, expired, late, after the move) is deleted.
+ */
+async function recordBlob(deps: UploadDeps, lease: LeaseRecord, object: ObjectCreated, attempt = 0): Promise<UploadOutcome> {
+  if (lease.status === 'REJECTED') return orphan(deps, object, 'orphan-rejected', lease.leaseId);
+  if (lease.status === 'EXPIRED') return orphan(deps, object, 'orphan-expired', lease.leaseId);
+  if (beforeRevival(lease, object.eventTime)) return 'stale';
+  if (lease.status === 'CONSUMED' || lease.status === 'DELETED') {
+    // Put through a SAS still valid after the code version was made: not part of it (containers.ts consumedBlobs).
+    return lease.dueAt === undefined || lease.movedAt !== undefined ? orphan(deps, object, 'orphan-consumed', lease.leaseId) : 'consumed-pending';
+  }
+  if (isLate(deps.config, lease, object)) return orphan(deps, object, 'orphan-late', lease.leaseId);
+  // The front refuses a larger Put Blob by its Content-Length; a blob that got here anyway is not kept.
+  if (object.size > deps.config.maxUploadBytes) return orphan(deps, object, 'orphan-too-large', lease.leaseId);
+  if (lease.status === 'UPLOADED') return 'uploaded';
+  const written = await deps.store.transition(lease.leaseId, { status: 'PENDING', sequencer: lease.sequencer ?? null }, uploadedChanges(deps.config, object));
+  if (written) return 'uploaded';
+  if (attempt + 1 >= MAX_ATTEMPTS) throw new DependencyError('dynamodb', true, { cause: new Error(`lease ${lease.leaseId} kept changing`) });
+  const fresh = await deps.store.get(lease.leaseId);
+  return fresh ? recordBlob(deps, fresh, object, attempt + 1) : orphan(deps, object, 'orphan-no-lease');
 }
 
 /**
@@ -125,7 +152,7 @@ function judge(config: BrokerConfig, lease: LeaseRecord, object: SeenObject, now
 }
 
 /** An accepted upload: kept for the retention from when it was stored. */
-function uploadedChanges(config: BrokerConfig, object: SeenObject): Partial<LeaseRecord> {
+function uploadedChanges(config: BrokerConfig, object: Pick<SeenObject, 'eventTime'>): Partial<LeaseRecord> {
   const retainUntil = object.eventTime + config.retentionSeconds * 1000;
   return { status: 'UPLOADED', uploadedAt: object.eventTime, retainUntil, dueAt: retainUntil, recordExpiresAt: recordExpiryFor(retainUntil, config) };
 }
@@ -179,6 +206,7 @@ export type VerifyNowDeps = Omit<UploadDeps, 'objects' | 'declaresContentType'> 
  */
 export async function verifyUploadNow(deps: VerifyNowDeps, lease: LeaseRecord): Promise<LeaseRecord> {
   if (lease.status !== 'PENDING') return lease;
+  if (isContainerKey(lease.objectKey)) return verifyContainerNow(deps, lease);
   const stored = await deps.objects.head(lease.objectKey);
   const now = deps.clock.now();
   // Nothing there yet, or only what a revived lease's previous life left (Last-Modified has whole seconds).
@@ -204,6 +232,19 @@ export async function verifyUploadNow(deps: VerifyNowDeps, lease: LeaseRecord): 
     }
   }
   return written;
+}
+
+/**
+ * verifyUploadNow for a container: its blobs in place are its upload, as recordBlob would record it
+ * from the first blob's event (that blob's time starts the retention).
+ */
+async function verifyContainerNow(deps: VerifyNowDeps, lease: LeaseRecord): Promise<LeaseRecord> {
+  const blobs = (await deps.objects.list(lease.objectKey)).filter((b) => !beforeRevival(lease, b.lastModified + 999));
+  if (blobs.length === 0) return lease;
+  const first = Math.max(Math.min(...blobs.map((b) => b.lastModified)), lease.createdAt);
+  if (isLate(deps.config, lease, { eventTime: first })) return lease;
+  const written = await deps.store.transition(lease.leaseId, { status: 'PENDING', sequencer: lease.sequencer ?? null }, uploadedChanges(deps.config, { eventTime: first }));
+  return written ?? (await deps.store.get(lease.leaseId)) ?? lease;
 }
 
 /** The lease changed under us (a concurrent event or sweep): decide again on what is stored now. */

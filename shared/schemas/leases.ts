@@ -44,6 +44,16 @@ export const leaseViewSchema = {
       properties: { bucket: { type: 'string' }, key: { type: 'string' } },
     },
     downloadUrl: { type: 'string', format: 'uri' },
+    blobs: {
+      description: 'A container lease (Azure, Blob front): every blob under it now, with its size; `size` is their total.',
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'size'],
+        properties: { name: { type: 'string' }, size: { type: 'integer' }, downloadUrl: { type: 'string', format: 'uri' } },
+      },
+    },
   },
 } as const;
 

@@ -11,6 +11,10 @@ import { CopyObjectCommand, DeleteObjectCommand, DeleteObjectsCommand, HeadObjec
 import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import { jest } from '@jest/globals';
+import { CloudFrontKeyValueStoreClient, DescribeKeyValueStoreCommand, UpdateKeysCommand } from '@aws-sdk/client-cloudfront-keyvaluestore';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { createFrontSigningKey } from '../../shared/adapters/front-signing-key.js';
 import { toS3EventRecord } from '../../local/s3-event-records.js';
 import { loadConfig } from '../../shared/config.js';
 import { leaseEventEnrichment } from '../../shared/events/lease-event-enrichment.js';
@@ -483,6 +487,88 @@ describe('auth=contracts: the calls authentication adds are exactly the grants i
       expect(granted).toEqual(used);
     } finally {
       await issuer.close();
+    }
+  });
+});
+
+describe('azureUploads=blob-front: the signing-key calls are exactly the grants they add', () => {
+  const { template } = synthStack({ azureUploads: 'blob-front' });
+  const FRONT_ACTIONS = new Map<unknown, string>([
+    [GetSecretValueCommand, 'secretsmanager:GetSecretValue'],
+    [DescribeKeyValueStoreCommand, 'cloudfront-keyvaluestore:DescribeKeyValueStore'],
+    [UpdateKeysCommand, 'cloudfront-keyvaluestore:UpdateKeys'],
+  ]);
+  const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:1:secret:k';
+  const KVS_ARN = 'arn:aws:cloudfront::123456789012:key-value-store/s';
+  const granted = (fn: string) =>
+    [...new Set(statementsOfFunction(template, fn).flatMap((s) => s.actions))].filter((a) => /^(secretsmanager|cloudfront-keyvaluestore|kms):/.test(a)).sort();
+  const used = (...mocks: { calls: () => { args: unknown[] }[] }[]) =>
+    [
+      ...new Set(
+        mocks.flatMap((m) => m.calls()).map((call) => {
+          const action = FRONT_ACTIONS.get((call.args[0] as object).constructor);
+          if (!action) throw new Error(`unmapped command ${(call.args[0] as object).constructor.name}`);
+          return action;
+        }),
+      ),
+    ].sort();
+
+  test('BlobFrontSigningKeySync: the deploy-time copy (Create, an ETag race, Update, Delete)', async () => {
+    const secrets = mockClient(SecretsManagerClient);
+    const kvs = mockClient(CloudFrontKeyValueStoreClient);
+    const fetchSpy = jest.spyOn(globalThis, 'fetch').mockResolvedValue(new Response(null, { status: 200 }));
+    try {
+      secrets.on(GetSecretValueCommand).resolves({ SecretString: 'k'.repeat(64) });
+      kvs.on(DescribeKeyValueStoreCommand).resolves({ ETag: 'e' });
+      kvs.on(UpdateKeysCommand).rejectsOnce(Object.assign(new Error('etag'), { name: 'ConflictException', $metadata: { httpStatusCode: 409 } })).resolves({ ETag: 'f' });
+      const { handler } = await import('../../lambdas/blob-front-key/index.js');
+      for (const RequestType of ['Create', 'Update', 'Delete'] as const) {
+        await handler({
+          RequestType,
+          ServiceToken: 'x',
+          ResponseURL: 'https://cfn-response.example/',
+          StackId: 's',
+          RequestId: 'r',
+          LogicalResourceId: 'l',
+          ResourceType: 'Custom::BlobFrontSigningKey',
+          PhysicalResourceId: 'p',
+          ResourceProperties: { ServiceToken: 'x', KvsArn: KVS_ARN, SecretArn: SECRET_ARN, MaxBlobBytes: '1024' },
+        } as never);
+      }
+      expect(fetchSpy.mock.calls.map(([, init]) => JSON.parse(Buffer.from(init!.body as Uint8Array).toString()).Status)).toEqual(['SUCCESS', 'SUCCESS', 'SUCCESS']);
+      expect(granted('BlobFrontSigningKeySync')).toEqual(used(secrets, kvs));
+    } finally {
+      fetchSpy.mockRestore();
+      secrets.restore();
+      kvs.restore();
+    }
+  });
+
+  test('AzureApi: minting a container SAS reads the key (adapters/front-signing-key.ts), nothing more', async () => {
+    const secrets = mockClient(SecretsManagerClient);
+    try {
+      secrets.on(GetSecretValueCommand).resolves({ SecretString: 'k'.repeat(64) });
+      const frontSigningKey = createFrontSigningKey({ secretArn: SECRET_ARN, client: new SecretsManagerClient({ region: 'eu-west-1', credentials }) });
+      const frontConfig = loadConfig({ AWS_REGION: 'eu-west-1', LEASE_TABLE_NAME: 't', UPLOAD_BUCKET_NAME: 'b', AZURE_UPLOADS: 'blob-front', BLOB_FRONT_URL: 'https://front.example' });
+      const deps = createBrokerDeps(frontConfig, { credentials, frontSigningKey });
+      const ddb = mockClient(deps.ddb);
+      ddb.on(PutCommand).resolves({});
+      const res = await handlerFor('AzureWorkspaceCodeVersionStartPendingUpload', deps)(
+        httpEvent({
+          routeKey: route('AzureWorkspaceCodeVersionStartPendingUpload'),
+          rawPath: '/x',
+          pathParameters: { subscriptionId: 's', resourceGroupName: 'rg', workspaceName: 'ws1', name: 'c', version: '1' },
+          rawQueryString: 'api-version=2025-09-01',
+        }),
+        context(),
+      );
+      expect(res.statusCode).toBe(200);
+      expect(JSON.parse(res.body!).blobReferenceForConsumption.credential.sasUri).toMatch(/^https:\/\/front\.example\//);
+      expect(granted('AzureApi')).toEqual(used(secrets));
+      // No other Lambda reads it.
+      for (const fn of ['AlibabaApi', 'LeasesApi', 'S3UploadEvents', 'RetentionSweep', 'LeaseSettler', 'LeaseEventsEnrichment']) expect(granted(fn)).toEqual([]);
+    } finally {
+      secrets.restore();
     }
   });
 });

@@ -12,6 +12,8 @@ const VARIANTS: Record<string, Context> = {
   jwt: { auth: 'jwt', jwtIssuer: 'https://issuer.example.com/', jwtAudience: 'broker', corsAllowedOrigins: 'https://app.example.com' },
   contracts: { auth: 'contracts', jwtIssuer: 'https://login.microsoftonline.com/tenant/v2.0', jwtAudience: 'https://management.azure.com/' },
   alarms: { alarmEmail: 'ops@example.com' },
+  blobFront: { azureUploads: 'blob-front' },
+  blobFrontSandbox: { azureUploads: 'blob-front', deletionProtection: 'false' },
 };
 
 describe('cdk-nag AwsSolutions', () => {

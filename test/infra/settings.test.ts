@@ -30,7 +30,15 @@ describe('context settings', () => {
       lambdaEnvironment: { RETENTION_SECONDS: '43200', DUE_SHARDS: '4' },
       dueShards: 4,
       tempObjectExpirationDays: 1,
+      azureUploads: 's3-presigned',
+      blobFrontKeyRotation: '0',
     });
+  });
+
+  test('azureUploads: s3-presigned by default, blob-front on request, anything else refused naming both', () => {
+    expect(settingsFor({ azureUploads: 'blob-front' }).azureUploads).toBe('blob-front');
+    expect(() => settingsFor({ azureUploads: 'Blob-Front' })).toThrow('context azureUploads must be "s3-presigned" or "blob-front", got "Blob-Front"');
+    expect(settingsFor({ azureUploads: 'blob-front', blobFrontKeyRotation: 7 }).blobFrontKeyRotation).toBe('7');
   });
 
   test('peakUploadsPerSecond sizes the due index: DUE_SHARDS for every Lambda, 3 index writes a lease at 800 a shard, never below 4', () => {

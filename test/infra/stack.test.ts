@@ -8,7 +8,7 @@ describe('stack', () => {
   test('outputs ApiUrl, BucketName, TableName and Region under exactly these names', () => {
     expect(Object.keys(outputs)).toEqual(expect.arrayContaining(['ApiUrl', 'BucketName', 'TableName', 'Region']));
     // AccessKeysKeyArn only with -c auth=contracts (test/infra/contracts-auth.test.ts), AlarmTopicArn only with -c alarmEmail.
-    expect(Object.keys(outputs).sort()).toEqual(Object.values(OUTPUTS).filter((o) => o !== OUTPUTS.accessKeysKeyArn && o !== OUTPUTS.alarmTopicArn).sort());
+    expect(Object.keys(outputs).sort()).toEqual(Object.values(OUTPUTS).filter((o) => o !== OUTPUTS.accessKeysKeyArn && o !== OUTPUTS.alarmTopicArn && o !== OUTPUTS.blobFrontUrl && o !== OUTPUTS.blobFrontDistributionId).sort());
   });
 
   test('outputs point at the resources', () => {

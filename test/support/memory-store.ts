@@ -187,6 +187,15 @@ export function createMemoryObjectStore(): MemoryObjectStore {
       deleted.push(key);
       objects.delete(key);
     },
+    async list(prefix) {
+      return [...objects.keys()]
+        .filter((key) => key.startsWith(prefix))
+        .sort()
+        .map((key) => {
+          const o = objects.get(key)!;
+          return { key, size: o.size, eTag: o.eTag, lastModified: o.lastModified ?? 0 };
+        });
+    },
   };
 }
 

@@ -15,7 +15,7 @@ import { createPresigner } from '../../shared/adapters/presign.js';
 import { operationById, routeKey, type OperationId } from '../../shared/contracts/registry.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const LAMBDAS = ['alibaba', 'azure', 'lease-events', 'lease-settler', 'leases', 'retention-sweep', 's3-upload-events'];
+const LAMBDAS = ['alibaba', 'azure', 'blob-front-key', 'lease-events', 'lease-settler', 'leases', 'retention-sweep', 's3-upload-events'];
 
 /**
  * `npm run bench` end to end on smoke-test counts: every section runs and every figure lands in the

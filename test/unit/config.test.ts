@@ -176,3 +176,35 @@ describe('loadConfig: due-index shards', () => {
     expect(configError({ ...BASE, DUE_SHARDS: value }).message).toContain('DUE_SHARDS');
   });
 });
+
+describe('loadConfig: Azure uploads (Blob front switch)', () => {
+  test('default: one presigned object per lease, no front', () => {
+    const config = loadConfig({ ...BASE });
+    expect(config.azureUploads).toBe('s3-presigned');
+    expect(config.blobFrontUrl).toBeUndefined();
+    expect(loadConfig({ ...BASE, AZURE_UPLOADS: ' ', BLOB_FRONT_URL: 'https://ignored.example' }).blobFrontUrl).toBeUndefined();
+  });
+
+  test('blob-front: the front origin is required, trailing slashes dropped', () => {
+    expect(loadConfig({ ...BASE, AZURE_UPLOADS: 'blob-front', BLOB_FRONT_URL: 'https://d1.cloudfront.net/' })).toMatchObject({
+      azureUploads: 'blob-front',
+      blobFrontUrl: 'https://d1.cloudfront.net',
+    });
+    expect(configError({ ...BASE, AZURE_UPLOADS: 'blob-front' }).message).toBe('Missing required environment variable BLOB_FRONT_URL');
+  });
+
+  test('an account segment is kept (IP hosts: the Azure clients read the first segment as the account)', () => {
+    expect(loadConfig({ ...BASE, AZURE_UPLOADS: 'blob-front', BLOB_FRONT_URL: 'http://127.0.0.1:3002/local/' }).blobFrontUrl).toBe('http://127.0.0.1:3002/local');
+  });
+
+  test.each(['ftp://front.example', 'https://front.example/a/b', 'https://front.example/Acct', 'https://front.example/?q=1', 'https://front.example/#x', 'not a url'])(
+    'refuses BLOB_FRONT_URL %j in one line',
+    (url) => {
+      expect(configError({ ...BASE, AZURE_UPLOADS: 'blob-front', BLOB_FRONT_URL: url }).message).toMatch(/^BLOB_FRONT_URL must be an http\(s\) origin, optionally with one lower-case account segment, got "/);
+    },
+  );
+
+  test('an unknown mode names the allowed ones', () => {
+    expect(configError({ ...BASE, AZURE_UPLOADS: 'blob' }).message).toBe('AZURE_UPLOADS must be one of s3-presigned, blob-front, got "blob"');
+  });
+});

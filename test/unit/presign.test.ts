@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it, test } from '@jest/globals';
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { sdkPresign } from '../../bench/sdk-presign.js';
 import { md5HexToBase64 } from '../../shared/md5.js';
@@ -261,6 +261,19 @@ describe('presignGet and keyOfUrl', () => {
       const del = await getSignedUrl(s3, new DeleteObjectCommand({ Bucket: BUCKET, Key: key }), { expiresIn: 60, signingDate: new Date(NOW) });
       expect(await p.presignObjectCall('HEAD', key, 60, NOW)).toBe(head);
       expect(await p.presignObjectCall('DELETE', key, 60, NOW)).toBe(del);
+      s3.destroy();
+    }
+  });
+
+  test.each([
+    ['tmp/0123456789abcdef0123456789abcdef/', undefined],
+    ['files/a b/ü/', 'opaque+/=token'],
+  ])('a ListObjectsV2 URL is byte-identical to getSignedUrl(ListObjectsV2Command), prefix %j, token %j', async (prefix, token) => {
+    for (const endpoint of [undefined, 'http://127.0.0.1:4569']) {
+      const s3 = new S3Client({ region: REGION, credentials, responseChecksumValidation: 'WHEN_REQUIRED', requestChecksumCalculation: 'WHEN_REQUIRED', ...(endpoint ? { endpoint, forcePathStyle: true } : {}) });
+      const p = presigner(endpoint ? { endpoint } : {});
+      const sdk = await getSignedUrl(s3, new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }), { expiresIn: 60, signingDate: new Date(NOW) });
+      expect(await p.presignList(prefix, token, 60, NOW)).toBe(sdk);
       s3.destroy();
     }
   });

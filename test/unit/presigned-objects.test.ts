@@ -8,7 +8,7 @@ const NOW = Date.UTC(2026, 0, 15, 10, 0, 0);
 const presigner = createPresigner({ region: 'eu-west-1', bucket: 'uploads', credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' } });
 const FAST = { connectionTimeout: 50, requestTimeout: 50, throwOnRequestTimeout: true } as const;
 
-type Answer = { status: number; headers?: Record<string, string> } | Error;
+type Answer = { status: number; headers?: Record<string, string>; body?: string } | Error;
 
 /** A fake S3 answering in turn; it records every request. */
 function s3(...answers: Answer[]) {
@@ -17,7 +17,7 @@ function s3(...answers: Answer[]) {
     seen.push({ method: init.method, url: new URL(url) });
     const answer = answers.shift() ?? answers.at(-1) ?? { status: 500 };
     if (answer instanceof Error) throw answer;
-    return { status: answer.status, headers: new Headers(answer.headers ?? {}), text: async () => '' };
+    return { status: answer.status, headers: new Headers(answer.headers ?? {}), text: async () => answer.body ?? '' };
   };
   return { objects: createPresignedObjects(presigner, { now: () => NOW, send, timeouts: FAST }), seen };
 }
@@ -93,6 +93,43 @@ describe('presigned DELETE', () => {
     expect(await s3({ status: 403 }).objects.delete('k').catch((e: unknown) => e)).toMatchObject({ throttled: false });
     const { objects, seen } = s3({ status: 500 });
     expect(await objects.delete('k').catch((e: unknown) => e)).toMatchObject({ throttled: true });
+    expect(seen).toHaveLength(3);
+  });
+});
+
+const page = (entries: string, next?: string) =>
+  `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>uploads</Name><Prefix>tmp/c/</Prefix>${entries}<IsTruncated>${next ? 'true' : 'false'}</IsTruncated>${next ? `<NextContinuationToken>${next}</NextContinuationToken>` : ''}</ListBucketResult>`;
+const entry = (key: string, size: number, etag = '&quot;e1&quot;') =>
+  `<Contents><Key>${key}</Key><LastModified>2026-01-15T09:59:58.000Z</LastModified><ETag>${etag}</ETag><Size>${size}</Size><StorageClass>STANDARD</StorageClass></Contents>`;
+
+describe('presigned ListObjectsV2 (a container lease\u2019s blobs)', () => {
+  test('every page, in order, keys and ETags unescaped; each page a presigned GET of the bucket with the prefix and the previous token', async () => {
+    const { objects, seen } = s3(
+      { status: 200, body: page(entry('tmp/c/a&amp;b.txt', 3) + entry('tmp/c/dir/&lt;x&gt;&#x1F;', 5), 'tok&amp;1') },
+      { status: 200, body: page(entry('tmp/c/z', 0, '&quot;e2&quot;')) },
+    );
+    expect(await objects.list('tmp/c/')).toEqual([
+      { key: 'tmp/c/a&b.txt', size: 3, eTag: '"e1"', lastModified: NOW - 2000 },
+      { key: 'tmp/c/dir/<x>\u001f', size: 5, eTag: '"e1"', lastModified: NOW - 2000 },
+      { key: 'tmp/c/z', size: 0, eTag: '"e2"', lastModified: NOW - 2000 },
+    ]);
+    expect(seen.map((r) => [r.method, r.url.pathname, r.url.searchParams.get('prefix'), r.url.searchParams.get('list-type'), r.url.searchParams.get('continuation-token')])).toEqual([
+      ['GET', '/', 'tmp/c/', '2', null],
+      ['GET', '/', 'tmp/c/', '2', 'tok&1'],
+    ]);
+  });
+
+  test('an empty prefix lists nothing; an unreadable answer is a non-retryable error, never a guess', async () => {
+    expect(await s3({ status: 200, body: page('') }).objects.list('tmp/c/')).toEqual([]);
+    for (const body of ['<Error/>', page('<Contents><Key>k</Key></Contents>'), page('').replace('<IsTruncated>false', '<IsTruncated>true')]) {
+      expect(await s3({ status: 200, body }).objects.list('p/').catch((e: unknown) => e)).toMatchObject({ throttled: false });
+    }
+  });
+
+  test('403 refused at once; 5xx retried, then retryable', async () => {
+    expect(await s3({ status: 403 }).objects.list('p/').catch((e: unknown) => e)).toMatchObject({ throttled: false });
+    const { objects, seen } = s3({ status: 503 });
+    expect(await objects.list('p/').catch((e: unknown) => e)).toMatchObject({ throttled: true });
     expect(seen).toHaveLength(3);
   });
 });

@@ -4,7 +4,7 @@ import { bodyText, header, mediaKind, parseJsonObject, requireMediaKind } from '
 import type { HttpEvent } from '../../http/types.js';
 import { leaseIdFromKey, TEMP_PREFIX } from '../../lease/keys.js';
 import { STORED_PREFIX, type ConsumedBy, type LeaseRecord } from '../../lease/model.js';
-import type { UploadPresigner } from '../../lease/ports.js';
+import type { ContainerPresigner, UploadPresigner } from '../../lease/ports.js';
 import type { codeVersionRequestSchema } from '../../schemas/azure-code-versions.js';
 import { validated } from '../../validation.js';
 import type { AzureTarget } from './request.js';
@@ -36,8 +36,13 @@ export function readCodeVersion(event: HttpEvent) {
   return validated<typeof codeVersionRequestSchema>(validateCodeVersionRequest, parseJsonObject(text, 'request body') ?? {}, 'body').properties;
 }
 
-/** The lease a codeUri names: the blob startPendingUpload handed out, or where it was moved when consumed. */
-export function leaseIdOfCodeUri(presigner: UploadPresigner, codeUri: string): string {
+/**
+ * The lease a codeUri names: the blob startPendingUpload handed out, where it was moved when consumed,
+ * or (Blob front) the container or a directory in it, as azure-ai-ml joins them.
+ */
+export function leaseIdOfCodeUri(presigner: UploadPresigner, containers: ContainerPresigner | undefined, codeUri: string): string {
+  const inContainer = containers?.leaseIdOfUrl(codeUri);
+  if (inContainer) return inContainer;
   const key = presigner.keyOfUrl(codeUri);
   const leaseId = key?.startsWith(TEMP_PREFIX)
     ? leaseIdFromKey(key)

@@ -4,7 +4,7 @@ import { callerOf, type HttpFn } from '../../api/chain.js';
 import { json } from '../../http/respond.js';
 import { logKeys } from '../../log.js';
 import { consumeLease, updateConsumer, type ConsumeDeps } from '../../lease/consume.js';
-import type { NameClaims, UploadPresigner } from '../../lease/ports.js';
+import type { ContainerPresigner, NameClaims, UploadPresigner } from '../../lease/ports.js';
 import { attributesOf, codeVersionResource, consumerFor, leaseIdOfCodeUri, readCodeVersion } from './code-version-resource.js';
 import { parseAzureTarget } from './request.js';
 import { claimNameOf, claimThenConsume, existingVersion } from './version-claims.js';
@@ -12,6 +12,8 @@ import { claimNameOf, claimThenConsume, existingVersion } from './version-claims
 export interface CodeVersionDeps extends ConsumeDeps {
   readonly claims: NameClaims;
   readonly presigner: UploadPresigner;
+  /** The Blob front's containers, when it is on (their codeUris name a container). */
+  readonly containers?: ContainerPresigner;
 }
 
 /**
@@ -26,7 +28,7 @@ export function azureCreateCodeVersionHandler(deps: CodeVersionDeps): HttpFn {
     const caller = callerOf(context);
     requireTenant(caller, tenant);
     const body = readCodeVersion(event);
-    const leaseId = leaseIdOfCodeUri(deps.presigner, body.codeUri);
+    const leaseId = leaseIdOfCodeUri(deps.presigner, deps.containers, body.codeUri);
     logKeys({ leaseId });
     const now = deps.clock.now();
     const name = claimNameOf(t);

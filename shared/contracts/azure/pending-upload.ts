@@ -3,7 +3,7 @@ import { azureTenant, leaseScope, requireTenant, type AzureTenant } from '../../
 import { callerOf, type HttpFn } from '../../api/chain.js';
 import { logKeys } from '../../log.js';
 import { json } from '../../http/respond.js';
-import { objectKeyFor } from '../../lease/keys.js';
+import { containerKeyFor, objectKeyFor } from '../../lease/keys.js';
 import { issueLease, type IssuedLease, type LeaseEngineDeps } from '../../lease/engine.js';
 import { parseAzureRequest, type AzureRequest } from './request.js';
 
@@ -48,7 +48,8 @@ export function azureStartPendingUploadHandler(deps: LeaseEngineDeps): HttpFn {
         leaseId,
         contract: 'azure-ml',
         scope: leaseScope(tenant, [request.name, request.version]),
-        objectKey: objectKeyFor(leaseId, `${request.name}-${request.version}`),
+        // Blob front: a container the official clients write any number of blobs into; else one presigned object.
+        objectKey: deps.config.azureUploads === 'blob-front' ? containerKeyFor(leaseId) : objectKeyFor(leaseId, `${request.name}-${request.version}`),
         pendingUploadId,
       },
       { createOrGet: true },
