@@ -10,6 +10,8 @@ export default {
   testPathIgnorePatterns: ['/node_modules/'],
   // Stryker's sandbox copies the project; jest must not see it twice.
   modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp/'],
+  // Adds the files a module runs without importing them (`// @runs <path>`) to the related-tests graph.
+  dependencyExtractor: '<rootDir>/test/support/dependency-extractor.cjs',
   testTimeout: 30000,
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
 };

@@ -1,5 +1,6 @@
 // Mutation testing of the lease engine's core and the security boundary (authentication, tenancy, the
-// contracts' handlers and edges, the HTTP chain, the event handlers, the embedded S3's signature checks)
+// contracts' handlers and edges, the HTTP chain, the event handlers, the embedded S3's signature checks,
+// the Blob front's functions)
 // against the fast unit tier (jest.mutation.config.js).
 // `npm run test:mutation`; the report is committed as reports/mutation/mutation.json and the
 // surviving mutants are explained in docs/mutation.md.
@@ -15,7 +16,11 @@ export default {
     'shared/adapters/{lease-store,lease-item,lease-table,name-claims,presign}.ts',
     'shared/validation.ts',
     'shared/auth/**/*.ts',
-    'shared/contracts/*/{request,edge,upload-lease,files,pending-upload,code-versions,code-version-resource,version-claims,read-and-consume}.ts',
+    'shared/contracts/*/{request,edge,upload-lease,files,pending-upload,code-versions,code-version-resource,version-claims,read-and-consume,blob-front,container-sas}.ts',
+    // The Blob front's CloudFront Functions: the SAS check and the path mapping are its security boundary.
+    'infra/blob-front/*.js',
+    // The API Lambdas' reading of S3 listings (container leases).
+    'shared/adapters/list-page.ts',
     'shared/http/**/*.ts',
     // The chain and the router (operation.ts, deps.ts and contract-code.ts only declare, like the registry).
     'shared/api/{chain,surface}.ts',

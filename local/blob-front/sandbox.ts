@@ -14,6 +14,9 @@ import { createContext, Script } from 'node:vm';
  * (test/unit/blob-front/runtime-limits.test.ts): V8 would run more than the edge does.
  */
 
+// What this module runs (jest's related tests and Stryker follow these lines, test/support/dependency-extractor.cjs):
+// @runs ../../infra/blob-front/viewer-request.js
+// @runs ../../infra/blob-front/viewer-response.js
 export const FRONT_FUNCTION_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'infra', 'blob-front');
 
 export interface FrontHeaders {
@@ -123,7 +126,9 @@ function load(file: string, kvs: Readonly<Record<string, string>>): Handler {
   const modules = Object.freeze({ cloudfront: cloudfrontModule(kvs), crypto: cryptoModule() });
   // console.log only, one argument: the runtime has no other console method and no comma syntax.
   const console = Object.freeze({ log: (message: unknown) => process.stdout.write(`[blob front ${file}] ${String(message)}\n`) });
-  const context = createContext({ __modules: modules, console }, { codeGeneration: { strings: false, wasm: false } });
+  // `npm run test:mutation` instruments these files; their mutant switch is the host's __stryker__ (absent otherwise).
+  const mutation = (globalThis as { __stryker__?: unknown }).__stryker__;
+  const context = createContext({ __modules: modules, console, ...(mutation ? { __stryker__: mutation } : {}) }, { codeGeneration: { strings: false, wasm: false } });
   // Wrapped in a function so the file's top-level const/let stay private; it hands back `handler`.
   const script = new Script(`'use strict';(function () {\n${source}\nreturn handler;\n})()`, { filename: join(FRONT_FUNCTION_DIR, file) });
   const handler = script.runInContext(context) as unknown;

@@ -3,6 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { signContainerSas } from '../../shared/contracts/azure/container-sas.js';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { build } from 'esbuild';
 import { esbuildBuildOptions } from '../../infra/bundling.js';
@@ -33,7 +36,7 @@ afterAll(async () => {
   rmSync(outDir, { recursive: true, force: true });
 });
 
-async function invoke(name: string, event: unknown) {
+async function invoke(name: string, event: unknown, extraEnv: Record<string, string> = {}) {
   const script = `const { handler } = await import(${JSON.stringify(join(outDir, name, 'index.mjs'))});
 const ctx = { getRemainingTimeInMillis: () => 10000, awsRequestId: 'r', functionName: '${name}' };
 process.stdout.write(JSON.stringify(await handler(JSON.parse(process.argv[1]), ctx)));`;
@@ -51,6 +54,7 @@ process.stdout.write(JSON.stringify(await handler(JSON.parse(process.argv[1]), c
       AWS_ENDPOINT_URL_S3: broker.s3Endpoint,
       BROKER_LOG_LEVEL: 'silent',
       HOME: '/nonexistent',
+      ...extraEnv,
     },
   });
   return JSON.parse(stdout) as { statusCode: number; headers: Record<string, string>; body: string };
@@ -105,5 +109,48 @@ describe('bundled Lambdas', () => {
     const bad = await invoke('azure', event(''));
     expect(bad.statusCode).toBe(400);
     expect(JSON.parse(bad.body).error.code).toBe('MissingApiVersionParameter');
+  }, 30_000);
+
+  test('Azure bundle with the Blob front: a container SAS signed with the key it reads from Secrets Manager, and no start without the secret', async () => {
+    const key = 'K'.repeat(64);
+    const asked: string[] = [];
+    // Secrets Manager's GetSecretValue, as the SDK calls it (JSON 1.1 over POST).
+    const secrets = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c));
+      req.on('end', () => {
+        asked.push(`${req.headers['x-amz-target']} ${JSON.parse(body).SecretId}`);
+        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ SecretString: key, ARN: 'arn:secret', Name: 'front-key' }));
+      });
+    });
+    await new Promise<void>((resolve) => secrets.listen(0, '127.0.0.1', resolve));
+    const front = { AZURE_UPLOADS: 'blob-front', BLOB_FRONT_URL: 'https://d111111abcdef8.cloudfront.net' };
+    const event = httpEvent({
+      routeKey: route('AzureWorkspaceCodeVersionStartPendingUpload'),
+      rawPath: '/x',
+      pathParameters: { subscriptionId: 's', resourceGroupName: 'rg', workspaceName: 'ws-bundle', name: 'front', version: '1' },
+      rawQueryString: 'api-version=2025-09-01',
+      headers: { 'content-type': 'application/json' },
+      body: '{"pendingUploadId":"front"}',
+    });
+    try {
+      const ok = await invoke('azure', event, {
+        ...front,
+        BLOB_FRONT_KEY_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:front-key',
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: `http://127.0.0.1:${(secrets.address() as AddressInfo).port}`,
+      });
+      expect(ok.statusCode).toBe(200);
+      const ref = JSON.parse(ok.body).blobReferenceForConsumption;
+      const sas = new URL(ref.credential.sasUri);
+      const container = sas.pathname.slice(1);
+      expect(ref.blobUri).toBe(`https://d111111abcdef8.cloudfront.net/${container}`);
+      const fields = { sp: sas.searchParams.get('sp')!, se: sas.searchParams.get('se')!, container, sv: sas.searchParams.get('sv')!, sr: sas.searchParams.get('sr')! };
+      expect(sas.searchParams.get('sig')).toBe(signContainerSas(fields, key));
+      expect(asked).toEqual(['secretsmanager.GetSecretValue arn:aws:secretsmanager:eu-west-1:123456789012:secret:front-key']);
+    } finally {
+      secrets.close();
+    }
+    const failed = await invoke('azure', event, front).catch((error: { stderr: string }) => error.stderr);
+    expect(failed).toContain('Missing required environment variable BLOB_FRONT_KEY_SECRET_ARN (AZURE_UPLOADS=blob-front)');
   }, 30_000);
 });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { ContainerClient, RestError } from '@azure/storage-blob';
 import { API_VERSION, AZURE_PATH, eventually, getLease, postJson, readResponse, startTestBroker, type TestBroker } from '../support/local-broker.js';
 import { expectCodeVersion } from '../support/schemas.js';
@@ -98,6 +99,10 @@ describe('@azure/storage-blob through the Blob front', () => {
     expect(lease.size).toBe(before.size);
     const keys = await allObjectKeys(broker);
     for (const name of files.keys()) expect(keys).toContain(`files/${leaseId}/${name}`);
+    // One event per transition, the container's as GET shows it: uploaded, then consumed with its total.
+    const events = readFileSync(broker.eventsFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.detail.leaseId === leaseId);
+    expect(events.map((e) => e['detail-type'])).toEqual(['Lease Uploaded', 'Lease Consumed']);
+    expect(events[1].detail).toMatchObject({ status: 'CONSUMED', size: before.size, location: { key: `files/${leaseId}/` } });
     // Downloadable from their permanent place, byte for byte.
     for (const blob of lease.blobs as { name: string; downloadUrl: string }[]) {
       const body = Buffer.from(await (await fetch(blob.downloadUrl)).arrayBuffer());

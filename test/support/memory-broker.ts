@@ -10,6 +10,7 @@ import { surfaceHandler } from '../../shared/api/surface.js';
 import type { NameClaims } from '../../shared/lease/ports.js';
 import { noRateLimit } from '../../shared/lease/ports.js';
 import type { BrokerDeps } from '../../shared/api/deps.js';
+import { blobFrontContainers } from '../../shared/contracts/azure/blob-front.js';
 import { engineFixture, T0, type EngineFixture } from './engine-fixture.js';
 import { context, httpEvent } from './events.js';
 
@@ -54,11 +55,16 @@ export interface MemoryBroker extends EngineFixture {
   upload(objectKey: string, body: string, contentType?: string): void;
 }
 
+/** The Blob front's signing key in the memory broker (AZURE_UPLOADS=blob-front). */
+export const MEMORY_FRONT_KEY = 'memory-front-key-0123456789abcdef';
+
 /** Every surface's router over in-memory ports: the contracts' handlers end to end, in milliseconds. */
 export function memoryBroker(options: { env?: Record<string, string>; auth?: ContractAuth } = {}): MemoryBroker {
   const f = engineFixture({ ALIBABA_RATE_LIMIT_PER_SECOND: '0', ...options.env });
   const claims = memoryClaims();
-  const deps = { ...f, alibabaRateLimiter: noRateLimit, claims, auth: options.auth ?? OPEN_AUTH } satisfies BrokerDeps;
+  // As runtime.ts wires it: with the Blob front on, the Azure surface mints container SAS tokens.
+  const containers = f.config.blobFrontUrl ? { containers: blobFrontContainers({ url: f.config.blobFrontUrl, signingKey: async () => MEMORY_FRONT_KEY }) } : {};
+  const deps = { ...f, ...containers, alibabaRateLimiter: noRateLimit, claims, auth: options.auth ?? OPEN_AUTH } satisfies BrokerDeps;
   const lambdas = Object.fromEntries(SURFACES.map((s) => [s, surfaceHandler(operationsOf(s), CONTRACT_CODE[s], deps)])) as Record<Surface, HttpFn>;
   return {
     ...f,

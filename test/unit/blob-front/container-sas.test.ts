@@ -32,6 +32,9 @@ describe('containerSasQuery', () => {
   test('refuses a container that is not a lease id, and no permission', () => {
     expect(() => containerSasQuery({ container: A.toUpperCase(), permissions: ['r'], expiresAt: EXPIRY, key: 'k' })).toThrow(/32 lowercase hex/);
     expect(() => containerSasQuery({ container: A, permissions: [], expiresAt: EXPIRY, key: 'k' })).toThrow(/permission/);
+    // Anchored at both ends: a lease id inside a longer name is not a container.
+    for (const container of [`x${A}`, `${A}x`]) expect(() => containerSasQuery({ container, permissions: ['r'], expiresAt: EXPIRY, key: 'k' })).toThrow(/32 lowercase hex/);
+    expect(() => containerSasQuery({ container: A, permissions: ['r'], expiresAt: Number.NaN, key: 'k' })).toThrow('expiresAt must be a finite epoch ms');
   });
 
   test('sasTime drops the milliseconds', () => {

@@ -293,3 +293,133 @@ describe('operations', () => {
     expect(isFrontResponse(result) && result.statusCode).toBe(500);
   });
 });
+
+describe('every refusal, by its exact reason (each check on its own, not caught by a later one)', () => {
+  const firstLine = (message: string) => message.split('\n')[0];
+  const unsigned = (fields: Record<string, string>) => Object.entries(fields).map(([n, v]) => `${n}=${encodeURIComponent(v)}`).join('&');
+  const SE = new Date(Date.now() + HOUR).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const valid = { sv: SAS_VERSION, sr: 'c', sp: 'rcw', se: SE, sig: 'x' };
+  const without = (name: string) => unsigned(Object.fromEntries(Object.entries(valid).filter(([n]) => n !== name)));
+  const PATH = 'The request URI is not a valid blob path.';
+  const MISSING = 'The SAS is missing (sv, sr, sp, se and sig are required).';
+  const PERMS = 'Signed permissions (sp) must be letters of "rcw", in that order.';
+  const SEGMENT = 'The blob name has an empty, "." or ".." segment.';
+
+  test.each([
+    [`x/${A}/f`, PATH],
+    [`/${A}/a%2Fb`, PATH],
+    [`/${A}/a%5cb`, PATH],
+    [`/${A}//b`, PATH],
+    [`/${A}`, 'The URI names no blob.'],
+    [`/${A}/`, 'The URI names no blob.'],
+    [`/x${A}/f`, 'The container in the URI is not one this endpoint serves.'],
+    [`/${A}x/f`, 'The container in the URI is not one this endpoint serves.'],
+    [`/${A.slice(1)}/f`, 'The container in the URI is not one this endpoint serves.'],
+    [`/${A}/%E0%A4%A`, 'The blob name is not valid percent-encoding.'],
+    [`/${A}/${'a'.repeat(1025)}`, 'The blob name is longer than 1024 characters.'],
+    [`/${A}/a%09b`, 'The blob name contains a control character or a backslash.'],
+    [`/${A}/a/./b`, SEGMENT],
+    [`/${A}/a/%2E%2E/b`, SEGMENT],
+    [`/${A}/a/`, SEGMENT],
+    [`/${A}/..`, SEGMENT],
+  ])('path %s', async (uri, why) => {
+    const r = await refusal({ uri });
+    expect([r.status, r.code, firstLine(r.message)]).toEqual([403, 'AuthenticationFailed', `Server failed to authenticate the request. ${why}`]);
+  });
+
+  test('a name of exactly 1024 characters, in several segments, is a blob', async () => {
+    expect((await forwarded({ uri: `/${A}/${'a'.repeat(1024)}` })).uri).toBe(`/tmp/${A}/${'a'.repeat(1024)}`);
+    expect((await forwarded({ uri: `/${A}/a/b/c.d` })).uri).toBe(`/tmp/${A}/a/b/c.d`);
+  });
+
+  test.each([
+    ['sv repeated', `${sas()}&sv=${SAS_VERSION}`, 'A SAS parameter is repeated or badly encoded.'],
+    ['sig badly encoded', sas().replace(/sig=[^&]+/, 'sig=%E0%A4%A'), 'A SAS parameter is repeated or badly encoded.'],
+    ['no sv', without('sv'), MISSING],
+    ['no sig', without('sig'), MISSING],
+    ['no se', without('se'), MISSING],
+    ['no sp', without('sp'), MISSING],
+    ['no sr', without('sr'), 'Signed resource (sr) must be c (a container SAS).'],
+    ['sr=b', unsigned({ ...valid, sr: 'b' }), 'Signed resource (sr) must be c (a container SAS).'],
+    ['sp empty', unsigned({ ...valid, sp: '' }), PERMS],
+    ['sp out of order', unsigned({ ...valid, sp: 'wr' }), PERMS],
+    ['sp with a foreign letter first', unsigned({ ...valid, sp: 'xr' }), PERMS],
+    ['sp with a foreign letter last', unsigned({ ...valid, sp: 'rx' }), PERMS],
+    ['se not a time', unsigned({ ...valid, se: 'tomorrow' }), 'Signed expiry (se) is not like 2026-12-03T22:00:00Z.'],
+    ['se with a prefix', unsigned({ ...valid, se: `x${SE}` }), 'Signed expiry (se) is not like 2026-12-03T22:00:00Z.'],
+    ['se with a suffix', unsigned({ ...valid, se: `${SE}x` }), 'Signed expiry (se) is not like 2026-12-03T22:00:00Z.'],
+    ['st not a time', unsigned({ ...valid, st: 'yesterday' }), 'Signed start (st) is not like 2026-12-03T22:00:00Z.'],
+    ['sig of another length', sas().replace(/sig=[^&]+/, 'sig=short'), 'Signature did not match.'],
+  ])('SAS: %s', async (_label, query, why) => {
+    const r = await refusal({ query });
+    expect([r.status, r.code, firstLine(r.message)]).toEqual([403, 'AuthenticationFailed', `Server failed to authenticate the request. ${why}`]);
+  });
+
+  test('a truncated signature (a prefix of the right one) does not match', async () => {
+    const query = sas();
+    const sig = decodeURIComponent(/sig=([^&]+)/.exec(query)![1]!);
+    for (const cut of [sig.slice(0, 10), sig.slice(0, -1), '']) {
+      const r = await refusal({ query: query.replace(/sig=[^&]+/, `sig=${encodeURIComponent(cut)}`) });
+      expect(r.status).toBe(403);
+    }
+  });
+
+  test('one value given as a one-element multiValue is not a repetition', async () => {
+    const e = event({});
+    e.request.querystring.sv = { value: e.request.querystring.sv!.value, multiValue: [{ value: e.request.querystring.sv!.value }] };
+    expect(isFrontResponse(await functions.viewerRequest(e))).toBe(false);
+  });
+
+  const SUPPORTED = 'Supported: Get Blob (GET), Get Blob Properties (HEAD), Put Blob (PUT, x-ms-blob-type: BlockBlob), Set Blob Metadata (PUT ?comp=metadata).';
+  test.each([
+    ['GET without r', { method: 'GET', query: sas({ permissions: ['c', 'w'] }) }, 403, 'AuthorizationPermissionMismatch', 'The SAS permissions (sp=cw) lack "r".'],
+    ['Put Blob without c or w', { method: 'PUT', query: sas({ permissions: ['r'] }), headers: PUT_HEADERS }, 403, 'AuthorizationPermissionMismatch', 'The SAS permissions (sp=r) lack "c" or "w".'],
+    ['Set Blob Metadata without w', { method: 'PUT', query: `comp=metadata&${sas({ permissions: ['r', 'c'] })}` }, 403, 'AuthorizationPermissionMismatch', 'The SAS permissions (sp=rc) lack "w".'],
+    ['Put Blob without x-ms-blob-type', { method: 'PUT', headers: { 'content-length': '5' } }, 400, 'MissingRequiredHeader', 'Put Blob needs x-ms-blob-type.'],
+    ['a page blob', { method: 'PUT', headers: { ...PUT_HEADERS, 'x-ms-blob-type': 'PageBlob' } }, 400, 'UnsupportedBlobType', `Only block blobs are supported. ${SUPPORTED}`],
+    ['Put Blob without Content-Length', { method: 'PUT', headers: { 'x-ms-blob-type': 'BlockBlob' } }, 411, 'MissingContentLength', 'Put Blob needs a Content-Length header.'],
+    ['Content-Length with a prefix', { method: 'PUT', headers: { ...PUT_HEADERS, 'content-length': 'x5' } }, 400, 'InvalidHeaderValue', 'Content-Length is not a number.'],
+    ['Content-Length with a suffix', { method: 'PUT', headers: { ...PUT_HEADERS, 'content-length': '5x' } }, 400, 'InvalidHeaderValue', 'Content-Length is not a number.'],
+    ['Copy Blob', { method: 'PUT', headers: { ...PUT_HEADERS, 'x-ms-copy-source': 'https://elsewhere/x' } }, 400, 'UnsupportedOperation', `This PUT is not supported. ${SUPPORTED}`],
+    ['Set Container Metadata', { method: 'PUT', query: `comp=metadata&restype=container&${sas()}` }, 400, 'UnsupportedOperation', `This PUT is not supported. ${SUPPORTED}`],
+    ['List Blobs', { method: 'GET', query: `comp=list&${sas()}` }, 400, 'UnsupportedOperation', `This GET is not supported. ${SUPPORTED}`],
+    ['Delete Blob', { method: 'DELETE' }, 400, 'UnsupportedOperation', `This DELETE is not supported. ${SUPPORTED}`],
+    ['an unknown parameter with markup', { method: 'GET', query: `a<b>&c=1&${sas()}` }, 400, 'UnsupportedOperation', `Unknown query parameter a&lt;b&gt;. ${SUPPORTED}`],
+    ['an unknown parameter', { method: 'GET', query: `x&amp=1&${sas()}` }, 400, 'UnsupportedOperation', `Unknown query parameter x. ${SUPPORTED}`],
+  ] as const)('%s: %i %s', async (_label, o, status, code, why) => {
+    const r = await refusal(o as Parameters<typeof event>[0]);
+    expect([r.status, r.code, firstLine(r.message)]).toEqual([status, code, why]);
+    expect(r.response.body).toMatchObject({ encoding: 'text' });
+  });
+
+  test('an ampersand in a refused name is escaped in the XML', async () => {
+    const e = event({ method: 'GET' });
+    e.request.querystring['a&b'] = { value: '1' };
+    const r = await functions.viewerRequest(e);
+    expect(JSON.stringify((r as FrontResponse).body)).toContain('Unknown query parameter a&amp;b.');
+  });
+
+  test('sp=w alone may put and set metadata; sp=c alone may put', async () => {
+    expect((await forwarded({ method: 'PUT', query: sas({ permissions: ['w'] }), headers: PUT_HEADERS })).uri).toBe(`/tmp/${A}/code/file.txt`);
+    expect((await forwarded({ method: 'PUT', query: sas({ permissions: ['c'] }), headers: PUT_HEADERS })).uri).toBe(`/tmp/${A}/code/file.txt`);
+    const meta = await run({ method: 'PUT', query: `comp=metadata&${sas({ permissions: ['w'] })}` });
+    expect(isFrontResponse(meta) && meta.statusCode).toBe(200);
+  });
+
+  test('a block upload is refused as such, with its block id', async () => {
+    const r = await refusal({ method: 'PUT', query: `comp=block&blockid=QUFB&${sas()}`, headers: { 'content-length': '4' } });
+    expect([r.status, r.code]).toEqual([400, 'BlockUploadNotSupported']);
+  });
+
+  test('a store without its keys: 500 InternalError saying which, for the SAS and for the size limit', async () => {
+    const noKey = loadFrontFunctions({ kvs: { 'max-blob-bytes': '10' } });
+    const noLimit = loadFrontFunctions({ kvs: { 'sas-signing-key': KEY } });
+    const ask = async (fns: typeof functions, o: Parameters<typeof event>[0]) => {
+      const res = (await fns.viewerRequest(event(o))) as FrontResponse;
+      return [res.statusCode, res.headers['x-ms-error-code']?.value, /<Message>([^\n]*)/.exec(typeof res.body === 'string' ? res.body : res.body!.data)?.[1]];
+    };
+    expect(await ask(noKey, {})).toEqual([500, 'InternalError', 'The endpoint has no signing key configured.']);
+    expect(await ask(noLimit, { method: 'PUT', headers: PUT_HEADERS })).toEqual([500, 'InternalError', 'The endpoint has no blob size limit configured.']);
+    expect(await ask(noLimit, { method: 'PUT', query: `comp=blocklist&${sas()}` })).toEqual([500, 'InternalError', 'The endpoint has no blob size limit configured.']);
+  });
+});

@@ -69,3 +69,14 @@ describe('viewer response', () => {
     expect(response.headers['x-ms-version']).toBeUndefined();
   });
 });
+
+describe('viewer response: only successful reads are described as blobs', () => {
+  test.each([
+    [299, true],
+    [300, false],
+    [304, false],
+  ])('GET answered %i: blob headers %s', async (status, described) => {
+    const response = await functions.viewerResponse(event('GET', status));
+    expect(response.headers['x-ms-blob-type']?.value).toBe(described ? 'BlockBlob' : undefined);
+  });
+});

@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { blobFrontContainers } from '../../../shared/contracts/azure/blob-front.js';
 import { LeaseStateError } from '../../../shared/errors.js';
 import { consumeLease, deleteConsumed } from '../../../shared/lease/consume.js';
-import { copyContainer, deleteUnder } from '../../../shared/lease/containers.js';
+import { copyContainer, deleteAll, deleteUnder } from '../../../shared/lease/containers.js';
 import { issueLease } from '../../../shared/lease/engine.js';
 import { containerKeyFor } from '../../../shared/lease/keys.js';
 import type { LeaseRecord } from '../../../shared/lease/model.js';
@@ -79,6 +79,8 @@ describe('issuing a container lease', () => {
     expect(containers.leaseIdOfUrl(`http://127.0.0.1:3002/local/${id}/dir`)).toBe(id);
     expect(containers.leaseIdOfUrl(`http://127.0.0.1:3002/${id}/dir`)).toBeUndefined();
     expect(containers.leaseIdOfUrl(`http://127.0.0.1:3002/localx/${id}`)).toBeUndefined();
+    // Any trailing slashes of the configured URL go.
+    expect(blobFrontContainers({ url: 'https://front.example//', signingKey: async () => 'k' }).containerUrl(id)).toBe(`https://front.example/${id}`);
   });
 });
 
@@ -137,7 +139,94 @@ describe('blob events (recordUpload)', () => {
   });
 });
 
+describe('blob events: deletion, revival, races and limits', () => {
+  test('a DELETED container: a blob is kept for the settlement still due, deleted once it has run', async () => {
+    const f = fixture();
+    const lease = await uploadedWith(f, ['a']);
+    await consumeLease(f, lease.leaseId, () => true, consumer, { idempotent: true });
+    await deleteConsumed(f, lease.leaseId, consumer.id);
+    const pendingSettle = put(f, lease, 'during');
+    expect(await recordUpload(f, pendingSettle)).toBe('consumed-pending');
+    expect(f.objects.has(pendingSettle.key)).toBe(true);
+    await settleLease(f, f.store.item(lease.leaseId)!);
+    const settled = f.store.item(lease.leaseId)!;
+    expect(settled.dueAt).toBeUndefined();
+    expect(settled.movedAt).toBeUndefined();
+    const after = put(f, lease, 'after');
+    expect(await recordUpload(f, after)).toBe('orphan-consumed');
+    expect(f.objects.has(after.key)).toBe(false);
+  });
+
+  test("a blob from a revived container's previous life is stale and left alone", async () => {
+    const f = fixture();
+    const lease = await pending(f);
+    const old = put(f, lease, 'old');
+    await f.store.transition(lease.leaseId, { status: 'PENDING' }, { status: 'EXPIRED' });
+    f.clock.advance(5000);
+    await issueLease(f, { leaseId: lease.leaseId, contract: 'azure-ml', scope: 's', objectKey: lease.objectKey, pendingUploadId: 'p' }, { createOrGet: true });
+    expect(f.store.item(lease.leaseId)).toMatchObject({ status: 'PENDING', revivedAt: T0 + 5000 });
+    expect(await recordUpload(f, old)).toBe('stale');
+    expect(f.objects.has(old.key)).toBe(true);
+    expect(f.store.item(lease.leaseId)!.status).toBe('PENDING');
+    // verifyUploadNow does not take it for this life's upload either.
+    expect((await verifyUploadNow(f, f.store.item(lease.leaseId)!)).status).toBe('PENDING');
+  });
+
+  test('a blob of exactly the per-blob limit is kept', async () => {
+    const f = fixture({ MAX_UPLOAD_BYTES: '10' });
+    const lease = await pending(f);
+    expect(await recordUpload(f, put(f, lease, 'ten', 10))).toBe('uploaded');
+  });
+
+  test('a lease that kept a sequencer (from before a switch of mode) still takes its first blob', async () => {
+    const f = fixture();
+    const lease = await pending(f);
+    await f.store.transition(lease.leaseId, { status: 'PENDING' }, { sequencer: '0F' });
+    const reads = f.store.calls.get;
+    expect(await recordUpload(f, put(f, lease, 'a'))).toBe('uploaded');
+    expect(f.store.item(lease.leaseId)).toMatchObject({ status: 'UPLOADED', sequencer: '0F' });
+    // One read (the lease), one refused fast-path condition, one write: no retry.
+    expect(f.store.calls.get - reads).toBe(1);
+  });
+
+  test('two first blobs at once: one write wins, the other re-reads and joins it', async () => {
+    const f = fixture();
+    const lease = await pending(f);
+    const outcomes = await Promise.all([recordUpload(f, put(f, lease, 'a')), recordUpload(f, put(f, lease, 'b'))]);
+    expect(outcomes).toEqual(['uploaded', 'uploaded']);
+    expect(f.store.item(lease.leaseId)!.status).toBe('UPLOADED');
+  });
+
+  test('a lease that keeps changing: a retryable error after 5 attempts, so Lambda delivers the event again', async () => {
+    const f = fixture();
+    const lease = await pending(f);
+    const blob = put(f, lease, 'a');
+    const store = { ...f.store, transition: async () => undefined };
+    await expect(recordUpload({ ...f, store }, blob)).rejects.toMatchObject({ dependency: 'dynamodb', throttled: true });
+    expect(f.objects.has(blob.key)).toBe(true);
+  });
+});
+
 describe('verifyUploadNow on a container (a consumer before the events)', () => {
+  test('blobs stored after the URL could be used are not an upload', async () => {
+    const f = fixture();
+    const lease = await pending(f);
+    f.clock.advance(600_000 + 300_000 + 2000);
+    put(f, lease, 'late');
+    expect((await verifyUploadNow(f, lease)).status).toBe('PENDING');
+    expect(f.store.item(lease.leaseId)!.status).toBe('PENDING');
+  });
+
+  test('the verdict written is returned as written, without another read', async () => {
+    const f = fixture();
+    const lease = await pending(f);
+    put(f, lease, 'x');
+    const reads = f.store.calls.get;
+    const now = await verifyUploadNow(f, lease);
+    expect(now.status).toBe('UPLOADED');
+    expect(f.store.calls.get).toBe(reads);
+  });
+
   test('nothing there: unchanged; blobs there: UPLOADED from the oldest blob', async () => {
     const f = fixture();
     const lease = await pending(f);
@@ -177,6 +266,41 @@ describe('consuming a container', () => {
     await expect(consumeLease(f, lease.leaseId, () => true, consumer, { idempotent: true })).rejects.toMatchObject({ status: 'REJECTED' });
     expect(f.store.item(lease.leaseId)).toMatchObject({ status: 'REJECTED', rejectReason: 'SIZE_LIMIT', size: 6 });
     expect(await f.objects.list(lease.objectKey)).toEqual([]);
+  });
+
+  test('a total of exactly the limit is consumed', async () => {
+    const f = fixture({ MAX_UPLOAD_BYTES: '6' });
+    const lease = await uploadedWith(f, ['a', 'b']);
+    expect(await consumeLease(f, lease.leaseId, () => true, consumer, { idempotent: true })).toMatchObject({ status: 'CONSUMED', size: 6 });
+  });
+
+  test('over the limit with a sequencer kept from before: still REJECTED, its due time and retention gone', async () => {
+    const f = fixture({ MAX_UPLOAD_BYTES: '5' });
+    const lease = await uploadedWith(f, ['a', 'b']);
+    await f.store.transition(lease.leaseId, { status: 'UPLOADED' }, { sequencer: '0A' });
+    await expect(consumeLease(f, lease.leaseId, () => true, consumer, { idempotent: true })).rejects.toMatchObject({ status: 'REJECTED' });
+    const rejected = f.store.item(lease.leaseId)!;
+    expect(rejected).toMatchObject({ status: 'REJECTED', rejectReason: 'SIZE_LIMIT' });
+    expect([rejected.dueAt, rejected.uploadedAt, rejected.retainUntil]).toEqual([undefined, undefined, undefined]);
+  });
+
+  test('over the limit while another consumer wins: that answer, and the blobs kept', async () => {
+    const f = fixture({ MAX_UPLOAD_BYTES: '5' });
+    const lease = await uploadedWith(f, ['a', 'b']);
+    const other = { kind: 'broker' as const, id: 'other' };
+    // The rejection's write finds the lease consumed by someone else meanwhile.
+    const store = {
+      ...f.store,
+      async transition(...args: Parameters<typeof f.store.transition>) {
+        if (args[2].status === 'REJECTED') {
+          await f.store.transition(lease.leaseId, { status: 'UPLOADED' }, { status: 'CONSUMED', consumedBy: other, consumedAt: f.clock.now() });
+          return undefined;
+        }
+        return f.store.transition(...args);
+      },
+    };
+    await expect(consumeLease({ ...f, store }, lease.leaseId, () => true, consumer, { idempotent: true })).rejects.toMatchObject({ status: 'CONSUMED' });
+    expect((await f.objects.list(lease.objectKey)).length).toBe(2);
   });
 
   test('a blob stored after the consumption is not part of it', async () => {
@@ -243,6 +367,24 @@ describe('retention of a container', () => {
     expect(batches).toEqual([1000, 1000, 501]);
     expect([...failed]).toEqual(['tmp/p/']);
     expect((await f.objects.list('tmp/p/')).map((o) => o.key)).toEqual(['tmp/p/0007']);
+  });
+
+  test('deleteAll of a container that keeps a blob: a retryable error (the settlement stays due)', async () => {
+    const f = fixture();
+    f.objects.put('tmp/c/a', { size: 1, eTag: '"e"' });
+    f.objects.refuseDeleteOf('tmp/c/a');
+    await expect(deleteAll(f.objects, 'tmp/c/')).rejects.toMatchObject({ dependency: 's3', throttled: true });
+    await expect(deleteAll(f.objects, 'tmp/c/')).resolves.toBeUndefined();
+    expect(f.objects.has('tmp/c/a')).toBe(false);
+  });
+
+  test('copyContainer copies every blob once, eight at a time, and fails if any one has changed', async () => {
+    const f = fixture();
+    for (let i = 0; i < 10; i++) f.objects.put(`tmp/d/${i}`, { size: 1, eTag: `"e${i}"`, lastModified: T0 });
+    expect(await copyContainer(f.objects, 'tmp/d/', 'files/d/', T0)).toBe(true);
+    expect(f.objects.copies.map(([, to]) => to).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `files/d/${i}`).sort());
+    const oneChanged = { ...f.objects, list: async (p: string) => (await f.objects.list(p)).map((b) => (b.key.endsWith('/3') ? { ...b, eTag: '"changed"' } : b)) };
+    expect(await copyContainer(oneChanged, 'tmp/d/', 'files/d/', T0)).toBe(false);
   });
 
   test('copyContainer copies each blob under its relative name, conditional on its listed ETag', async () => {
