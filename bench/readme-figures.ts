@@ -3,7 +3,7 @@
  * run produced. `npm run bench` (a full run: every section, default output) rewrites it; this file run
  * directly (`npm run bench:readme`) re-renders it from the results file there is.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -101,8 +101,20 @@ export function updateReadme(readmePath: string, results: Json): void {
   writeFileSync(readmePath, next);
 }
 
+/** The results `npm run bench` wrote, or one line saying to run it (not an ENOENT trace). */
+export function readResults(file: string): Record<string, unknown> {
+  if (!existsSync(file)) throw new Error(`${file} does not exist: run npm run bench first (it writes the file this table is made from)`);
+  return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-  updateReadme(join(root, 'README.md'), JSON.parse(readFileSync(join(root, 'bench', 'results.json'), 'utf8')));
+  try {
+    updateReadme(join(root, 'README.md'), readResults(join(root, 'bench', 'results.json')) as Parameters<typeof updateReadme>[1]);
+  } catch (error) {
+    if (process.env.DEBUG) console.error(error);
+    console.error((error as Error).message);
+    process.exit(2);
+  }
   process.stdout.write('README.md: performance figures rewritten from bench/results.json\n');
 }

@@ -30,7 +30,7 @@ export interface BrokerSettings {
   readonly jwt?: JwtSettings;
   /** Default-stage throttling of the HTTP API. */
   readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
-  /** Per-route throttling by route id (shared/http/routes.ts), overriding the stage default. */
+  /** Per-route throttling by route id (the operation ids in each contract's operations.ts), overriding the stage default. */
   readonly routeThrottle: Readonly<Record<string, { readonly rateLimit: number; readonly burstLimit: number }>>;
   /** Table deletion protection and RETAIN removal policies; false for sandboxes. */
   readonly deletionProtection: boolean;

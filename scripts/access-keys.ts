@@ -1,16 +1,7 @@
 /**
  * `npm run access-keys -- <command>`: the access keys Alibaba clients sign with, and the grants of Azure
- * principals, for AUTH=contracts.
- *
- *   create --workspace <id> [--workspace <id> ...]   a new key; its secret is printed once, here
- *   list                                             keys and their workspaces (never a secret)
- *   revoke <AccessKeyId>
- *   grant --principal <oid|sub> [--subscription <id> ...] [--registry <sub>/<rg>/<name> ...]
- *   revoke-grant --principal <oid|sub>
- *
- * Target: the local mode's files with --keys-file / --grants-file; otherwise the deployed stack, from
- * --outputs (default cdk-outputs.json; --stack picks one of several) or --table, --kms-key and
- * --region. AWS credentials come from the default chain; --profile sets AWS_PROFILE.
+ * principals, for AUTH=contracts. The commands and targets are USAGE below (`--help` prints it). AWS
+ * credentials come from the default chain.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -21,6 +12,20 @@ import { OUTPUTS } from '../infra/outputs.js';
 import { fileStore, stackStore, type CredentialStore } from './credential-stores.js';
 
 export class UsageError extends Error {}
+
+/** What `--help` prints, and the tail of every usage error: the commands and where they act. */
+export const USAGE = `usage: npm run access-keys -- <command> [target]
+commands:
+  create --workspace <id> [--workspace <id> ...]   a new key; its secret is printed once, here
+  list                                             keys and their workspaces (never a secret)
+  revoke <AccessKeyId>
+  grant --principal <oid|sub> [--subscription <id> ...] [--registry <sub>/<rg>/<name> ...]
+  revoke-grant --principal <oid|sub>
+target:
+  --keys-file <path> / --grants-file <path>        the local mode's files (AUTH=contracts)
+  --outputs <file> [--stack <name>]                a deployed stack (default cdk-outputs.json)
+  --table <name> --kms-key <arn> --region <name>   a deployed stack, named directly
+  --profile <name>                                 the AWS profile for a deployed stack`;
 
 interface StackTarget {
   readonly tableName: string;
@@ -60,8 +65,13 @@ export async function run(argv: readonly string[], out: (line: string) => void, 
       'kms-key': { type: 'string' },
       region: { type: 'string' },
       profile: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
+  if (values.help) {
+    out(USAGE);
+    return;
+  }
   const [command, ...rest] = positionals;
   const single = Object.fromEntries(Object.entries(values).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
   if (values.profile) process.env.AWS_PROFILE = values.profile;
@@ -106,7 +116,7 @@ export async function run(argv: readonly string[], out: (line: string) => void, 
       return;
     }
     default:
-      throw new UsageError('usage: npm run access-keys -- create --workspace <id> | list | revoke <AccessKeyId> | grant --principal <id> --subscription <id> | revoke-grant --principal <id>');
+      throw new UsageError(command === undefined ? USAGE : `unknown command ${JSON.stringify(command)}\n${USAGE}`);
   }
 }
 

@@ -6,6 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { remoteApiUrl } from './e2e-target.js';
 
 const FLAGS: Record<string, string> = { '--profile': 'AWS_PROFILE', '--stack': 'E2E_STACK', '--outputs': 'CDK_OUTPUTS_FILE' };
 
@@ -29,7 +30,10 @@ if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()
   let invocation;
   try {
     invocation = e2eInvocation(process.argv.slice(2), process.env);
+    // The target first: without one, one line and no test run (not the same error from every test file).
+    remoteApiUrl(invocation.env);
   } catch (error) {
+    if (process.env.DEBUG) console.error(error);
     console.error((error as Error).message);
     process.exit(2);
   }

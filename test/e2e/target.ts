@@ -1,7 +1,8 @@
 import { DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { OUTPUTS } from '../../infra/outputs.js';
 import { authenticate, regionOfApiHost, type AuthScheme } from '../../scripts/upload/auth.js';
-import { DEFAULT_OUTPUTS_FILE, readStackOutputs, StackOutputsError } from '../../scripts/stack-outputs.js';
+import { StackOutputsError } from '../../scripts/stack-outputs.js';
+import { deployedOutputs, remoteApiUrl } from '../../scripts/e2e-target.js';
 import { startTestBroker, type TestBroker } from '../support/local-broker.js';
 
 /**
@@ -22,25 +23,6 @@ export interface Target {
   /** Remembers an uploaded object so close() can remove it from a shared (remote) bucket. */
   track(uploadUrl: string): void;
   close(): Promise<void>;
-}
-
-/** The deployed stack's outputs (whatever its name), or undefined when there is no outputs file. */
-function deployedOutputs(env: NodeJS.ProcessEnv, cwd?: string) {
-  return readStackOutputs({ file: env.CDK_OUTPUTS_FILE, stack: env.E2E_STACK, require: OUTPUTS.apiUrl, ...(cwd ? { cwd } : {}) })?.outputs;
-}
-
-/**
- * Where `npm run test:e2e` goes: API_URL, else the ApiUrl of the outputs file. Without either it is an
- * error naming what to set: a suite that quietly tested an in-process broker instead would tell someone
- * whose deploy failed that it works.
- */
-export function remoteApiUrl(env: NodeJS.ProcessEnv, cwd?: string): string {
-  if (env.API_URL) return env.API_URL;
-  const url = deployedOutputs(env, cwd)?.[OUTPUTS.apiUrl];
-  if (url) return url;
-  throw new StackOutputsError(
-    `npm run test:e2e needs a deployed target: set API_URL=<the stack's ApiUrl>, or run it where npm run deploy wrote ${DEFAULT_OUTPUTS_FILE} (or point CDK_OUTPUTS_FILE at that file)`,
-  );
 }
 
 /** The object key of a presigned URL, virtual-hosted or path-style. */

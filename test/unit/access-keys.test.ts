@@ -6,7 +6,7 @@ import { DecryptCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { run, stackTarget, UsageError } from '../../scripts/access-keys.js';
+import { run, stackTarget, USAGE, UsageError } from '../../scripts/access-keys.js';
 import { stackStore } from '../../scripts/credential-stores.js';
 import { accessKeysFromFile } from '../../shared/auth/access-keys.js';
 import { azureGrantsFromFile, parseAzureGrants } from '../../shared/auth/azure-grants.js';
@@ -74,9 +74,20 @@ describe('npm run access-keys, local files', () => {
     }
   });
 
+  test('--help (and -h) prints every command and target, the file flags included, and succeeds', async () => {
+    for (const flag of ['--help', '-h']) {
+      const [usage] = await cli(flag);
+      expect(usage).toBe(USAGE);
+      for (const word of ['create', 'list', 'revoke', 'grant', 'revoke-grant', '--keys-file', '--grants-file', '--outputs', '--stack', '--table', '--kms-key', '--region', '--profile']) {
+        expect(usage).toContain(word);
+      }
+    }
+    await expect(cli()).rejects.toThrow(USAGE);
+  });
+
   test('usage errors name what is missing', async () => {
     await expect(cli('create', '--keys-file', join(tmp(), 'k.json'))).rejects.toThrow('--workspace');
-    await expect(cli('frobnicate')).rejects.toThrow('usage: npm run access-keys');
+    await expect(cli('frobnicate')).rejects.toThrow('unknown command "frobnicate"\nusage: npm run access-keys');
     await expect(cli('list', '--outputs', join(tmp(), 'absent.json'))).rejects.toThrow('deploy with -c auth=contracts first');
   });
 

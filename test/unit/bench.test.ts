@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { S3Client } from '@aws-sdk/client-s3';
 import { bundleSpecs, LAMBDA_TARGETS, lambdaTarget } from '../../bench/bundles.js';
 import { eventFor, ISSUING_OPERATION, ISSUING_SURFACES, issuingOperation } from '../../bench/fixtures.js';
-import { BEGIN, END, renderFigures, withFigures } from '../../bench/readme-figures.js';
+import { BEGIN, END, readResults, renderFigures, withFigures } from '../../bench/readme-figures.js';
 import { sdkPresign } from '../../bench/sdk-presign.js';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import fc from 'fast-check';
@@ -28,6 +28,13 @@ describe('README performance figures', () => {
     expect(readme.indexOf(BEGIN)).toBeGreaterThan(-1);
     expect(block).toMatch(/^\nRun of \d{4}-\d{2}-\d{2}: Node v\d+/);
     expect(block.split('\n').filter((l) => l.startsWith('| ')).length).toBeGreaterThanOrEqual(9);
+  });
+});
+
+describe('npm run bench:readme without results', () => {
+  test('says in one line to run the bench first (no ENOENT trace)', () => {
+    const missing = join(mkdtempSync(join(tmpdir(), 'ulb-results-')), 'results.json');
+    expect(() => readResults(missing)).toThrow(`${missing} does not exist: run npm run bench first (it writes the file this table is made from)`);
   });
 });
 

@@ -2,9 +2,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { readStackOutputs, StackOutputsError } from '../../scripts/stack-outputs.js';
-import { remoteApiUrl } from '../e2e/target.js';
+import { remoteApiUrl } from '../../scripts/e2e-target.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ulb-outputs-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -95,8 +96,21 @@ describe('npm run test:e2e itself', () => {
   test('without a reachable target it fails, naming what to set (not 3/3 green against an in-process broker)', () => {
     const { API_URL: _unset, ...env } = process.env;
     const run = spawnSync('npm', ['run', '--silent', 'test:e2e', '--', '--outputs', join(dir, 'no-such-outputs.json')], { encoding: 'utf8', env });
-    expect(run.status).not.toBe(0);
-    expect(run.stdout + run.stderr).toContain('no-such-outputs.json does not exist');
-    expect(run.stdout + run.stderr).not.toMatch(/Tests: +\d+ passed/);
+    expect(run.status).toBe(2);
+    // Said once, on one line, before jest starts: no test counts, no code frames.
+    expect(run.stderr.trim()).toBe(`outputs file ${join(dir, 'no-such-outputs.json')} does not exist (check the path given as CDK_OUTPUTS_FILE or --outputs)`);
+    expect(run.stdout + run.stderr).not.toMatch(/Tests:|failed|●/);
+  }, 120_000);
+
+  test('with no target at all, the one line names API_URL and the outputs file', () => {
+    const { API_URL: _unset, CDK_OUTPUTS_FILE: _file, ...env } = process.env;
+    const empty = mkdtempSync(join(dir, 'none-'));
+    // Run from an empty folder (no cdk-outputs.json there); tsx is loaded by path since the folder has no node_modules.
+    const tsx = pathToFileURL(join(process.cwd(), 'node_modules/tsx/dist/loader.mjs')).href;
+    const run = spawnSync(process.execPath, ['--import', tsx, join(process.cwd(), 'scripts/run-e2e.ts')], { encoding: 'utf8', env, cwd: empty });
+    expect(run.status).toBe(2);
+    expect(run.stderr.trim().split('\n')).toEqual([
+      "npm run test:e2e needs a deployed target: set API_URL=<the stack's ApiUrl>, or run it where npm run deploy wrote cdk-outputs.json (or point CDK_OUTPUTS_FILE at that file)",
+    ]);
   }, 120_000);
 });
