@@ -14,15 +14,6 @@ export interface SettleDeps {
 }
 
 /**
- * Does the object work a CONSUMED or DELETED lease still has (its `dueAt` says when). A consumed file
- * is copied to its permanent key at once (`movedAt`); its temporary object is deleted only once every
- * download URL handed out for it has expired, or its retention ends if that is sooner (due then, done
- * by the sweep), so no URL a client was given stops serving its bytes early. A deleted lease loses both objects at once. Every step is
- * idempotent and the due marker changes last, so whoever runs this (the settler following the change
- * feed, or the sweep) can repeat it, or run it concurrently, safely. Returns the lease as left, or
- * undefined when the work cannot be done yet (it stays due).
- */
-/**
  * Copies a consumed lease's upload to its permanent place unless it is there: one object (HEAD, then a
  * copy conditional on the verified ETag), or a container's blobs (each conditional on its listed ETag).
  */
@@ -32,6 +23,15 @@ async function moved(objects: ObjectStore, lease: LeaseRecord): Promise<boolean>
   return (await objects.head(storedKey)) !== undefined || objects.copy(lease.objectKey, storedKey, lease.eTag!);
 }
 
+/**
+ * Does the object work a CONSUMED or DELETED lease still has (its `dueAt` says when). A consumed file
+ * is copied to its permanent key at once (`movedAt`); its temporary object is deleted only once every
+ * download URL handed out for it has expired, or its retention ends if that is sooner (due then, done
+ * by the sweep), so no URL a client was given stops serving its bytes early. A deleted lease loses both objects at once. Every step is
+ * idempotent and the due marker changes last, so whoever runs this (the settler following the change
+ * feed, or the sweep) can repeat it, or run it concurrently, safely. Returns the lease as left, or
+ * undefined when the work cannot be done yet (it stays due).
+ */
 export async function settleLease(deps: SettleDeps, lease: LeaseRecord, attempt = 0): Promise<LeaseRecord | undefined> {
   if (lease.dueAt === undefined) return lease;
   const now = deps.clock.now();
