@@ -10,7 +10,7 @@ import { loadConfig, type BrokerConfig } from '../shared/config.js';
 import { withChangeFeed } from '../shared/lease/changes.js';
 import type { LeaseEvent } from '../shared/lease/events.js';
 import { createBrokerDeps, withObjects, type ObjectDeps } from '../shared/runtime.js';
-import type { localAuth } from './auth-settings.js';
+import type { LocalAuthPlan } from './auth-settings.js';
 import { LOCAL_CREDENTIALS, type Emulators } from './emulators.js';
 import { createLocalLeaseFeed, type LocalLeaseFeed } from './lease-feed.js';
 
@@ -25,7 +25,8 @@ export interface LocalDepsOptions {
   /** The broker's settings as environment variables, local defaults included. */
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly emulators: Pick<Emulators, 's3Endpoint' | 'dynamoEndpoint'>;
-  readonly auth: ReturnType<typeof localAuth>;
+  /** AUTH=contracts: the authenticators, built with the development issuer's URL when there is one. */
+  readonly auth: ReturnType<LocalAuthPlan['build']> | undefined;
   readonly clock: Clock | undefined;
   readonly dataDir: string;
   readonly printLeaseEvents: boolean;

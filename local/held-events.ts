@@ -1,3 +1,5 @@
+import { ConfigError } from '../shared/config.js';
+
 /**
  * S3_EVENT_DELAY_MS: the local mode holds every S3 event back this long before it is handled, to show
  * that no answer depends on when an event arrives (on AWS they come well after the PUT's 200,
@@ -17,7 +19,7 @@ export function s3EventDelayMs(env: Readonly<Record<string, string | undefined>>
   const raw = env.S3_EVENT_DELAY_MS?.trim();
   if (!raw) return 0;
   const ms = Number(raw);
-  if (!Number.isInteger(ms) || ms < 0 || ms > 600_000) throw new Error(`S3_EVENT_DELAY_MS must be a whole number of milliseconds from 0 to 600000, got "${raw}"`);
+  if (!Number.isInteger(ms) || ms < 0 || ms > 600_000) throw new ConfigError(`S3_EVENT_DELAY_MS must be a whole number of milliseconds from 0 to 600000, got "${raw}"`);
   return ms;
 }
 

@@ -4,7 +4,9 @@ import type { LeaseEvent } from '../shared/lease/events.js';
 import type { SweepReport } from '../shared/lease/sweep.js';
 import { log } from '../shared/log.js';
 import type { withObjects } from '../shared/runtime.js';
-import { localAuth } from './auth-settings.js';
+import { localAuth, type LocalAuthPlan } from './auth-settings.js';
+import { devIssuerFileIn } from './data-files.js';
+import { startDevIssuer, type DevIssuer } from './dev-issuer/server.js';
 import { createLocalDeps, type LocalDeps } from './deps.js';
 import { LOCAL_CREDENTIALS, startEmulators, type EmulatorOptions, type Emulators } from './emulators.js';
 import { startBlobFront } from './blob-front/server.js';
@@ -26,6 +28,8 @@ export interface LocalBrokerOptions {
   readonly s3Port?: number;
   /** The Blob front's port when AZURE_UPLOADS=blob-front (stable for the same reason). 0 picks a free port. */
   readonly blobFrontPort?: number;
+  /** The development issuer's port when JWT_ISSUER=dev (stable: its tokens name it). 0 picks a free port. */
+  readonly devIssuerPort?: number;
   /** Broker settings as environment variables (RETENTION_SECONDS, LEASE_URL_TTL_SECONDS, ...). */
   readonly env?: Record<string, string | undefined>;
   /** 0 disables the timer (tests call sweepNow). */
@@ -39,12 +43,23 @@ export interface LocalBrokerOptions {
   readonly beforeLeaseEventPublish?: (event: LeaseEvent) => void | Promise<void>;
 }
 
+export interface ContractsAuthSummary {
+  readonly keysFile: string;
+  readonly grantsFile: string;
+  readonly issuer: string;
+  readonly audience: string;
+  /** The issuer is the embedded development one (JWT_ISSUER=dev): `npm run dev-token` mints its tokens. */
+  readonly devIssuer: boolean;
+}
+
 export interface LocalBroker {
   readonly url: string;
   readonly s3Endpoint: string;
   readonly dynamoEndpoint: string;
   /** The Blob front's origin, when AZURE_UPLOADS=blob-front. */
   readonly blobFrontUrl?: string;
+  /** AUTH=contracts: where keys and grants are read, and the issuer (`dev`: the development one) of Azure tokens. */
+  readonly contractsAuth?: ContractsAuthSummary;
   readonly config: BrokerConfig;
   readonly deps: ReturnType<typeof withObjects>;
   sweepNow(): Promise<SweepReport>;
@@ -67,7 +82,7 @@ interface LocalSettings {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly eventDelayMs: number;
   readonly verifySignatures: boolean;
-  readonly auth: ReturnType<typeof localAuth>;
+  readonly auth: LocalAuthPlan | undefined;
 }
 
 /**
@@ -80,11 +95,15 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
   let onS3Event: (event: S3Event) => Promise<void> = async () => undefined;
   const emulators = await startEmulators(emulatorOptions(options, settings, (event) => onS3Event(event)));
   const front = await startFrontIfAsked(options, settings, emulators);
+  const issuer = await startIssuerIfAsked(options, settings, async () => {
+    await front?.server.close();
+    await emulators.close();
+  });
   const local = createLocalDeps({
     env: front ? { ...settings.env, BLOB_FRONT_URL: front.url } : settings.env,
     frontSigningKey: front?.signingKey,
     emulators,
-    auth: settings.auth,
+    auth: settings.auth?.build(issuer?.issuer),
     clock: options.clock,
     dataDir: options.dataDir,
     printLeaseEvents: options.printLeaseEvents ?? false,
@@ -94,8 +113,40 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
   onS3Event = (event) => heldEvents.deliver(event);
   const gateway = await startGateway({ apiDeps: local.apiDeps, host: settings.host, port: options.port ?? 3000, env: options.env ?? {} });
   const sweeps = startSweepTimer(local.deps, options.sweepIntervalSeconds ?? 60);
-  const running: RunningBroker = { sweeps, gateway: gateway.server, emulators, heldEvents, leaseFeed: local.leaseFeed, clients: local.deps, ...(front ? { front: front.server } : {}) };
-  return localBroker(local, gateway.url, running);
+  const running: RunningBroker = {
+    sweeps,
+    gateway: gateway.server,
+    emulators,
+    heldEvents,
+    leaseFeed: local.leaseFeed,
+    clients: local.deps,
+    ...(front ? { front: front.server } : {}),
+    ...(issuer ? { issuer } : {}),
+  };
+  const contractsAuth = settings.auth && {
+    keysFile: settings.auth.keysFile,
+    grantsFile: settings.auth.grantsFile,
+    issuer: issuer?.issuer ?? settings.auth.issuer!,
+    audience: settings.auth.audience,
+    devIssuer: issuer !== undefined,
+  };
+  return localBroker(local, gateway.url, running, contractsAuth);
+}
+
+/** JWT_ISSUER=dev: the development issuer, before the handlers are built (their authenticator names its URL). */
+async function startIssuerIfAsked(options: LocalBrokerOptions, settings: LocalSettings, undo: () => Promise<void>): Promise<DevIssuer | undefined> {
+  if (!settings.auth?.devIssuer) return undefined;
+  try {
+    return await startDevIssuer({
+      host: settings.host,
+      port: options.devIssuerPort ?? 0,
+      file: devIssuerFileIn(options.dataDir),
+      audience: settings.auth.devIssuer.audience,
+    });
+  } catch (error) {
+    await undo();
+    throw error;
+  }
 }
 
 /** The local front's account segment: `http://127.0.0.1:PORT/local/<container>/<blob>`. */
@@ -134,7 +185,7 @@ function readSettings(options: LocalBrokerOptions): LocalSettings {
   const env = { AWS_REGION: 'us-east-1', LEASE_TABLE_NAME: 'upload-leases', UPLOAD_BUCKET_NAME: 'upload-lease-broker-local', ...options.env };
   const eventDelayMs = s3EventDelayMs(options.env ?? {});
   const verifySignatures = s3VerifySignatures(options.env?.S3_VERIFY_SIGNATURES);
-  const auth = localAuth(options.env ?? {});
+  const auth = localAuth(options.env ?? {}, options.dataDir);
   if (!verifySignatures) log.warn('S3_VERIFY_SIGNATURES=false: the embedded S3 accepts any signature and expired URLs', {});
   return { host, env, eventDelayMs, verifySignatures, auth };
 }
@@ -152,13 +203,14 @@ function emulatorOptions(options: LocalBrokerOptions, settings: LocalSettings, o
   };
 }
 
-function localBroker(local: LocalDeps, url: string, running: RunningBroker): LocalBroker {
+function localBroker(local: LocalDeps, url: string, running: RunningBroker, contractsAuth: ContractsAuthSummary | undefined): LocalBroker {
   let closed: Promise<void> | undefined;
   return {
     url,
     s3Endpoint: running.emulators.s3Endpoint,
     dynamoEndpoint: running.emulators.dynamoEndpoint,
     ...(local.config.blobFrontUrl ? { blobFrontUrl: local.config.blobFrontUrl } : {}),
+    ...(contractsAuth ? { contractsAuth } : {}),
     config: local.config,
     deps: local.deps,
     sweepNow: running.sweeps.sweepNow,

@@ -15,6 +15,8 @@ export interface RunningBroker extends EventPipeline {
   readonly emulators: Emulators;
   /** The Blob front (AZURE_UPLOADS=blob-front): closed with the gateway, since it takes requests too. */
   readonly front?: { close(): Promise<void> };
+  /** The development issuer (JWT_ISSUER=dev): closed with the gateway, the only one that asks it for keys. */
+  readonly issuer?: { close(): Promise<void> };
   /** The SDK clients the handlers were built on. */
   readonly clients: { readonly ddb: { destroy(): void }; readonly s3: { destroy(): void } };
 }
@@ -22,6 +24,7 @@ export interface RunningBroker extends EventPipeline {
 export async function shutDown(broker: RunningBroker): Promise<void> {
   broker.sweeps.stop();
   await Promise.all([closeGateway(broker.gateway), broker.front?.close()]);
+  await broker.issuer?.close();
   await broker.sweeps.finished();
   await broker.emulators.eventsSettled();
   // Events still held back (S3_EVENT_DELAY_MS) are handled now, not after their delay.

@@ -1,30 +1,48 @@
 /**
  * `npm start`: the broker on 127.0.0.1 with embedded S3 and DynamoDB. No AWS account, no Docker.
- * Settings come from the environment: PORT, DATA_DIR, SWEEP_INTERVAL_SECONDS and the broker's own
- * (RETENTION_SECONDS, LEASE_URL_TTL_SECONDS, ...).
+ * Settings come from the environment: PORT, DATA_DIR, SWEEP_INTERVAL_SECONDS, S3_PORT, BLOB_FRONT_PORT,
+ * DEV_ISSUER_PORT, AUTH and its settings (auth-settings.ts) and the broker's own (RETENTION_SECONDS, ...).
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { ConfigError } from '../shared/config.js';
+import { startBanner } from './banner.js';
 import { startLocalBroker } from './server.js';
-import { startupProblem } from './startup-errors.js';
+import { startFailure, type StartSettings } from './startup-errors.js';
 
-function intFromEnv(name: string, fallback: number): number {
+/**
+ * A failed start: one line, `cannot start: ...`, for a setting to change (exit 2) or a problem we
+ * recognise (exit 1); the trace only with DEBUG, or when it is none of those (a bug: shown whole).
+ */
+function failStart(error: unknown, settings: StartSettings): never {
+  const failure = startFailure(error, settings);
+  if (failure.line === undefined || process.env.DEBUG) console.error(error);
+  if (failure.line !== undefined) console.error(`cannot start: ${failure.line}`);
+  process.exit(failure.exitCode);
+}
+
+/** A whole number from the environment; a port (`max` 65535) also when it defaults to PORT+1 or PORT+2. */
+function intFromEnv(name: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
   const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) {
-    console.error(`${name} must be a non-negative integer, got "${raw}"`);
-    process.exit(2);
+  const value = raw === undefined || raw === '' ? fallback : Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > max) {
+    const what = max === PORT_MAX ? `a port number from 0 to ${PORT_MAX}` : 'a non-negative integer';
+    failStart(new ConfigError(`${name} must be ${what}, got ${raw ? `"${raw}"` : `${value} (from PORT): set ${name} or a lower PORT`}`), { dataDir });
   }
   return value;
 }
+const PORT_MAX = 65_535;
 
 const dataDir = resolve(process.env.DATA_DIR || '.data');
-const port = intFromEnv('PORT', 3000);
+const port = intFromEnv('PORT', 3000, PORT_MAX);
 // A fixed S3 port keeps URLs handed out before a restart valid after it.
-const s3Port = intFromEnv('S3_PORT', port === 0 ? 0 : port + 1);
+const s3Port = intFromEnv('S3_PORT', port === 0 ? 0 : port + 1, PORT_MAX);
+/** The port of a server only some settings start: read (and checked) only when it will be used. */
+const optionalPort = (name: string, used: boolean, offset: number) => (used ? intFromEnv(name, port === 0 ? 0 : port + offset, PORT_MAX) : undefined);
 // Only used with AZURE_UPLOADS=blob-front; fixed for the same reason (SAS URLs name it).
-const blobFrontPort = intFromEnv('BLOB_FRONT_PORT', port === 0 ? 0 : port + 2);
+const blobFrontPort = optionalPort('BLOB_FRONT_PORT', process.env.AZURE_UPLOADS?.trim() === 'blob-front', 2);
+// Only used with JWT_ISSUER=dev; fixed because its tokens name it (iss).
+const devIssuerPort = optionalPort('DEV_ISSUER_PORT', process.env.AUTH === 'contracts' && process.env.JWT_ISSUER === 'dev', 3);
 let broker: Awaited<ReturnType<typeof startLocalBroker>>;
 try {
   mkdirSync(dataDir, { recursive: true });
@@ -32,38 +50,17 @@ try {
     dataDir,
     port,
     s3Port,
-    blobFrontPort,
+    ...(blobFrontPort === undefined ? {} : { blobFrontPort }),
+    ...(devIssuerPort === undefined ? {} : { devIssuerPort }),
     sweepIntervalSeconds: intFromEnv('SWEEP_INTERVAL_SECONDS', 60),
     env: process.env,
     printLeaseEvents: true,
   });
 } catch (error) {
-  const problem = startupProblem(error, { port, s3Port, blobFrontPort, dataDir });
-  if (!problem || process.env.DEBUG) console.error(error);
-  if (problem) console.error(`cannot start: ${problem}`);
-  process.exit(1);
+  failStart(error, { port, s3Port, blobFrontPort, devIssuerPort, dataDir });
 }
 
-const url = broker.url;
-const front = broker.blobFrontUrl
-  ? `\nAzure uploads go through the Blob front on ${broker.blobFrontUrl} (AZURE_UPLOADS=blob-front): the sasUri is a container SAS for @azure/storage-blob and azure-ai-ml.\n`
-  : '';
-console.log(`upload-lease-broker listening on ${url} (embedded S3 on ${broker.s3Endpoint}, data in ${dataDir})
-${front}
-Azure ML startPendingUpload:
-  curl -s -X POST '${url}/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/test-rg/providers/Microsoft.MachineLearningServices/workspaces/my-aml-workspace/codes/my-code/versions/1/startPendingUpload?api-version=2025-09-01' \\
-    -H 'content-type: application/json' -d '{"pendingUploadId":"my-upload-1"}'
-
-Alibaba ApplyFileUploadLease:
-  curl -s -X POST '${url}/ws_3AXoiweeTyTd03IN/datacenter/category/default' \\
-    -d FileName=report.pdf -d Md5=<32 hex, the file's MD5> -d SizeInBytes=<bytes>
-
-A whole upload in one command (size, MD5, lease, PUT, verdict):
-  npm run ulb -- upload report.pdf --contract alibaba --workspace ws_demo --base-url ${url}
-
-Lease status:  curl -s ${url}/leases/<x-lease-id header or FileUploadLeaseId>
-Lease events:  ${broker.eventsFile} (one JSON line each, also printed here)
-Press Ctrl-C to stop.`);
+console.log(startBanner(broker, dataDir));
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

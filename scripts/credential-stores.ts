@@ -1,13 +1,17 @@
 /**
  * Where `npm run access-keys` keeps access keys and Azure grants: JSON files for the local mode
- * (ACCESS_KEYS_FILE, AZURE_GRANTS_FILE), or the deployed stack's table with secrets encrypted under its
- * KMS key (the layout shared/auth/stored-credentials.ts reads).
+ * (ACCESS_KEYS_FILE, AZURE_GRANTS_FILE; by default in DATA_DIR, owner-only), or the deployed stack's
+ * table with secrets encrypted under its KMS key (the layout shared/auth/stored-credentials.ts reads).
  */
 import { randomInt } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fchmodSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { EncryptCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { accessKeysFromFile } from '../shared/auth/access-keys.js';
+import { parseAzureGrants } from '../shared/auth/azure-grants.js';
 import { accessKeyItemId, encryptionContextFor, grantItemId } from '../shared/auth/stored-credentials.js';
+import { ConfigError } from '../shared/config.js';
 
 export interface KeyListing {
   readonly AccessKeyId: string;
@@ -45,46 +49,100 @@ export const newAccessKey = (workspaces: readonly string[]): CreatedKey => ({
   Workspaces: [...workspaces],
 });
 
-function readJsonArray<T>(path: string): T[] {
+/** Owner-only: the keys file holds secrets in plain text (and the grants file says who may do what). */
+export const FILE_MODE = 0o600;
+
+/** Why a file cannot be read or written, in words (a system error's code), for a one-line error. */
+const reason = (error: unknown) => {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'a directory' : code === 'ENOTDIR' || code === 'EEXIST' ? 'a file is in the way of its folder' : (code ?? (error as Error).message);
+};
+
+/**
+ * The entries of a local file, [] when it does not exist yet. The file is first read as the broker reads
+ * it (`check`): one it would refuse is not added to, so a fix is asked for now rather than at its start.
+ */
+function readEntries<T>(path: string, check: (path: string) => void): T[] {
   if (!existsSync(path)) return [];
-  const value = JSON.parse(readFileSync(path, 'utf8')) as unknown;
-  if (!Array.isArray(value)) throw new Error(`${path} must hold a JSON array`);
-  return value as T[];
+  try {
+    check(path);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    throw new ConfigError(`${error.message} (a broker refuses the whole file: fix it, or move it away, first)`, { cause: error });
+  }
+  return JSON.parse(readFileSync(path, 'utf8')) as T[];
 }
 
-/** The local mode's files; the keys file holds secrets in plain text, as a local development file may. */
+/**
+ * Writes a local file owner-only (0600), its folder (DATA_DIR) made if missing. An existing file keeps
+ * its inode (a running broker follows it) but not a more open mode: it is tightened before the write.
+ */
+function writeOwnerOnly(path: string, value: unknown): void {
+  let fd: number;
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    fd = openSync(path, 'w', FILE_MODE);
+  } catch (error) {
+    throw new ConfigError(`cannot write ${path}: ${reason(error)}`, { cause: error });
+  }
+  try {
+    fchmodSync(fd, FILE_MODE);
+    writeFileSync(fd, `${JSON.stringify(value, null, 2)}\n`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The keys file as the broker reads it (ACCESS_KEYS_FILE): a ConfigError naming the entry it would refuse. */
+const checkKeys = (path: string) => void accessKeysFromFile(path);
+/** The grants file as the broker reads it (AZURE_GRANTS_FILE). */
+const checkGrants = (path: string) => {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`AZURE_GRANTS_FILE ${path} is not readable: ${reason(error)}`, { cause: error });
+  }
+  parseAzureGrants(text, `AZURE_GRANTS_FILE ${path}`);
+};
+
+/**
+ * The local mode's files (`--local`: in DATA_DIR; or named), written 0600: the keys file holds secrets in
+ * plain text, as a local development file may, readable by its owner only.
+ */
 export function fileStore(keysFile: string | undefined, grantsFile: string | undefined): CredentialStore {
   const keys = () => {
-    if (!keysFile) throw new Error('name the keys file with --keys-file (the local mode reads it from ACCESS_KEYS_FILE)');
+    if (!keysFile) throw new ConfigError('name the keys file: --local (the one in DATA_DIR the broker reads), or --keys-file <path>');
     return keysFile;
   };
   const grants = () => {
-    if (!grantsFile) throw new Error('name the grants file with --grants-file (the local mode reads it from AZURE_GRANTS_FILE)');
+    if (!grantsFile) throw new ConfigError('name the grants file: --local (the one in DATA_DIR the broker reads), or --grants-file <path>');
     return grantsFile;
   };
-  const write = (path: string, value: unknown) => writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
+  const readKeys = () => readEntries<CreatedKey>(keys(), checkKeys);
+  const readGrants = () => readEntries<GrantEntry>(grants(), checkGrants);
   return {
     async createKey(workspaces) {
       const key = newAccessKey(workspaces);
-      write(keys(), [...readJsonArray<CreatedKey>(keys()), key]);
+      writeOwnerOnly(keys(), [...readKeys(), key]);
       return key;
     },
     async listKeys() {
-      return readJsonArray<CreatedKey>(keys()).map(({ AccessKeyId, Workspaces }) => ({ AccessKeyId, Workspaces }));
+      return readKeys().map(({ AccessKeyId, Workspaces }) => ({ AccessKeyId, Workspaces }));
     },
     async revokeKey(accessKeyId) {
-      const all = readJsonArray<CreatedKey>(keys());
+      const all = readKeys();
       const kept = all.filter((k) => k.AccessKeyId !== accessKeyId);
-      write(keys(), kept);
+      if (kept.length < all.length) writeOwnerOnly(keys(), kept);
       return kept.length < all.length;
     },
     async putGrant(grant) {
-      write(grants(), [...readJsonArray<GrantEntry>(grants()).filter((g) => g.principal !== grant.principal), grant]);
+      writeOwnerOnly(grants(), [...readGrants().filter((g) => g.principal !== grant.principal), grant]);
     },
     async revokeGrant(principal) {
-      const all = readJsonArray<GrantEntry>(grants());
+      const all = readGrants();
       const kept = all.filter((g) => g.principal !== principal);
-      write(grants(), kept);
+      if (kept.length < all.length) writeOwnerOnly(grants(), kept);
       return kept.length < all.length;
     },
   };

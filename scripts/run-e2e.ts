@@ -33,8 +33,9 @@ if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()
     // The target first: without one, one line and no test run (not the same error from every test file).
     remoteApiUrl(invocation.env);
   } catch (error) {
+    // One line (a JSON parser's message, quoted from a broken outputs file, may hold its line breaks).
     if (process.env.DEBUG) console.error(error);
-    console.error((error as Error).message);
+    console.error((error as Error).message.replace(/\s*\n\s*/g, ' '));
     process.exit(2);
   }
   // jest's package exports hide its bin; the repo's own copy is where npm ci put it.

@@ -48,8 +48,16 @@ export type AzureUploads = (typeof AZURE_UPLOAD_MODES)[number];
  */
 export const DUE_SHARD_LIMITS = Object.freeze({ min: 4, max: 256 });
 
+/**
+ * A setting (or a file a setting names) the user can fix: every command prints it as one line, its
+ * message, without a trace unless DEBUG is set. The message is kept to one line (a JSON parser's,
+ * quoted in it, may hold the file's line breaks).
+ */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message.replace(/\s*\n\s*/g, ' '), options);
+  }
 }
 
 type Env = Record<string, string | undefined>;

@@ -5,14 +5,16 @@
  * the verdict (UPLOADED, or REJECTED with its reason), optionally consumption (AddFile / code version),
  * and the lease as JSON on stdout.
  *
- * Exit codes: 0 uploaded (or consumed); 1 rejected, or no verdict in time; 2 usage; 3 the broker or the
- * storage refused or could not be reached.
+ * Exit codes: 0 uploaded (or consumed); 1 rejected, or no verdict in time; 2 usage or configuration (no
+ * AWS credentials for --auth iam included); 3 the broker or the storage refused or could not be reached.
+ * Every failure is one line on stderr, `ulb: ...`; DEBUG adds the trace, as does a bug (shown whole).
  */
 import { accessSync, constants, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { OUTPUTS } from '../../infra/outputs.js';
+import { ConfigError } from '../../shared/config.js';
 import { readStackOutputs, StackOutputsError } from '../stack-outputs.js';
 import { regionOfApiHost, type AuthScheme } from './auth.js';
 import { BrokerClient, BrokerError, type Target } from './broker-client.js';
@@ -35,6 +37,24 @@ export const USAGE = `usage: ulb upload <file> --contract alibaba|azure [options
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
+
+const HELP = '(ulb --help shows the usage)';
+
+/** The broker's URL as given (--base-url, API_URL or the outputs file): an http(s) URL, or a usage error naming it. */
+function checkedBaseUrl(url: string, from: string): string {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || !/^https?:$/.test(parsed.protocol)) throw new UsageError(`${from} must be an http(s) URL such as http://127.0.0.1:3000, got "${url}"`);
+  return url;
+}
+
+/** A bug rather than a refusal: shown with its trace. (System errors carry a code; ours have their own classes.) */
+const isBug = (error: unknown) =>
+  !(error instanceof Error) || ((error instanceof TypeError || error instanceof ReferenceError || error instanceof RangeError) && !(error as NodeJS.ErrnoException).code);
 
 export interface CliIo {
   readonly env: NodeJS.ProcessEnv;
@@ -74,7 +94,7 @@ const STRING_OPTIONS = ['contract', 'workspace', 'category', 'subscription', 're
 
 function baseUrlAndOutputs(values: Record<string, string | boolean | undefined>, io: CliIo) {
   const explicit = (values['base-url'] as string | undefined) ?? io.env.API_URL;
-  if (explicit) return { baseUrl: explicit, outputs: undefined };
+  if (explicit) return { baseUrl: checkedBaseUrl(explicit, values['base-url'] !== undefined ? '--base-url' : 'API_URL'), outputs: undefined };
   // A file the user names is where they stand; the default one is where npm run deploy wrote it.
   const named = (values.outputs as string | undefined) ?? io.env.CDK_OUTPUTS_FILE;
   const deployed = readStackOutputs({
@@ -83,7 +103,8 @@ function baseUrlAndOutputs(values: Record<string, string | boolean | undefined>,
     require: OUTPUTS.apiUrl,
     ...(io.cwd ? { cwd: io.cwd } : {}),
   });
-  return deployed ? { baseUrl: deployed.outputs[OUTPUTS.apiUrl]!, outputs: deployed.outputs } : { baseUrl: LOCAL_DEFAULT, outputs: undefined };
+  if (!deployed) return { baseUrl: LOCAL_DEFAULT, outputs: undefined };
+  return { baseUrl: checkedBaseUrl(deployed.outputs[OUTPUTS.apiUrl]!, `the ${OUTPUTS.apiUrl} of ${deployed.file}`), outputs: deployed.outputs };
 }
 
 function authScheme(values: Record<string, string | boolean | undefined>, contract: 'alibaba' | 'azure', baseUrl: string, outputs: Record<string, string> | undefined, env: NodeJS.ProcessEnv): AuthScheme {
@@ -125,8 +146,9 @@ function targetOf(values: Record<string, string | boolean | undefined>): Target 
 
 /** Runs the CLI; resolves to the exit code. */
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
-  const fail = (code: number, message: string) => {
-    io.stderr.write(`ulb: ${message}\n`);
+  const fail = (code: number, message: string, error?: unknown) => {
+    if (error !== undefined && (io.env.DEBUG || isBug(error))) io.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
+    io.stderr.write(`ulb: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
     return code;
   };
   let parsed;
@@ -141,7 +163,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       },
     });
   } catch (error) {
-    return fail(2, `${(error as Error).message}\n${USAGE}`);
+    return fail(2, `${(error as Error).message} ${HELP}`, error);
   }
   const { values, positionals } = parsed as { values: Record<string, string | boolean | undefined>; positionals: string[] };
   if (values.help) {
@@ -149,7 +171,9 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     return 0;
   }
   const [command, typed] = positionals;
-  if (command !== 'upload' || !typed || positionals.length > 2) return fail(2, USAGE);
+  if (command === undefined) return fail(2, `name the command: ulb upload <file> --contract alibaba|azure ... ${HELP}`);
+  if (command !== 'upload') return fail(2, `unknown command "${command}": the command is upload ${HELP}`);
+  if (!typed || positionals.length > 2) return fail(2, `upload takes one file, got ${positionals.length - 1} ${HELP}`);
   const path = resolve(callerDir(io), typed);
   try {
     const size = readableFileSize(path);
@@ -188,8 +212,11 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     io.stdout(`${JSON.stringify({ lease: view, ...consumed })}\n`);
     return 0;
   } catch (error) {
-    if (error instanceof UsageError || error instanceof StackOutputsError) return fail(2, error.message);
-    return fail(3, (error as Error).message);
+    if (error instanceof UsageError || error instanceof StackOutputsError || error instanceof ConfigError) return fail(2, error.message, error);
+    if ((error as Error)?.name === 'CredentialsProviderError') {
+      return fail(2, `--auth iam: no AWS credentials (${(error as Error).message}): set AWS_PROFILE (or pass --profile <name>), or run aws configure`, error);
+    }
+    return fail(3, (error as Error)?.message ?? String(error), error);
   }
 }
 

@@ -1,3 +1,4 @@
+import { ConfigError } from '../config.js';
 import { followedFile } from './followed-file.js';
 
 /** An Alibaba-style access key: what its holder may sign for, and which workspaces it may use. */
@@ -20,7 +21,7 @@ interface KeyFileEntry {
 
 /**
  * Keys from a JSON file (local mode's ACCESS_KEYS_FILE): `[{"AccessKeyId","AccessKeySecret","Workspaces":[...]}]`.
- * A malformed file stops the start with a message naming the entry; a change to it (a revoked key)
+ * A malformed file stops the start with a ConfigError naming the entry; a change to it (a revoked key)
  * applies at the key's next use (followed-file.ts).
  */
 export function accessKeysFromFile(path: string): AccessKeyStore {
@@ -28,8 +29,8 @@ export function accessKeysFromFile(path: string): AccessKeyStore {
   try {
     current = followedFile(path, (text) => parseAccessKeys(text, path), new Map<string, AccessKey>());
   } catch (error) {
-    if ((error as Error).message.startsWith(`ACCESS_KEYS_FILE ${path}`)) throw error;
-    throw new Error(`ACCESS_KEYS_FILE ${path} is not readable JSON: ${(error as Error).message}`);
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError(`ACCESS_KEYS_FILE ${path} is not readable JSON: ${(error as Error).message}`);
   }
   return { find: async (id) => current().get(id) };
 }
@@ -39,16 +40,16 @@ function parseAccessKeys(text: string, path: string): Map<string, AccessKey> {
   try {
     entries = JSON.parse(text) as KeyFileEntry[];
   } catch (error) {
-    throw new Error(`ACCESS_KEYS_FILE ${path} is not readable JSON: ${(error as Error).message}`);
+    throw new ConfigError(`ACCESS_KEYS_FILE ${path} is not readable JSON: ${(error as Error).message}`);
   }
-  if (!Array.isArray(entries)) throw new Error(`ACCESS_KEYS_FILE ${path} must hold a JSON array`);
+  if (!Array.isArray(entries)) throw new ConfigError(`ACCESS_KEYS_FILE ${path} must hold a JSON array`);
   const keys = new Map<string, AccessKey>();
   entries.forEach((e, i) => {
     const ok =
       typeof e.AccessKeyId === 'string' && e.AccessKeyId !== '' &&
       typeof e.AccessKeySecret === 'string' && e.AccessKeySecret.length >= 16 &&
       Array.isArray(e.Workspaces) && e.Workspaces.every((w) => typeof w === 'string' && w !== '');
-    if (!ok) throw new Error(`ACCESS_KEYS_FILE ${path}, entry ${i}: needs AccessKeyId, AccessKeySecret (16+ characters) and Workspaces (strings)`);
+    if (!ok) throw new ConfigError(`ACCESS_KEYS_FILE ${path}, entry ${i}: needs AccessKeyId, AccessKeySecret (16+ characters) and Workspaces (strings)`);
     keys.set(e.AccessKeyId as string, { accessKeyId: e.AccessKeyId as string, secret: e.AccessKeySecret as string, workspaces: e.Workspaces as string[] });
   });
   return keys;

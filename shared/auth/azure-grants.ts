@@ -1,3 +1,4 @@
+import { ConfigError } from '../config.js';
 import { followedFile } from './followed-file.js';
 
 /**
@@ -17,19 +18,20 @@ export interface AzureGrants {
   grantFor(principal: string): Promise<AzureGrant | undefined>;
 }
 
+/** The grants in `text`; anything malformed is a ConfigError naming `source` and the entry. */
 export function parseAzureGrants(text: string, source: string): AzureGrants {
   let entries: unknown;
   try {
     entries = JSON.parse(text);
   } catch (error) {
-    throw new Error(`${source} is not JSON: ${(error as Error).message}`);
+    throw new ConfigError(`${source} is not JSON: ${(error as Error).message}`);
   }
-  if (!Array.isArray(entries)) throw new Error(`${source} must hold a JSON array of {"principal","subscriptions","registries"}`);
+  if (!Array.isArray(entries)) throw new ConfigError(`${source} must hold a JSON array of {"principal","subscriptions","registries"}`);
   const grants = new Map<string, AzureGrant>();
   entries.forEach((e: { principal?: unknown; subscriptions?: unknown; registries?: unknown }, i) => {
     const strings = (v: unknown) => v === undefined || (Array.isArray(v) && v.every((s) => typeof s === 'string' && s !== ''));
     if (typeof e?.principal !== 'string' || e.principal === '' || !strings(e.subscriptions) || !strings(e.registries)) {
-      throw new Error(`${source}, entry ${i}: needs "principal" and string arrays "subscriptions" and/or "registries"`);
+      throw new ConfigError(`${source}, entry ${i}: needs "principal" and string arrays "subscriptions" and/or "registries"`);
     }
     const lower = (v: unknown) => ((v as string[] | undefined) ?? []).map((s) => s.toLowerCase());
     grants.set(e.principal, { principal: e.principal, subscriptions: lower(e.subscriptions), registries: lower(e.registries) });
@@ -44,8 +46,8 @@ export const azureGrantsFromFile = (path: string): AzureGrants => {
   try {
     current = followedFile(path, (text) => parseAzureGrants(text, source), NO_GRANTS);
   } catch (error) {
-    if ((error as Error).message.startsWith(source)) throw error;
-    throw new Error(`${source} is not readable: ${(error as Error).message}`);
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError(`${source} is not readable: ${(error as Error).message}`);
   }
   return { grantFor: (principal) => current().grantFor(principal) };
 };

@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { exampleFiles, renderBlock, shownExamples, syncReadme } from '../../scripts/sync-readme-examples.js';
 import { eventually, getLease, startTestBroker, type TestBroker } from '../support/local-broker.js';
+import { devIssuerFileIn } from '../../local/data-files.js';
+import { mintDevToken } from '../../local/dev-issuer/token.js';
 
 /**
  * The README's examples are the files of examples/, shown verbatim (npm run docs:examples copies them),
@@ -45,10 +47,10 @@ describe('every example runs as written against a local broker', () => {
   afterAll(() => broker.dispose());
 
   /** Runs one example the way the README says (bash for .sh, node for .mjs) with BROKER_URL set. */
-  async function runExample(path: string) {
+  async function runExample(path: string, target: TestBroker = broker, env: Record<string, string> = {}) {
     const [command, args] = path.endsWith('.sh') ? ['bash', [path]] : [process.execPath, [path]];
     // Asynchronous: the broker the example talks to runs in this process.
-    const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, BROKER_URL: broker.url } });
+    const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, BROKER_URL: target.url, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d));
@@ -108,6 +110,30 @@ describe('every example runs as written against a local broker', () => {
       const [, , version, consumed] = answers(stdout); // startPendingUpload, the lease, GET of the version, the lease
       expect(version.properties).toMatchObject({ codeUri: expect.stringContaining(`/files/${consumed.leaseId}/`), description: 'demo' });
       expect(consumed).toMatchObject({ contract: 'azure-ml', status: 'CONSUMED', consumedBy: { kind: 'azure-code-version' } });
+    },
+    'examples/contracts-auth.sh': async () => {
+      // The walkthrough's broker: AUTH=contracts with the development issuer; the script's npm commands
+      // (access-keys --local, dev-token) find its files through the same DATA_DIR, as a reader's would.
+      const contracts = await startTestBroker({ env: { AUTH: 'contracts', JWT_ISSUER: 'dev' } });
+      try {
+        const stdout = await runExample('examples/contracts-auth.sh', contracts, { DATA_DIR: contracts.dataDir });
+        expect(stdout).toMatch(/^unsigned: HTTP 401 \{"error":\{"code":"AuthenticationFailed"/m);
+        const [alibaba, azure] = answers(stdout);
+        expect(alibaba).toMatchObject({ lease: { contract: 'alibaba-model-studio', status: 'CONSUMED' }, fileId: expect.stringMatching(FILE_ID) });
+        expect(azure).toMatchObject({ lease: { contract: 'azure-ml', status: 'CONSUMED' }, codeVersionId: expect.stringContaining('/codes/my-code/versions/1') });
+        // The key and the grant the script made are where the broker reads them, owner-only.
+        for (const file of ['access-keys.json', 'azure-grants.json']) expect((statSync(join(contracts.dataDir, file)).mode & 0o777).toString(8)).toBe('600');
+        expect(JSON.parse(readFileSync(join(contracts.dataDir, 'access-keys.json'), 'utf8'))).toEqual([expect.objectContaining({ Workspaces: ['ws_demo'] })]);
+        // The development issuer's tokens name their principal: dev-user sees its Azure lease, and the
+        // Alibaba workspace's lease is not its tenant's (404); without a token, ARM's 401.
+        const token = await mintDevToken({ file: devIssuerFileIn(contracts.dataDir), principal: 'dev-user', lifetimeSeconds: 600, now: Math.floor(Date.now() / 1000) });
+        const asDevUser = (leaseId: string) => fetch(`${contracts.url}/leases/${leaseId}`, { headers: { authorization: `Bearer ${token}` } });
+        expect((await asDevUser(azure.lease.leaseId)).status).toBe(200);
+        expect((await asDevUser(alibaba.lease.leaseId)).status).toBe(404);
+        expect((await getLease(contracts.url, azure.lease.leaseId)).status).toBe(401);
+      } finally {
+        await contracts.dispose();
+      }
     },
   };
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, jest, test } from '@jest/globals';
@@ -6,10 +6,11 @@ import { DecryptCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { run, stackTarget, USAGE, UsageError } from '../../scripts/access-keys.js';
+import { awsProblem, failureOf, run, stackTarget, USAGE, UsageError } from '../../scripts/access-keys.js';
 import { stackStore } from '../../scripts/credential-stores.js';
 import { accessKeysFromFile } from '../../shared/auth/access-keys.js';
 import { azureGrantsFromFile, parseAzureGrants } from '../../shared/auth/azure-grants.js';
+import { ConfigError } from '../../shared/config.js';
 import { log } from '../../shared/log.js';
 import { storedAccessKeys, storedAzureGrants } from '../../shared/auth/stored-credentials.js';
 
@@ -20,6 +21,16 @@ async function cli(...argv: string[]): Promise<string[]> {
   await run(argv, (line) => lines.push(line));
   return lines;
 }
+
+/** `--local` in a DATA_DIR of its own: what goes to stdout (`out`) and to stderr (`notes`) apart. */
+async function local(env: Record<string, string>, ...argv: string[]): Promise<{ out: string[]; notes: string[] }> {
+  const out: string[] = [];
+  const notes: string[] = [];
+  await run(argv, (line) => out.push(line), { note: (line) => notes.push(line), env });
+  return { out, notes };
+}
+
+const modeOf = (path: string) => statSync(path).mode & 0o777;
 
 describe('npm run access-keys, local files', () => {
   test('create prints the secret once; the file is what ACCESS_KEYS_FILE reads; list never shows a secret; revoke removes', async () => {
@@ -82,12 +93,15 @@ describe('npm run access-keys, local files', () => {
         expect(usage).toContain(word);
       }
     }
-    await expect(cli()).rejects.toThrow(USAGE);
+    expect(USAGE).toContain('--local');
+    // Without a command: one line naming the commands, not the whole usage.
+    await expect(cli()).rejects.toThrow(/^name a command: create, list, revoke, grant, revoke-grant \(--help shows the usage\)$/);
   });
 
   test('usage errors name what is missing', async () => {
     await expect(cli('create', '--keys-file', join(tmp(), 'k.json'))).rejects.toThrow('--workspace');
-    await expect(cli('frobnicate')).rejects.toThrow('unknown command "frobnicate"\nusage: npm run access-keys');
+    await expect(cli('frobnicate')).rejects.toThrow(/^unknown command "frobnicate": the commands are create, list, revoke, grant, revoke-grant \(--help shows the usage\)$/);
+    await expect(cli('list', '--frobnicate')).rejects.toThrow(/Unknown option '--frobnicate'.*\(--help shows the usage\)$/);
     await expect(cli('list', '--outputs', join(tmp(), 'absent.json'))).rejects.toThrow('deploy with -c auth=contracts first');
   });
 
@@ -99,6 +113,112 @@ describe('npm run access-keys, local files', () => {
     expect(() => stackTarget({ outputs })).toThrow('name one with --stack');
     expect(() => stackTarget({ outputs, stack: 'B' })).toThrow('not deployed with -c auth=contracts');
     expect(stackTarget({ table: 'x', 'kms-key': 'arn:y', region: 'z' })).toEqual({ tableName: 'x', kmsKeyArn: 'arn:y', region: 'z' });
+  });
+});
+
+describe('npm run access-keys --local: the files npm start reads, owner-only', () => {
+  test('create --local: DATA_DIR made, the key in $DATA_DIR/access-keys.json (0600), stdout only the key, where it went on stderr', async () => {
+    const dataDir = join(tmp(), 'data');
+    const { out, notes } = await local({ DATA_DIR: dataDir }, 'create', '--local', '--workspace', 'ws_a');
+    const path = join(dataDir, 'access-keys.json');
+    const created = JSON.parse(out.join('\n'));
+    expect(await accessKeysFromFile(path).find(created.AccessKeyId)).toMatchObject({ secret: created.AccessKeySecret, workspaces: ['ws_a'] });
+    expect(modeOf(path)).toBe(0o600);
+    expect(notes).toEqual(['The secret is shown this once; store it now.', `stored in ${path} (0600; start the broker with AUTH=contracts to use it)`]);
+  });
+
+  test('grant --local: $DATA_DIR/azure-grants.json (0600); revoke-grant rewrites it, still 0600', async () => {
+    const dataDir = join(tmp(), 'data');
+    const path = join(dataDir, 'azure-grants.json');
+    const { out, notes } = await local({ DATA_DIR: dataDir }, 'grant', '--local', '--principal', 'oid-1', '--subscription', 'sub-a');
+    expect({ out, notes }).toEqual({ out: ['granted oid-1: sub-a'], notes: [] });
+    expect(await azureGrantsFromFile(path).grantFor('oid-1')).toMatchObject({ subscriptions: ['sub-a'] });
+    chmodSync(path, 0o644);
+    await local({ DATA_DIR: dataDir }, 'revoke-grant', '--local', '--principal', 'oid-1');
+    expect(modeOf(path)).toBe(0o600);
+  });
+
+  test('an existing keys file readable by others is 0600 after a create, its keys kept, the same file (a broker follows its inode)', async () => {
+    const dataDir = tmp();
+    const path = join(dataDir, 'access-keys.json');
+    writeFileSync(path, '[]\n', { mode: 0o644 });
+    chmodSync(path, 0o644);
+    const inode = statSync(path).ino;
+    const first = JSON.parse((await local({ DATA_DIR: dataDir }, 'create', '--local', '--workspace', 'ws_a')).out.join('\n'));
+    expect(modeOf(path)).toBe(0o600);
+    chmodSync(path, 0o644);
+    const second = JSON.parse((await local({ DATA_DIR: dataDir }, 'create', '--local', '--workspace', 'ws_b')).out.join('\n'));
+    expect(modeOf(path)).toBe(0o600);
+    expect(statSync(path).ino).toBe(inode);
+    const listed = (await local({ DATA_DIR: dataDir }, 'list', '--local')).out.map((l) => JSON.parse(l).AccessKeyId);
+    expect(listed).toEqual([first.AccessKeyId, second.AccessKeyId]);
+    // revoke rewrites it: 0600 again.
+    chmodSync(path, 0o644);
+    await local({ DATA_DIR: dataDir }, 'revoke', '--local', first.AccessKeyId);
+    expect(modeOf(path)).toBe(0o600);
+  });
+
+  test('--keys-file is written 0600 too; ACCESS_KEYS_FILE and AZURE_GRANTS_FILE are what --local means when set', async () => {
+    const dir = tmp();
+    const named = join(dir, 'named.json');
+    const { notes } = await local({ DATA_DIR: join(dir, 'data') }, 'create', '--keys-file', named, '--workspace', 'ws');
+    expect(modeOf(named)).toBe(0o600);
+    expect(notes.at(-1)).toBe(`stored in ${named} (0600; start the broker with AUTH=contracts ACCESS_KEYS_FILE=${named} to use it)`);
+    const fromEnv = { DATA_DIR: join(dir, 'data'), ACCESS_KEYS_FILE: join(dir, 'env-keys.json'), AZURE_GRANTS_FILE: join(dir, 'env-grants.json') };
+    expect((await local(fromEnv, 'create', '--local', '--workspace', 'ws')).notes.at(-1)).toBe(`stored in ${fromEnv.ACCESS_KEYS_FILE} (0600; start the broker with AUTH=contracts to use it)`);
+    await local(fromEnv, 'grant', '--local', '--principal', 'p', '--subscription', 's');
+    expect(modeOf(fromEnv.ACCESS_KEYS_FILE)).toBe(0o600);
+    expect(modeOf(fromEnv.AZURE_GRANTS_FILE)).toBe(0o600);
+  });
+
+  test('a file the broker would refuse is not added to: the entry named, the file unchanged', async () => {
+    const dataDir = tmp();
+    const path = join(dataDir, 'access-keys.json');
+    const content = JSON.stringify([{ AccessKeyId: 'LTAIshort', AccessKeySecret: 'short', Workspaces: ['ws'] }]);
+    writeFileSync(path, content);
+    const refused = local({ DATA_DIR: dataDir }, 'create', '--local', '--workspace', 'ws');
+    await expect(refused).rejects.toBeInstanceOf(ConfigError);
+    await expect(refused).rejects.toThrow(`ACCESS_KEYS_FILE ${path}, entry 0: needs AccessKeyId, AccessKeySecret (16+ characters)`);
+    expect(readFileSync(path, 'utf8')).toBe(content);
+    writeFileSync(join(dataDir, 'azure-grants.json'), '{}');
+    await expect(local({ DATA_DIR: dataDir }, 'grant', '--local', '--principal', 'p', '--subscription', 's')).rejects.toThrow(/^AZURE_GRANTS_FILE .* must hold a JSON array/);
+  });
+
+  test('the local files and a deployed stack at once are refused; a file it cannot write is one line', async () => {
+    await expect(local({ DATA_DIR: tmp() }, 'list', '--local', '--table', 't')).rejects.toThrow('the local files and a deployed stack (--table) at once: choose one');
+    const blocker = join(tmp(), 'a-file');
+    writeFileSync(blocker, '');
+    await expect(local({}, 'create', '--keys-file', join(blocker, 'keys.json'), '--workspace', 'ws')).rejects.toThrow(`cannot write ${join(blocker, 'keys.json')}: a file is in the way of its folder`);
+  });
+});
+
+describe('how a failure is shown', () => {
+  const aws = (name: string, message = 'm') => Object.assign(new Error(message), { name, $metadata: { httpStatusCode: 400 } });
+
+  test('a usage or configuration error: its message, exit 2; AWS: one line naming what to set, exit 1; a bug: undefined (its trace)', () => {
+    expect(failureOf(new UsageError('create needs at least one --workspace <id>'))).toEqual({ line: 'create needs at least one --workspace <id>', exitCode: 2 });
+    expect(failureOf(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }))).toEqual({
+      line: expect.stringMatching(/^no AWS credentials \(Could not load credentials from any providers\): set AWS_PROFILE .*aws configure/),
+      exitCode: 1,
+    });
+    expect(failureOf(new TypeError("Cannot read properties of undefined (reading 'x')"))).toBeUndefined();
+    expect(failureOf(new Error('something else'))).toBeUndefined();
+  });
+
+  test.each([
+    ['ExpiredTokenException', /^AWS refused the credentials \(ExpiredTokenException: m\): refresh them, or set AWS_PROFILE/],
+    ['AccessDeniedException', /^AWS denied it .*--profile <name> or AWS_PROFILE/],
+    ['ResourceNotFoundException', /check --table and --region/],
+    ['NotFoundException', /check --kms-key/],
+    ['ThrottlingException', /^AWS answered ThrottlingException: m$/],
+  ])('AWS %s', (name, line) => {
+    expect(awsProblem(aws(name))).toMatch(line);
+  });
+
+  test('AWS out of reach (a wrong region): check --region', () => {
+    expect(awsProblem(Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND', hostname: 'dynamodb.nowhere-1.amazonaws.com' }))).toBe(
+      'cannot reach AWS (ENOTFOUND dynamodb.nowhere-1.amazonaws.com): check --region (or the outputs file\'s Region) and the network',
+    );
   });
 });
 

@@ -29,6 +29,25 @@ describe('README performance figures', () => {
     expect(block).toMatch(/^\nRun of \d{4}-\d{2}-\d{2}: Node v\d+/);
     expect(block.split('\n').filter((l) => l.startsWith('| ')).length).toBeGreaterThanOrEqual(9);
   });
+
+  test('are exactly what the committed bench/results.json renders to, and it says where and when it ran', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const results = readResults(join(ROOT, 'bench', 'results.json')) as { meta: Record<string, unknown> };
+    expect(withFigures(readme, renderFigures(results))).toBe(readme);
+    expect(results.meta).toMatchObject({
+      date: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
+      node: expect.stringMatching(/^v\d+\./),
+      cpus: expect.any(Number),
+      cpuModel: expect.any(String),
+      quick: false,
+    });
+  });
+
+  test('are not typed anywhere else in the README: no µs or speed-up (N×) figure outside the generated block', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const outside = readme.slice(0, readme.indexOf(BEGIN)) + readme.slice(readme.indexOf(END));
+    expect(outside.match(/\d[\d.,–-]*\s*µs|\d[\d.]*×/g) ?? []).toEqual([]);
+  });
 });
 
 describe('npm run bench:readme without results', () => {

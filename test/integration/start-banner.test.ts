@@ -1,0 +1,80 @@
+import { spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { startBanner } from '../../local/banner.js';
+import { startTestBroker, type TestBroker } from '../support/local-broker.js';
+
+/**
+ * What `npm start` prints works against the broker as it was started: its commands, run as printed
+ * (bash, in the project folder), get answers, not 401s.
+ */
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** The banner's commands of one section (from its title line to the next blank line), joined as bash runs them. */
+function section(banner: string, title: string): string {
+  const lines = banner.split('\n');
+  const from = lines.findIndex((l) => l.startsWith(title));
+  expect(from).toBeGreaterThan(-1);
+  const to = lines.findIndex((l, i) => i > from && l.trim() === '');
+  return lines.slice(from + 1, to === -1 ? undefined : to).join('\n');
+}
+
+async function bash(script: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn('bash', ['-euo', 'pipefail', '-c', script], { cwd: ROOT, env: { ...process.env, ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d));
+  child.stderr.on('data', (d: Buffer) => (stderr += d));
+  const code = await new Promise<number | null>((done) => child.on('close', done));
+  return { code, stdout, stderr };
+}
+
+describe('the start banner, AUTH=none', () => {
+  let broker: TestBroker;
+  beforeAll(async () => {
+    broker = await startTestBroker();
+  });
+  afterAll(() => broker.dispose());
+
+  test('its startPendingUpload curl, run as printed, gets a lease', async () => {
+    const banner = startBanner(broker, broker.dataDir);
+    expect(banner).not.toContain('dev-token');
+    const run = await bash(section(banner, 'Azure ML startPendingUpload:'), {});
+    expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(JSON.parse(run.stdout)).toMatchObject({ blobReferenceForConsumption: { blobUri: expect.any(String), credential: { credentialType: 'SAS' } } });
+  });
+});
+
+describe('the start banner, AUTH=contracts JWT_ISSUER=dev', () => {
+  let broker: TestBroker;
+  beforeAll(async () => {
+    broker = await startTestBroker({ env: { AUTH: 'contracts', JWT_ISSUER: 'dev' } });
+  });
+  afterAll(() => broker.dispose());
+
+  test('shows no unsigned request: every curl carries a credential, and names the files and the issuer', () => {
+    const banner = startBanner(broker, broker.dataDir);
+    const curls = banner.split('\n').filter((l) => l.trimStart().startsWith('curl '));
+    expect(curls.length).toBeGreaterThan(0);
+    for (const curl of curls) expect(curl).toContain('authorization: Bearer $AZURE_ACCESS_TOKEN');
+    expect(banner).toContain(broker.contractsAuth!.keysFile);
+    expect(banner).toContain(broker.contractsAuth!.grantsFile);
+    expect(banner).toContain(broker.contractsAuth!.issuer);
+    expect(banner).toContain(`DATA_DIR=${broker.dataDir} npm run --silent dev-token -- --principal dev-user`);
+  });
+
+  test('its Azure commands, run as printed (grant, dev token, curl), get a lease', async () => {
+    const commands = section(startBanner(broker, broker.dataDir), 'Azure ML (bearer token):')
+      .split('\n')
+      // The ulb upload needs a file of the reader's; the grant, the token and the curl are what is checked here.
+      .filter((l) => !l.includes('npm run ulb'))
+      .map((l) => l.replace('npm run ', 'npm run --silent '))
+      .join('\n');
+    // No DATA_DIR here: the banner names this broker's (not the default) in its commands.
+    const run = await bash(commands, {});
+    expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+    const answer = JSON.parse(run.stdout.slice(run.stdout.indexOf('{"')));
+    expect(answer).toMatchObject({ blobReferenceForConsumption: { blobUri: expect.any(String) } });
+  });
+});
