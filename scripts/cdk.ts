@@ -1,6 +1,6 @@
 /**
  * `npm run synth|deploy|destroy [-- cdk arguments]`: the pinned CDK CLI, after the checks that would
- * otherwise cost a 30 s synth to fail. The context (cdk.json's plus every `-c`) must be settings the
+ * otherwise fail only after a synth, with CDK's own words. The context (cdk.json's plus every `-c`) must be settings the
  * stack accepts; deploy and destroy also need a profile that exists, credentials, a region, and, for
  * deploy, a bootstrapped account (scripts/deploy-preflight.ts). A failed check is one line saying what
  * to set, exit code 2, and the CLI never starts; DEBUG=1 adds the trace.
