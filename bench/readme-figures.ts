@@ -1,14 +1,20 @@
 /**
  * The README's performance table, generated from bench/results.json so it can never quote a figure no
- * run produced. `npm run bench` (a full run: every section, default output) rewrites it; this file run
- * directly (`npm run bench:readme`) re-renders it from the results file there is.
+ * run produced, and the blocks of docs/scale.md generated the same way (bench/scale-figures.ts).
+ * `npm run bench` (a full run: every section, default output) rewrites them; this file run directly
+ * (`npm run bench:readme`) re-renders them from the results file there is.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SCALE_BLOCKS, SCALE_DOC_PATH } from './scale-figures.js';
 
-export const BEGIN = '<!-- bench:figures:begin (generated from bench/results.json by npm run bench; do not edit by hand) -->';
-export const END = '<!-- bench:figures:end -->';
+/** The markers around a generated block: `figures` is the README's table, `scale-*` docs/scale.md's. */
+export const markers = (name: string): readonly [begin: string, end: string] => [
+  `<!-- bench:${name}:begin (generated from bench/results.json by npm run bench; do not edit by hand) -->`,
+  `<!-- bench:${name}:end -->`,
+];
+export const [BEGIN, END] = markers('figures');
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any -- the results file's shape is BenchResults in bench/results-file.ts
 
@@ -87,18 +93,45 @@ export function renderFigures(r: Json): string {
   ].join('\n');
 }
 
-/** Replaces the block between the markers; false when the README has no markers. */
-export function withFigures(readme: string, figures: string): string | undefined {
-  const start = readme.indexOf(BEGIN);
-  const end = readme.indexOf(END);
-  if (start === -1 || end === -1 || end < start) return undefined;
-  return readme.slice(0, start) + figures + readme.slice(end + END.length);
+/**
+ * Replaces the block between a pair of markers (the README table's unless given) with `block`, which
+ * carries the same markers; undefined when the text has no such block.
+ */
+export function withFigures(text: string, block: string, [begin, end]: readonly [string, string] = [BEGIN, END]): string | undefined {
+  const start = text.indexOf(begin);
+  const stop = start === -1 ? -1 : text.indexOf(end, start);
+  if (stop === -1) return undefined;
+  return text.slice(0, start) + block + text.slice(stop + end.length);
 }
 
+/** docs/scale.md's generated blocks, rendered from a full run's results, markers included, by name. */
+export function renderScaleFigures(results: Json): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(SCALE_BLOCKS).map(([name, render]) => {
+      const [begin, end] = markers(name);
+      return [name, [begin, render(results), end].join('\n')];
+    }),
+  );
+}
+
+/** `text` with each named block replaced; throws naming a block `where` lacks. */
+export function withBlocks(text: string, blocks: Record<string, string>, where = 'the text'): string {
+  for (const [name, block] of Object.entries(blocks)) {
+    const next = withFigures(text, block, markers(name));
+    if (next === undefined) throw new Error(`${where} has no ${markers(name).join(' ... ')} block`);
+    text = next;
+  }
+  return text;
+}
+
+const rewrite = (path: string, blocks: Record<string, string>) => writeFileSync(path, withBlocks(readFileSync(path, 'utf8'), blocks, path));
+
 export function updateReadme(readmePath: string, results: Json): void {
-  const next = withFigures(readFileSync(readmePath, 'utf8'), renderFigures(results));
-  if (next === undefined) throw new Error(`${readmePath} has no ${BEGIN} ... ${END} block`);
-  writeFileSync(readmePath, next);
+  rewrite(readmePath, { figures: renderFigures(results) });
+}
+
+export function updateScaleDoc(docPath: string, results: Json): void {
+  rewrite(docPath, renderScaleFigures(results));
 }
 
 /** The results `npm run bench` wrote, or one line saying to run it (not an ENOENT trace). */
@@ -110,11 +143,13 @@ export function readResults(file: string): Record<string, unknown> {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const root = join(dirname(fileURLToPath(import.meta.url)), '..');
   try {
-    updateReadme(join(root, 'README.md'), readResults(join(root, 'bench', 'results.json')) as Parameters<typeof updateReadme>[1]);
+    const results = readResults(join(root, 'bench', 'results.json'));
+    updateReadme(join(root, 'README.md'), results);
+    updateScaleDoc(SCALE_DOC_PATH, results);
   } catch (error) {
     if (process.env.DEBUG) console.error(error);
     console.error((error as Error).message);
     process.exit(2);
   }
-  process.stdout.write('README.md: performance figures rewritten from bench/results.json\n');
+  process.stdout.write('README.md: performance figures rewritten from bench/results.json\ndocs/scale.md: measured figures rewritten from bench/results.json\n');
 }

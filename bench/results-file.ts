@@ -14,7 +14,8 @@ import type { MemoryResult } from './memory.js';
 import type { PresignResult } from './presign.js';
 import type { TargetLine } from './report.js';
 import { README_PATH } from './options.js';
-import { updateReadme } from './readme-figures.js';
+import { updateReadme, updateScaleDoc } from './readme-figures.js';
+import { SCALE_DOC_PATH } from './scale-figures.js';
 import { TARGETS, type BenchSettings } from './settings.js';
 import type { SweepResult } from './sweep.js';
 
@@ -69,8 +70,10 @@ export function writeResults(path: string, results: BenchResults, log: (line: st
   log(`\nwrote ${path}`);
 }
 
-/** The README quotes the latest full run, generated from its results (bench/readme-figures.ts). */
+/** The README and docs/scale.md quote the latest full run, generated from its results (bench/readme-figures.ts). */
 export function rewriteReadmeFigures(results: BenchResults, log: (line: string) => void): void {
   updateReadme(README_PATH, results);
   log('README.md: performance figures rewritten from this run');
+  updateScaleDoc(SCALE_DOC_PATH, results);
+  log('docs/scale.md: measured figures rewritten from this run');
 }

@@ -29,8 +29,10 @@ echo "unsigned: HTTP $status $(cat refused.json)"
 # Alibaba: an access key for the workspace ws_demo (the secret is printed this once), then an upload
 # signed with it (ACS3-HMAC-SHA256, as the official SDKs sign) and AddFile.
 npm_run access-keys -- create --local --workspace ws_demo > key.json
-export ALIBABA_CLOUD_ACCESS_KEY_ID=$(field key.json AccessKeyId)
-export ALIBABA_CLOUD_ACCESS_KEY_SECRET=$(field key.json AccessKeySecret)
+# (Assigned, then exported: `export X=$(...)` would hide a failing command from set -e.)
+key_id=$(field key.json AccessKeyId)
+key_secret=$(field key.json AccessKeySecret)
+export ALIBABA_CLOUD_ACCESS_KEY_ID=$key_id ALIBABA_CLOUD_ACCESS_KEY_SECRET=$key_secret
 printf 'quarterly numbers\n' > report.txt
 npm_run ulb -- upload report.txt --contract alibaba --workspace ws_demo --consume --base-url "$broker" | tee alibaba.json
 # {"lease":{"leaseId":"...","status":"CONSUMED",...},"fileId":"file_..."}
@@ -38,7 +40,8 @@ npm_run ulb -- upload report.txt --contract alibaba --workspace ws_demo --consum
 # Azure: a grant of the subscription to the principal dev-user, a token for it from the development
 # issuer, then an upload with that bearer token and the code version.
 npm_run access-keys -- grant --local --principal dev-user --subscription "$subscription"
-export AZURE_ACCESS_TOKEN=$(npm_run dev-token -- --principal dev-user)
+token=$(npm_run dev-token -- --principal dev-user)
+export AZURE_ACCESS_TOKEN=$token
 printf 'print("hello")\n' > main.py
 npm_run ulb -- upload main.py --contract azure --subscription "$subscription" --resource-group test-rg \
   --workspace my-aml-workspace --name my-code --version 1 --consume --base-url "$broker" | tee azure.json

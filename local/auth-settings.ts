@@ -1,5 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { chmodSync, existsSync, statSync } from 'node:fs';
 import { accessKeysFromFile } from '../shared/auth/access-keys.js';
 import { alibabaAuthenticator, apiHostsFrom } from '../shared/auth/alibaba.js';
 import { azureAuthenticator } from '../shared/auth/azure.js';
@@ -10,6 +9,7 @@ import { ConfigError } from '../shared/config.js';
 import type { createBrokerDeps } from '../shared/runtime.js';
 import { accessKeysFileIn, azureGrantsFileIn } from './data-files.js';
 import { DEV_AUDIENCE } from './dev-issuer/server.js';
+import { OWNER_ONLY, writeOwnerOnly } from './owner-only-file.js';
 
 type AuthFactory = NonNullable<NonNullable<Parameters<typeof createBrokerDeps>[1]>['auth']>;
 
@@ -26,6 +26,9 @@ export interface LocalAuthPlan {
   /** The authenticators, given the development issuer's URL when there is one. */
   build(devIssuerUrl?: string): AuthFactory;
 }
+
+/** AUTH=contracts JWT_ISSUER=dev: the broker runs the development issuer (npm start reads its port only then). */
+export const wantsDevIssuer = (env: Readonly<Record<string, string | undefined>>): boolean => env.AUTH === 'contracts' && env.JWT_ISSUER === 'dev';
 
 /**
  * AUTH=none (the default: the quick start needs no credentials) or AUTH=contracts: each contract's own
@@ -44,12 +47,12 @@ export function localAuth(env: Readonly<Record<string, string | undefined>>, dat
   if (!issuer) {
     throw new ConfigError('AUTH=contracts needs JWT_ISSUER: an OIDC issuer URL (with JWT_AUDIENCE), or JWT_ISSUER=dev for the embedded development issuer (npm run dev-token prints its tokens)');
   }
-  const dev = issuer === 'dev';
+  const dev = wantsDevIssuer(env);
   if (!dev && !/^https?:\/\/[^/\s]+/.test(issuer)) throw new ConfigError(`JWT_ISSUER must be an http(s) issuer URL, or dev for the development issuer, got "${issuer}"`);
   if (!dev && !env.JWT_AUDIENCE) throw new ConfigError(`AUTH=contracts with JWT_ISSUER=${issuer} needs JWT_AUDIENCE (the audience its tokens carry)`);
   const audience = env.JWT_AUDIENCE || DEV_AUDIENCE;
-  const keysFile = credentialsFile(env.ACCESS_KEYS_FILE, accessKeysFileIn(dataDir));
-  const grantsFile = credentialsFile(env.AZURE_GRANTS_FILE, azureGrantsFileIn(dataDir));
+  const keysFile = credentialsFile('ACCESS_KEYS_FILE', env.ACCESS_KEYS_FILE, accessKeysFileIn(dataDir));
+  const grantsFile = credentialsFile('AZURE_GRANTS_FILE', env.AZURE_GRANTS_FILE, azureGrantsFileIn(dataDir));
   const keys = accessKeysFromFile(keysFile);
   const grants = azureGrantsFromFile(grantsFile);
   return {
@@ -68,17 +71,19 @@ export function localAuth(env: Readonly<Record<string, string | undefined>>, dat
 }
 
 /**
- * The file named by its variable, else the default in DATA_DIR, made empty (owner-only) when missing:
- * the broker starts with no keys or grants and follows the file as `npm run access-keys -- --local`
- * fills it, so the walkthrough can start the broker first.
+ * The file named by its variable, which must exist; else the default in DATA_DIR, made empty when
+ * missing and made owner-only when it is not: the broker starts with no keys or grants and follows the
+ * file as `npm run access-keys -- --local` fills it, so the walkthrough can start the broker first.
  */
-function credentialsFile(named: string | undefined, fallback: string): string {
-  if (named) return named;
-  mkdirSync(dirname(fallback), { recursive: true });
-  try {
-    writeFileSync(fallback, '[]\n', { mode: 0o600, flag: 'wx' });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+function credentialsFile(variable: 'ACCESS_KEYS_FILE' | 'AZURE_GRANTS_FILE', named: string | undefined, fallback: string): string {
+  if (named) {
+    if (!existsSync(named)) {
+      const flag = variable === 'ACCESS_KEYS_FILE' ? 'create --keys-file' : 'grant --grants-file';
+      throw new ConfigError(`${variable} ${named} does not exist: make it with npm run access-keys -- ${flag} ${named} ..., or unset ${variable} to use ${fallback}`);
+    }
+    return named;
   }
+  if (!existsSync(fallback)) writeOwnerOnly(fallback, '[]\n');
+  else if (statSync(fallback).mode & 0o077) chmodSync(fallback, OWNER_ONLY);
   return fallback;
 }

@@ -1,4 +1,4 @@
-import { localDataDir } from './data-files.js';
+import { accessKeysFileIn, azureGrantsFileIn, localDataDir } from './data-files.js';
 import type { LocalBroker } from './server.js';
 
 /**
@@ -22,7 +22,7 @@ export function startBanner(broker: BannerBroker, dataDir: string): string {
 ${front}
 ${examples}
 
-Lease status:  curl -s ${url}/leases/<x-lease-id header or FileUploadLeaseId>${broker.contractsAuth ? ' -H "authorization: Bearer $AZURE_ACCESS_TOKEN"' : ''}
+Lease status:  curl -s ${url}/leases/<x-lease-id header or FileUploadLeaseId>${broker.contractsAuth ? ' -H "authorization: Bearer $AZURE_ACCESS_TOKEN"   (an Azure lease; ulb prints either)' : ''}
 Lease events:  ${broker.eventsFile} (one JSON line each, also printed here)
 Press Ctrl-C to stop.`;
 }
@@ -43,8 +43,11 @@ A whole upload in one command (size, MD5, lease, PUT, verdict):
 
 /** AUTH=contracts: keys and grants made with access-keys --local, tokens from the issuer in use. */
 function signedExamples(url: string, auth: NonNullable<BannerBroker['contractsAuth']>, dataDir: string): string {
-  // access-keys --local and dev-token find this broker's files through DATA_DIR: named unless it is the default.
-  const data = dataDir === localDataDir({}) ? '' : `DATA_DIR=${dataDir} `;
+  // access-keys --local and dev-token find this broker's files through DATA_DIR: named unless it is the
+  // default; a keys or grants file named by its variable is named to access-keys the same way.
+  const data = dataDir === localDataDir({}) ? '' : `DATA_DIR=${shellQuoted(dataDir)} `;
+  const keysTarget = auth.keysFile === accessKeysFileIn(dataDir) ? '--local' : `--keys-file ${shellQuoted(auth.keysFile)}`;
+  const grantsTarget = auth.grantsFile === azureGrantsFileIn(dataDir) ? '--local' : `--grants-file ${shellQuoted(auth.grantsFile)}`;
   const token = auth.devIssuer
     ? `  export AZURE_ACCESS_TOKEN=$(${data}npm run --silent dev-token -- --principal dev-user)`
     : `  export AZURE_ACCESS_TOKEN=<a token of ${auth.issuer} for ${auth.audience} whose oid (else sub) is dev-user>`;
@@ -53,14 +56,17 @@ Access keys are read from ${auth.keysFile}, Azure grants from ${auth.grantsFile}
 Azure tokens must come from ${auth.issuer}${auth.devIssuer ? ' (the development issuer, JWT_ISSUER=dev)' : ''} for the audience ${auth.audience}.
 
 Alibaba (ACS3-HMAC-SHA256, as the official SDKs sign):
-  ${data}npm run access-keys -- create --local --workspace ws_demo     # prints AccessKeyId and AccessKeySecret once
+  ${keysTarget === '--local' ? data : ''}npm run access-keys -- create ${keysTarget} --workspace ws_demo     # prints AccessKeyId and AccessKeySecret once
   export ALIBABA_CLOUD_ACCESS_KEY_ID=<AccessKeyId> ALIBABA_CLOUD_ACCESS_KEY_SECRET=<AccessKeySecret>
   npm run ulb -- upload report.pdf --contract alibaba --workspace ws_demo --consume --base-url ${url}
 
 Azure ML (bearer token):
-  ${data}npm run access-keys -- grant --local --principal dev-user --subscription ${SUBSCRIPTION}
+  ${grantsTarget === '--local' ? data : ''}npm run access-keys -- grant ${grantsTarget} --principal dev-user --subscription ${SUBSCRIPTION}
 ${token}
   npm run ulb -- upload code.zip --contract azure ${AZURE_TARGET} --consume --base-url ${url}
   curl -s -X POST '${url}${AZURE_PATH}' -H "authorization: Bearer $AZURE_ACCESS_TOKEN" \\
     -H 'content-type: application/json' -d '{"pendingUploadId":"my-upload-1"}'`;
 }
+
+/** A path as one shell word: as it is when it needs no quoting, else in single quotes. */
+const shellQuoted = (text: string) => (/^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`);

@@ -91,63 +91,78 @@ interface LocalSettings {
  */
 export async function startLocalBroker(options: LocalBrokerOptions): Promise<LocalBroker> {
   const settings = readSettings(options);
-  // The emulators start first (the config needs their endpoints), so the S3 event handler is attached once built.
-  let onS3Event: (event: S3Event) => Promise<void> = async () => undefined;
-  const emulators = await startEmulators(emulatorOptions(options, settings, (event) => onS3Event(event)));
-  const front = await startFrontIfAsked(options, settings, emulators);
-  const issuer = await startIssuerIfAsked(options, settings, async () => {
-    await front?.server.close();
-    await emulators.close();
-  });
-  const local = createLocalDeps({
-    env: front ? { ...settings.env, BLOB_FRONT_URL: front.url } : settings.env,
-    frontSigningKey: front?.signingKey,
-    emulators,
-    auth: settings.auth?.build(issuer?.issuer),
-    clock: options.clock,
-    dataDir: options.dataDir,
-    printLeaseEvents: options.printLeaseEvents ?? false,
-    beforeLeaseEventPublish: options.beforeLeaseEventPublish,
-  });
-  const heldEvents = handleS3Events(local.deps, settings.eventDelayMs, local.failedEventsFile);
-  onS3Event = (event) => heldEvents.deliver(event);
-  const gateway = await startGateway({ apiDeps: local.apiDeps, host: settings.host, port: options.port ?? 3000, env: options.env ?? {} });
-  const sweeps = startSweepTimer(local.deps, options.sweepIntervalSeconds ?? 60);
-  const running: RunningBroker = {
-    sweeps,
-    gateway: gateway.server,
-    emulators,
-    heldEvents,
-    leaseFeed: local.leaseFeed,
-    clients: local.deps,
-    ...(front ? { front: front.server } : {}),
-    ...(issuer ? { issuer } : {}),
-  };
-  const contractsAuth = settings.auth && {
-    keysFile: settings.auth.keysFile,
-    grantsFile: settings.auth.grantsFile,
-    issuer: issuer?.issuer ?? settings.auth.issuer!,
-    audience: settings.auth.audience,
-    devIssuer: issuer !== undefined,
-  };
-  return localBroker(local, gateway.url, running, contractsAuth);
-}
-
-/** JWT_ISSUER=dev: the development issuer, before the handlers are built (their authenticator names its URL). */
-async function startIssuerIfAsked(options: LocalBrokerOptions, settings: LocalSettings, undo: () => Promise<void>): Promise<DevIssuer | undefined> {
-  if (!settings.auth?.devIssuer) return undefined;
+  // What has started so far, undone in reverse when a later step fails: a failed start leaves nothing listening.
+  const undo: Array<() => unknown> = [];
   try {
-    return await startDevIssuer({
-      host: settings.host,
-      port: options.devIssuerPort ?? 0,
-      file: devIssuerFileIn(options.dataDir),
-      audience: settings.auth.devIssuer.audience,
+    // The emulators start first (the config needs their endpoints), so the S3 event handler is attached once built.
+    let onS3Event: (event: S3Event) => Promise<void> = async () => undefined;
+    const emulators = await startEmulators(emulatorOptions(options, settings, (event) => onS3Event(event)));
+    undo.push(() => emulators.close());
+    const front = await startFrontIfAsked(options, settings, emulators);
+    if (front) undo.push(() => front.server.close());
+    const issuer = await startIssuerIfAsked(options, settings);
+    if (issuer) undo.push(() => issuer.close());
+    const local = createLocalDeps({
+      env: front ? { ...settings.env, BLOB_FRONT_URL: front.url } : settings.env,
+      frontSigningKey: front?.signingKey,
+      emulators,
+      auth: settings.auth?.build(issuer?.issuer),
+      clock: options.clock,
+      dataDir: options.dataDir,
+      printLeaseEvents: options.printLeaseEvents ?? false,
+      beforeLeaseEventPublish: options.beforeLeaseEventPublish,
     });
+    undo.push(() => {
+      local.deps.ddb.destroy();
+      local.deps.s3.destroy();
+    });
+    const heldEvents = handleS3Events(local.deps, settings.eventDelayMs, local.failedEventsFile);
+    onS3Event = (event) => heldEvents.deliver(event);
+    const gateway = await startGateway({ apiDeps: local.apiDeps, host: settings.host, port: options.port ?? 3000, env: options.env ?? {} });
+    const sweeps = startSweepTimer(local.deps, options.sweepIntervalSeconds ?? 60);
+    const running: RunningBroker = {
+      sweeps,
+      gateway: gateway.server,
+      emulators,
+      heldEvents,
+      leaseFeed: local.leaseFeed,
+      clients: local.deps,
+      ...(front ? { front: front.server } : {}),
+      ...(issuer ? { issuer } : {}),
+    };
+    return localBroker(local, gateway.url, running, contractsAuthOf(settings, issuer));
   } catch (error) {
-    await undo();
+    for (const step of undo.reverse()) await Promise.resolve(step()).catch(() => undefined);
     throw error;
   }
 }
+
+/** What AUTH=contracts reads, for the banner and the tests; undefined under AUTH=none. */
+function contractsAuthOf(settings: LocalSettings, issuer: DevIssuer | undefined): ContractsAuthSummary | undefined {
+  return (
+    settings.auth && {
+      keysFile: settings.auth.keysFile,
+      grantsFile: settings.auth.grantsFile,
+      issuer: issuer?.issuer ?? settings.auth.issuer!,
+      audience: settings.auth.audience,
+      devIssuer: issuer !== undefined,
+    }
+  );
+}
+
+/** JWT_ISSUER=dev: the development issuer, before the handlers are built (their authenticator names its URL). */
+async function startIssuerIfAsked(options: LocalBrokerOptions, settings: LocalSettings): Promise<DevIssuer | undefined> {
+  if (!settings.auth?.devIssuer) return undefined;
+  return startDevIssuer({
+    host: settings.host,
+    port: options.devIssuerPort ?? 0,
+    file: devIssuerFileIn(options.dataDir),
+    audience: settings.auth.devIssuer.audience,
+  });
+}
+
+/** AZURE_UPLOADS=blob-front: the broker runs the Blob front (npm start reads its port only then). */
+export const wantsBlobFront = (env: Readonly<Record<string, string | undefined>>): boolean => env.AZURE_UPLOADS?.trim() === 'blob-front';
 
 /** The local front's account segment: `http://127.0.0.1:PORT/local/<container>/<blob>`. */
 export const LOCAL_FRONT_ACCOUNT = 'local';
@@ -157,27 +172,22 @@ export const LOCAL_FRONT_ACCOUNT = 'local';
  * handlers are built (their config names its URL). Its key is the one the Azure handlers sign with.
  */
 async function startFrontIfAsked(options: LocalBrokerOptions, settings: LocalSettings, emulators: Emulators) {
-  if (settings.env.AZURE_UPLOADS?.trim() !== 'blob-front') return undefined;
-  try {
-    const key = await localFrontSigningKey(options.dataDir);
-    const server = await startBlobFront({
-      host: settings.host,
-      port: options.blobFrontPort ?? 0,
-      s3Endpoint: emulators.s3Endpoint,
-      bucket: settings.env.UPLOAD_BUCKET_NAME!,
-      region: settings.env.AWS_REGION!,
-      credentials: LOCAL_CREDENTIALS,
-      signingKey: key,
-      // An IP host: the Azure clients read the first path segment as the account (server.ts `account`).
-      account: LOCAL_FRONT_ACCOUNT,
-      // The broker's limit (its full config needs this front's URL, which is not known yet).
-      maxBlobBytes: loadConfig({ ...settings.env, AZURE_UPLOADS: undefined }).maxUploadBytes,
-    });
-    return { server, url: server.url, signingKey: async () => key };
-  } catch (error) {
-    await emulators.close();
-    throw error;
-  }
+  if (!wantsBlobFront(settings.env)) return undefined;
+  const key = await localFrontSigningKey(options.dataDir);
+  const server = await startBlobFront({
+    host: settings.host,
+    port: options.blobFrontPort ?? 0,
+    s3Endpoint: emulators.s3Endpoint,
+    bucket: settings.env.UPLOAD_BUCKET_NAME!,
+    region: settings.env.AWS_REGION!,
+    credentials: LOCAL_CREDENTIALS,
+    signingKey: key,
+    // An IP host: the Azure clients read the first path segment as the account (server.ts `account`).
+    account: LOCAL_FRONT_ACCOUNT,
+    // The broker's limit (its full config needs this front's URL, which is not known yet).
+    maxBlobBytes: loadConfig({ ...settings.env, AZURE_UPLOADS: undefined }).maxUploadBytes,
+  });
+  return { server, url: server.url, signingKey: async () => key };
 }
 
 function readSettings(options: LocalBrokerOptions): LocalSettings {

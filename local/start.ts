@@ -4,10 +4,11 @@
  * DEV_ISSUER_PORT, AUTH and its settings (auth-settings.ts) and the broker's own (RETENTION_SECONDS, ...).
  */
 import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { ConfigError } from '../shared/config.js';
 import { startBanner } from './banner.js';
-import { startLocalBroker } from './server.js';
+import { wantsDevIssuer } from './auth-settings.js';
+import { localDataDir } from './data-files.js';
+import { startLocalBroker, wantsBlobFront } from './server.js';
 import { startFailure, type StartSettings } from './startup-errors.js';
 
 /**
@@ -33,16 +34,16 @@ function intFromEnv(name: string, fallback: number, max = Number.MAX_SAFE_INTEGE
 }
 const PORT_MAX = 65_535;
 
-const dataDir = resolve(process.env.DATA_DIR || '.data');
+const dataDir = localDataDir(process.env);
 const port = intFromEnv('PORT', 3000, PORT_MAX);
 // A fixed S3 port keeps URLs handed out before a restart valid after it.
 const s3Port = intFromEnv('S3_PORT', port === 0 ? 0 : port + 1, PORT_MAX);
 /** The port of a server only some settings start: read (and checked) only when it will be used. */
 const optionalPort = (name: string, used: boolean, offset: number) => (used ? intFromEnv(name, port === 0 ? 0 : port + offset, PORT_MAX) : undefined);
 // Only used with AZURE_UPLOADS=blob-front; fixed for the same reason (SAS URLs name it).
-const blobFrontPort = optionalPort('BLOB_FRONT_PORT', process.env.AZURE_UPLOADS?.trim() === 'blob-front', 2);
+const blobFrontPort = optionalPort('BLOB_FRONT_PORT', wantsBlobFront(process.env), 2);
 // Only used with JWT_ISSUER=dev; fixed because its tokens name it (iss).
-const devIssuerPort = optionalPort('DEV_ISSUER_PORT', process.env.AUTH === 'contracts' && process.env.JWT_ISSUER === 'dev', 3);
+const devIssuerPort = optionalPort('DEV_ISSUER_PORT', wantsDevIssuer(process.env), 3);
 let broker: Awaited<ReturnType<typeof startLocalBroker>>;
 try {
   mkdirSync(dataDir, { recursive: true });

@@ -26,7 +26,7 @@ export interface StartFailure {
   readonly exitCode: 1 | 2;
 }
 
-type SystemError = Error & { code?: string; port?: number; address?: string; path?: string; cause?: unknown };
+type SystemError = Error & { code?: string; syscall?: string; port?: number; address?: string; path?: string; cause?: unknown };
 
 /** The error and its causes (a few deep): where a ConfigError or a system error may be wrapped. */
 function* causes(error: unknown): Generator<SystemError> {
@@ -41,23 +41,33 @@ export function startFailure(error: unknown, settings: StartSettings): StartFail
   return { line: startupProblem(error, settings), exitCode: configErrorIn(error) ? 2 : 1 };
 }
 
+/** Which setting a port came from: the server's name, its variable and its default. */
+function portSetting(port: number | undefined, settings: StartSettings): { readonly what: string; readonly variable: string } {
+  if (port !== undefined && port !== settings.port) {
+    if (port === settings.devIssuerPort) return { what: 'the development issuer, DEV_ISSUER_PORT, PORT+3 by default', variable: 'DEV_ISSUER_PORT' };
+    if (port === settings.blobFrontPort) return { what: 'the Blob front, BLOB_FRONT_PORT, PORT+2 by default', variable: 'BLOB_FRONT_PORT' };
+    if (port === settings.s3Port) return { what: 'the embedded S3, S3_PORT, PORT+1 by default', variable: 'S3_PORT' };
+  }
+  return { what: 'PORT', variable: 'PORT' };
+}
+
 /** The one line for a failure at start-up, or undefined when it is not one we can explain. */
 export function startupProblem(error: unknown, settings: StartSettings): string | undefined {
   const config = configErrorIn(error);
   if (config) return config.message;
   for (const e of causes(error)) {
     if (e.code === 'EADDRINUSE') {
-      const port = e.port;
-      if (port !== undefined && port === settings.devIssuerPort && port !== settings.port) {
-        return `port ${port} (the development issuer, DEV_ISSUER_PORT, PORT+3 by default) is already in use: another broker may be running; stop it, or set DEV_ISSUER_PORT (or PORT) to a free port`;
+      const port = e.port ?? settings.port;
+      const { what, variable } = portSetting(e.port, settings);
+      if (variable === 'PORT') {
+        return `port ${port} (PORT) is already in use: another broker may be running; stop it, or set PORT to a free port (the embedded S3 takes PORT+1 unless S3_PORT is set)`;
       }
-      if (port !== undefined && port === settings.blobFrontPort && port !== settings.port) {
-        return `port ${port} (the Blob front, BLOB_FRONT_PORT, PORT+2 by default) is already in use: another broker may be running; stop it, or set BLOB_FRONT_PORT (or PORT) to a free port`;
-      }
-      if (port !== undefined && port === settings.s3Port && port !== settings.port) {
-        return `port ${port} (the embedded S3, S3_PORT, PORT+1 by default) is already in use: another broker may be running; stop it, or set S3_PORT (or PORT) to a free port`;
-      }
-      return `port ${port ?? settings.port} (PORT) is already in use: another broker may be running; stop it, or set PORT to a free port (the embedded S3 takes PORT+1 unless S3_PORT is set)`;
+      return `port ${port} (${what}) is already in use: another broker may be running; stop it, or set ${variable} (or PORT) to a free port`;
+    }
+    // A port this user may not listen on (below 1024 without privileges): the port's setting, not DATA_DIR.
+    if ((e.code === 'EACCES' || e.code === 'EPERM') && e.syscall === 'listen') {
+      const { what, variable } = portSetting(e.port, settings);
+      return `port ${e.port ?? settings.port} (${what}) cannot be listened on (${e.code}: ports below 1024 need privileges): set ${variable} to a port from 1024 to 65535, or 0 for any free one`;
     }
     if (e.code === 'EACCES' || e.code === 'EPERM') {
       return `DATA_DIR ${settings.dataDir} is not writable (${e.path ?? 'permission denied'}): set DATA_DIR to a directory you can write`;

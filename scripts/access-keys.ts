@@ -6,14 +6,15 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { OUTPUTS } from '../infra/outputs.js';
 import { accessKeysFileIn, azureGrantsFileIn, localDataDir } from '../local/data-files.js';
 import { ConfigError } from '../shared/config.js';
+import { parseCommandLine } from './command-line.js';
 import { FILE_MODE, fileStore, stackStore, type CredentialStore } from './credential-stores.js';
+import { isEntryPoint } from './entry-point.js';
 
 /** A usage error: a configuration error (one line, exit 2) of the command line. */
 export class UsageError extends ConfigError {}
@@ -94,7 +95,7 @@ export function localFiles(values: Record<string, string | boolean | string[] | 
   return {
     ...(keysFile ? { keysFile } : {}),
     ...(grantsFile ? { grantsFile } : {}),
-    startHint: () => (keysFile === read.keys ? 'AUTH=contracts' : `AUTH=contracts ACCESS_KEYS_FILE=${keysFile}`),
+    startHint: () => `AUTH=contracts JWT_ISSUER=dev${keysFile === read.keys ? '' : ` ACCESS_KEYS_FILE=${keysFile}`}`,
   };
 }
 
@@ -109,31 +110,26 @@ export interface RunOptions {
 export async function run(argv: readonly string[], out: (line: string) => void, options: RunOptions = {}): Promise<void> {
   const note = options.note ?? out;
   const env = options.env ?? process.env;
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        workspace: { type: 'string', multiple: true },
-        principal: { type: 'string' },
-        subscription: { type: 'string', multiple: true },
-        registry: { type: 'string', multiple: true },
-        local: { type: 'boolean' },
-        'keys-file': { type: 'string' },
-        'grants-file': { type: 'string' },
-        outputs: { type: 'string' },
-        stack: { type: 'string' },
-        table: { type: 'string' },
-        'kms-key': { type: 'string' },
-        region: { type: 'string' },
-        profile: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message} ${HELP}`, { cause: error });
-  }
+  const parsed = parseCommandLine(
+    argv,
+    {
+      workspace: { type: 'string', multiple: true },
+      principal: { type: 'string' },
+      subscription: { type: 'string', multiple: true },
+      registry: { type: 'string', multiple: true },
+      local: { type: 'boolean' },
+      'keys-file': { type: 'string' },
+      'grants-file': { type: 'string' },
+      outputs: { type: 'string' },
+      stack: { type: 'string' },
+      table: { type: 'string' },
+      'kms-key': { type: 'string' },
+      region: { type: 'string' },
+      profile: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    HELP,
+  );
   const { values, positionals } = parsed;
   if (values.help) {
     out(USAGE);
@@ -154,7 +150,7 @@ export async function run(argv: readonly string[], out: (line: string) => void, 
   };
   /** Where a new key was written (it holds the secret), and how a broker reads it. */
   const stored = (path: string | undefined) => {
-    if (local && path) note(`stored in ${path} (${FILE_MODE.toString(8).padStart(4, '0')}; start the broker with ${local.startHint()} to use it)`);
+    if (local && path) note(`stored in ${path} (${FILE_MODE.toString(8).padStart(4, '0')}; start the broker with ${local.startHint()} (or your issuer) to use it)`);
   };
   switch (command) {
     case 'create': {
@@ -220,7 +216,7 @@ export function failureOf(error: unknown): { line: string; exitCode: 1 | 2 } | u
   return aws === undefined ? undefined : { line: aws.replace(/\s*\n\s*/g, ' '), exitCode: 1 };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isEntryPoint(import.meta.url)) {
   run(process.argv.slice(2), (line) => console.log(line), { note: (line) => console.error(line) }).catch((error: unknown) => {
     const failure = failureOf(error);
     if (!failure || process.env.DEBUG) console.error(error);

@@ -9,6 +9,7 @@ import Ajv from 'ajv';
 import ucs2length from 'ajv/dist/runtime/ucs2length.js';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 import { OPERATIONS } from '../shared/contracts/registry.js';
+import { isEntryPoint } from './entry-point.js';
 
 /**
  * Export name -> schema, from every operation of the registry. Two operations may share a validator
@@ -59,7 +60,7 @@ function declarations(): string {
   return `${lines.join('\n')}\n`;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+if (isEntryPoint(import.meta.url)) {
   const outDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'shared', 'generated');
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, 'validators.js'), buildValidatorsSource());

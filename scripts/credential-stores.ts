@@ -4,14 +4,14 @@
  * table with secrets encrypted under its KMS key (the layout shared/auth/stored-credentials.ts reads).
  */
 import { randomInt } from 'node:crypto';
-import { closeSync, existsSync, fchmodSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { EncryptCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { accessKeysFromFile } from '../shared/auth/access-keys.js';
 import { parseAzureGrants } from '../shared/auth/azure-grants.js';
 import { accessKeyItemId, encryptionContextFor, grantItemId } from '../shared/auth/stored-credentials.js';
 import { ConfigError } from '../shared/config.js';
+import { OWNER_ONLY, writeOwnerOnly } from '../local/owner-only-file.js';
 
 export interface KeyListing {
   readonly AccessKeyId: string;
@@ -50,7 +50,7 @@ export const newAccessKey = (workspaces: readonly string[]): CreatedKey => ({
 });
 
 /** Owner-only: the keys file holds secrets in plain text (and the grants file says who may do what). */
-export const FILE_MODE = 0o600;
+export const FILE_MODE = OWNER_ONLY;
 
 /** Why a file cannot be read or written, in words (a system error's code), for a one-line error. */
 const reason = (error: unknown) => {
@@ -73,23 +73,12 @@ function readEntries<T>(path: string, check: (path: string) => void): T[] {
   return JSON.parse(readFileSync(path, 'utf8')) as T[];
 }
 
-/**
- * Writes a local file owner-only (0600), its folder (DATA_DIR) made if missing. An existing file keeps
- * its inode (a running broker follows it) but not a more open mode: it is tightened before the write.
- */
-function writeOwnerOnly(path: string, value: unknown): void {
-  let fd: number;
+/** Writes a local file owner-only and atomically (local/owner-only-file.ts); a failure is one line naming it. */
+function writeLocalFile(path: string, value: unknown): void {
   try {
-    mkdirSync(dirname(path), { recursive: true });
-    fd = openSync(path, 'w', FILE_MODE);
+    writeOwnerOnly(path, `${JSON.stringify(value, null, 2)}\n`);
   } catch (error) {
     throw new ConfigError(`cannot write ${path}: ${reason(error)}`, { cause: error });
-  }
-  try {
-    fchmodSync(fd, FILE_MODE);
-    writeFileSync(fd, `${JSON.stringify(value, null, 2)}\n`);
-  } finally {
-    closeSync(fd);
   }
 }
 
@@ -124,7 +113,7 @@ export function fileStore(keysFile: string | undefined, grantsFile: string | und
   return {
     async createKey(workspaces) {
       const key = newAccessKey(workspaces);
-      writeOwnerOnly(keys(), [...readKeys(), key]);
+      writeLocalFile(keys(), [...readKeys(), key]);
       return key;
     },
     async listKeys() {
@@ -133,16 +122,16 @@ export function fileStore(keysFile: string | undefined, grantsFile: string | und
     async revokeKey(accessKeyId) {
       const all = readKeys();
       const kept = all.filter((k) => k.AccessKeyId !== accessKeyId);
-      if (kept.length < all.length) writeOwnerOnly(keys(), kept);
+      if (kept.length < all.length) writeLocalFile(keys(), kept);
       return kept.length < all.length;
     },
     async putGrant(grant) {
-      writeOwnerOnly(grants(), [...readGrants().filter((g) => g.principal !== grant.principal), grant]);
+      writeLocalFile(grants(), [...readGrants().filter((g) => g.principal !== grant.principal), grant]);
     },
     async revokeGrant(principal) {
       const all = readGrants();
       const kept = all.filter((g) => g.principal !== principal);
-      if (kept.length < all.length) writeOwnerOnly(grants(), kept);
+      if (kept.length < all.length) writeLocalFile(grants(), kept);
       return kept.length < all.length;
     },
   };

@@ -1,6 +1,6 @@
 /**
  * What `npm run deploy` (and `destroy`) check before CDK's synth, so a missing profile, credentials,
- * region or bootstrap costs seconds and one line saying what to set, not a 30 s synth and CDK's
+ * region or bootstrap costs seconds and one line saying what to set, not a synth and CDK's
  * "Unable to resolve AWS account to use". In order: the named profile exists; credentials resolve;
  * a region is set; STS says whose they are; the account is bootstrapped in that region.
  *

@@ -4,10 +4,11 @@
  * captured: `export AZURE_ACCESS_TOKEN=$(npm run --silent dev-token -- --principal dev-user)`.
  * The principal needs a grant (`npm run access-keys -- grant --local --principal <oid> ...`).
  */
-import { parseArgs } from 'node:util';
 import { ConfigError } from '../shared/config.js';
 import { devIssuerFileIn, localDataDir } from '../local/data-files.js';
 import { mintDevToken } from '../local/dev-issuer/token.js';
+import { parseCommandLine } from './command-line.js';
+import { isEntryPoint } from './entry-point.js';
 
 export const USAGE = `usage: npm run dev-token -- --principal <oid> [--audience <aud>] [--lifetime <seconds|Nm|Nh>]
   --principal <oid>    the token's oid and sub: the principal a grant names (access-keys grant --local)
@@ -23,20 +24,17 @@ export function lifetimeSeconds(text: string): number {
 }
 
 export async function run(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, now: number): Promise<string> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        principal: { type: 'string' },
-        audience: { type: 'string' },
-        lifetime: { type: 'string', default: '1h' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    throw new ConfigError(`${(error as Error).message} (--help lists the options)`);
-  }
+  const { values, positionals } = parseCommandLine(
+    argv,
+    {
+      principal: { type: 'string' },
+      audience: { type: 'string' },
+      lifetime: { type: 'string', default: '1h' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    '(--help lists the options)',
+  );
+  if (positionals.length) throw new ConfigError(`unexpected argument "${positionals[0]}" (--help lists the options)`);
   if (values.help) return USAGE;
   if (!values.principal) throw new ConfigError('--principal <oid> is required: the principal a grant names (--help lists the options)');
   return mintDevToken({
@@ -48,13 +46,14 @@ export async function run(argv: readonly string[], env: Readonly<Record<string, 
   });
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isEntryPoint(import.meta.url)) {
   run(process.argv.slice(2), process.env, Math.floor(Date.now() / 1000)).then(
     (text) => console.log(text),
     (error: unknown) => {
-      // A usage or setup problem is one line (DEBUG adds the trace); anything else is a bug: its trace.
+      // A usage or setup problem is one line, last (DEBUG prints the trace before it); anything else is a bug: its trace.
       const expected = error instanceof ConfigError;
-      console.error(expected && !process.env.DEBUG ? `dev-token: ${(error as Error).message}` : error);
+      if (!expected || process.env.DEBUG) console.error(error);
+      if (expected) console.error(`dev-token: ${error.message}`);
       process.exit(expected ? 2 : 1);
     },
   );

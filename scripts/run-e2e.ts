@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { remoteApiUrl } from './e2e-target.js';
+import { isEntryPoint } from './entry-point.js';
 
 const FLAGS: Record<string, string> = { '--profile': 'AWS_PROFILE', '--stack': 'E2E_STACK', '--outputs': 'CDK_OUTPUTS_FILE' };
 
@@ -26,7 +27,7 @@ export function e2eInvocation(argv: readonly string[], env: NodeJS.ProcessEnv): 
   return { env: out, jestArgs };
 }
 
-if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {
+if (isEntryPoint(import.meta.url)) {
   let invocation;
   try {
     invocation = e2eInvocation(process.argv.slice(2), process.env);

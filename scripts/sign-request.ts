@@ -8,10 +8,10 @@
  * caller needs execute-api:Invoke on the API.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { OUTPUTS } from '../infra/outputs.js';
 import { readStackOutputs, StackOutputsError } from './stack-outputs.js';
 import { authenticate, regionOfApiHost } from './upload/auth.js';
+import { isEntryPoint } from './entry-point.js';
 
 export interface SignArgs {
   method: string;
@@ -109,4 +109,4 @@ async function main() {
   if (!response.ok) process.exitCode = 1;
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) await main();
+if (isEntryPoint(import.meta.url)) await main();

@@ -14,6 +14,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isEntryPoint } from './entry-point.js';
 
 export const EXAMPLES_DIR = 'examples';
 
@@ -65,7 +66,7 @@ export function exampleFiles(root: string): string[] {
     .sort();
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
+if (isEntryPoint(import.meta.url)) {
   const root = join(dirname(fileURLToPath(import.meta.url)), '..');
   const readmePath = join(root, 'README.md');
   const readme = readFileSync(readmePath, 'utf8');

@@ -1,7 +1,7 @@
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 import { ConfigError } from '../../shared/config.js';
+import { writeOwnerOnly } from '../owner-only-file.js';
 
 /**
  * The development issuer's state in `$DATA_DIR/dev-issuer.json` (local/data-files.ts), owner-only: its
@@ -44,24 +44,26 @@ export async function readDevIssuerFile(path: string): Promise<DevIssuerFile | u
 }
 
 export async function writeDevIssuerFile(path: string, value: DevIssuerFile): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
-  // writeFile's mode applies to a new file only; an existing one may have been made more open.
-  await chmod(path, 0o600);
+  writeOwnerOnly(path, `${JSON.stringify(value, null, 2)}\n`);
 }
 
 /** The key of the file there is, or a new one written to it. */
 export async function loadOrCreateDevKey(path: string): Promise<{ key: DevIssuerKey; file: DevIssuerFile }> {
   const existing = await readDevIssuerFile(path);
-  if (existing) return { key: await keyOf(existing), file: existing };
+  if (existing) return { key: await keyOf(existing, path), file: existing };
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const file: DevIssuerFile = { kid: `dev-${Date.now().toString(36)}`, privateJwk: await exportJWK(privateKey) };
   await writeDevIssuerFile(path, file);
-  return { key: await keyOf(file), file };
+  return { key: await keyOf(file, path), file };
 }
 
-export async function keyOf(file: DevIssuerFile): Promise<DevIssuerKey> {
-  const privateKey = (await importJWK({ ...file.privateJwk, alg: 'RS256' }, 'RS256')) as CryptoKey;
+export async function keyOf(file: DevIssuerFile, path = 'the development issuer file'): Promise<DevIssuerKey> {
+  let privateKey: CryptoKey;
+  try {
+    privateKey = (await importJWK({ ...file.privateJwk, alg: 'RS256' }, 'RS256')) as CryptoKey;
+  } catch (error) {
+    throw new ConfigError(`${path} holds no usable RS256 key (${(error as Error).message}): delete it and restart the broker`, { cause: error });
+  }
   const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...publicJwk } = file.privateJwk;
   return { kid: file.kid, privateKey, publicJwk: { ...publicJwk, kid: file.kid, alg: 'RS256', use: 'sig' } };
 }

@@ -19,15 +19,16 @@ export const MAX_DEV_TOKEN_SECONDS = 86_400;
 
 /** An RS256 access token from the development issuer, as Entra ID shapes the claims ARM reads. */
 export async function mintDevToken(request: DevTokenRequest): Promise<string> {
-  const file = await readDevIssuerFile(request.file);
-  if (!file?.issuer) {
-    throw new ConfigError(`no development issuer in ${request.file}: start the broker with AUTH=contracts JWT_ISSUER=dev first (same DATA_DIR)`);
-  }
+  // The arguments first: a wrong one is reported as such, whether or not a broker has started.
   if (!Number.isInteger(request.lifetimeSeconds) || request.lifetimeSeconds < 1 || request.lifetimeSeconds > MAX_DEV_TOKEN_SECONDS) {
     throw new ConfigError(`--lifetime must be 1 to ${MAX_DEV_TOKEN_SECONDS} seconds, got ${request.lifetimeSeconds}`);
   }
   if (request.principal.trim() === '') throw new ConfigError('--principal must not be empty');
-  const key = await keyOf(file);
+  const file = await readDevIssuerFile(request.file);
+  if (!file?.issuer) {
+    throw new ConfigError(`no development issuer in ${request.file}: start the broker with AUTH=contracts JWT_ISSUER=dev first (same DATA_DIR)`);
+  }
+  const key = await keyOf(file, request.file);
   return new SignJWT({ oid: request.principal, sub: request.principal })
     .setProtectedHeader({ alg: 'RS256', kid: key.kid, typ: 'JWT' })
     .setIssuer(file.issuer)

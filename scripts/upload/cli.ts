@@ -11,8 +11,6 @@
  */
 import { accessSync, constants, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { OUTPUTS } from '../../infra/outputs.js';
 import { ConfigError } from '../../shared/config.js';
 import { readStackOutputs, StackOutputsError } from '../stack-outputs.js';
@@ -21,6 +19,8 @@ import { BrokerClient, BrokerError, type Target } from './broker-client.js';
 import { digestFile } from './file-digest.js';
 import { uploadProgress } from './progress.js';
 import { putFile } from './put-file.js';
+import { parseCommandLine } from '../command-line.js';
+import { isEntryPoint } from '../entry-point.js';
 
 export const USAGE = `usage: ulb upload <file> --contract alibaba|azure [options]
   alibaba:  --workspace <WorkspaceId> [--category <CategoryId>]           (default category: default)
@@ -153,17 +153,9 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   };
   let parsed;
   try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        ...Object.fromEntries(STRING_OPTIONS.map((name) => [name, { type: 'string' as const }])),
-        consume: { type: 'boolean' },
-        help: { type: 'boolean' },
-      },
-    });
+    parsed = parseCommandLine(argv, { ...Object.fromEntries(STRING_OPTIONS.map((name) => [name, { type: 'string' as const }])), consume: { type: 'boolean' }, help: { type: 'boolean' } }, HELP);
   } catch (error) {
-    return fail(2, `${(error as Error).message} ${HELP}`, error);
+    return fail(2, (error as Error).message, error);
   }
   const { values, positionals } = parsed as { values: Record<string, string | boolean | undefined>; positionals: string[] };
   if (values.help) {
@@ -220,6 +212,6 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
+if (isEntryPoint(import.meta.url)) {
   process.exitCode = await run(process.argv.slice(2), { env: process.env, stdout: (t) => process.stdout.write(t), stderr: process.stderr });
 }

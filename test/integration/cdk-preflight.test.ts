@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 
@@ -15,6 +16,8 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 // @runs ../../scripts/cdk.ts
 // @runs ../../infra/app.ts
 
+/** The project folder: the wrapper is run from there, as npm runs it. */
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const ACCOUNT = '123456789012';
 const root = mkdtempSync(join(tmpdir(), 'ulb-cdk-preflight-'));
 
@@ -83,7 +86,8 @@ function run(name: string, args: string[], env: Record<string, string>, files: {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(AWS_|AMAZON_|CDK_)/.test(k) && !/^(DEBUG|https?_proxy|no_proxy)$/i.test(k)));
   const started = performance.now();
   return new Promise<{ code: number | null; stdout: string; stderr: string; ms: number; outdir: string }>((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/cdk.ts', ...args, '-o', outdir], {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/cdk.ts'), ...args, '-o', outdir], {
+      cwd: ROOT,
       env: {
         ...clean,
         HOME: home,

@@ -40,12 +40,13 @@ const CONTRACTS = { AUTH: 'contracts', JWT_ISSUER: 'https://issuer.example', JWT
 const BROKEN_JSON = '[\n  "entry",\n  oops\n]\n';
 const UPLOAD = file('upload.pdf', 'a pdf, as far as anyone checks');
 
-type Command = 'start' | 'access-keys' | 'ulb' | 'test:e2e';
+type Command = 'start' | 'access-keys' | 'ulb' | 'test:e2e' | 'dev-token';
 const SCRIPTS: Record<Command, string> = {
   start: 'local/start.ts',
   'access-keys': 'scripts/access-keys.ts',
   ulb: 'scripts/upload/cli.ts',
   'test:e2e': 'scripts/run-e2e.ts',
+  'dev-token': 'scripts/dev-token.ts',
 };
 
 interface Row {
@@ -186,6 +187,19 @@ const rows: Row[] = [
   { name: 'CDK_OUTPUTS_FILE missing', command: 'test:e2e', env: { CDK_OUTPUTS_FILE: join(dir, 'e2e', 'absent.json') }, code: 2, says: ['does not exist', 'CDK_OUTPUTS_FILE'] },
   { name: '--profile without a value', command: 'test:e2e', args: ['--profile'], code: 2, says: [/^--profile needs a value$/] },
   { name: 'DEBUG=1, no target', command: 'test:e2e', code: 2, says: [/^npm run test:e2e needs a deployed target/], debug: true },
+  // npm run dev-token: `dev-token: ...`, exit 2.
+  { name: 'no --principal', command: 'dev-token', args: [], env: { DATA_DIR: folder('dev-token/none') }, code: 2, says: [/^dev-token: --principal <oid> is required/, '--help'] },
+  { name: 'a lifetime over a day (checked before the issuer is looked for)', command: 'dev-token', args: ['--principal', 'p', '--lifetime', '25h'], env: { DATA_DIR: folder('dev-token/none') }, code: 2, says: [/^dev-token: --lifetime must be 1 to 86400 seconds, got 90000$/] },
+  { name: 'no development issuer started in DATA_DIR', command: 'dev-token', args: ['--principal', 'p'], env: { DATA_DIR: folder('dev-token/none') }, code: 2, says: [/^dev-token: no development issuer in \S+dev-issuer\.json: start the broker with AUTH=contracts JWT_ISSUER=dev first/] },
+  {
+    name: 'an issuer file without a usable key',
+    command: 'dev-token',
+    args: ['--principal', 'p'],
+    env: { DATA_DIR: dirname(file('dev-token/bad/dev-issuer.json', JSON.stringify({ kid: 'k', privateJwk: { kty: 'RSA' }, issuer: 'http://127.0.0.1:1' }))) },
+    code: 2,
+    says: [/^dev-token: \S+dev-issuer\.json holds no usable RS256 key .*: delete it and restart the broker$/],
+  },
+  { name: 'DEBUG=1, no --principal', command: 'dev-token', args: [], env: { DATA_DIR: folder('dev-token/none') }, code: 2, says: [/^dev-token: --principal <oid> is required/], debug: true },
 ];
 
 interface Outcome {
@@ -252,7 +266,7 @@ for (const outcome of outcomes) outcome.catch(() => undefined);
 
 const STACK_FRAME = /^\s+at /m;
 
-describe.each(['start', 'access-keys', 'ulb', 'test:e2e'] as const)('%s: a configuration error is one line', (command) => {
+describe.each(['start', 'access-keys', 'ulb', 'test:e2e', 'dev-token'] as const)('%s: a configuration error is one line', (command) => {
   const mine = rows.map((row, i) => ({ row, i })).filter(({ row }) => row.command === command);
 
   test.each(mine.filter(({ row }) => !row.debug).map(({ row, i }) => [row.name, row, i] as const))(

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
+import { createServer } from 'node:http';
 import { localAuth } from '../../local/auth-settings.js';
+import { startLocalBroker } from '../../local/server.js';
 import { accessKeysFileIn, azureGrantsFileIn, devIssuerFileIn } from '../../local/data-files.js';
 import { DEV_AUDIENCE, startDevIssuer, type DevIssuer } from '../../local/dev-issuer/server.js';
 import { MAX_DEV_TOKEN_SECONDS, mintDevToken } from '../../local/dev-issuer/token.js';
@@ -91,6 +93,7 @@ describe('npm run dev-token refusals', () => {
     [['--principal', 'p', '--lifetime', '0'], `--lifetime must be 1 to ${MAX_DEV_TOKEN_SECONDS} seconds, got 0`],
     [['--principal', ' '], '--principal must not be empty'],
     [['--principal', 'p', '--bogus'], "Unknown option '--bogus'"],
+    [['--principal', 'p', 'extra'], 'unexpected argument "extra" (--help lists the options)'],
   ])('%j → %s', async (argv, message) => {
     const error = await devToken(argv, { DATA_DIR: dir }, now()).then(() => undefined, (e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
@@ -165,5 +168,27 @@ describe('a broker started with AUTH=contracts JWT_ISSUER=dev', () => {
     expect((await start(await mint('granted', 'https://elsewhere.example/'))).json.error.code).toBe('InvalidAuthenticationToken');
     const ungranted = await start(await mint('nobody'));
     expect([ungranted.status, ungranted.json.error.code]).toEqual([403, 'AuthorizationFailed']);
+  });
+});
+
+describe('a start that fails after its servers listen', () => {
+  test('leaves none listening: emulators, Blob front and development issuer are closed again', async () => {
+    const listening = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap').length;
+    // The gateway's port is taken: every server before it has started when it fails.
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as { port: number }).port;
+    const data = mkdtempSync(join(tmpdir(), 'ulb-failed-start-'));
+    const before = listening();
+    try {
+      const failed = startLocalBroker({ dataDir: data, port, sweepIntervalSeconds: 0, env: { AUTH: 'contracts', JWT_ISSUER: 'dev', AZURE_UPLOADS: 'blob-front' } });
+      await expect(failed).rejects.toMatchObject({ code: 'EADDRINUSE' });
+      expect(listening()).toBe(before);
+      // It did get as far as the issuer (its key file names the URL it listened on).
+      expect(JSON.parse(readFileSync(devIssuerFileIn(data), 'utf8')).issuer).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+      rmSync(data, { recursive: true, force: true });
+    }
   });
 });

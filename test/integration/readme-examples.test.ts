@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
@@ -39,6 +40,20 @@ describe('the README shows examples/ as they are', () => {
   });
 });
 
+/** `npm start` as a process (what the README's walkthrough starts), its URL read from what it prints. */
+async function startBrokerProcess(env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], { cwd: ROOT, env: { ...process.env, BROKER_LOG_LEVEL: 'silent', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d));
+  child.stderr.on('data', (d: Buffer) => (output += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = await Promise.race([
+    eventually(async () => /listening on (http:\/\/[\d.:]+)/.exec(output)?.[1], 30_000, 50),
+    exited.then((code) => Promise.reject(new Error(`npm start exited with ${code}: ${output}`))),
+  ]);
+  return { child, url, exited, output: () => output };
+}
+
 describe('every example runs as written against a local broker', () => {
   let broker: TestBroker;
   beforeAll(async () => {
@@ -47,7 +62,7 @@ describe('every example runs as written against a local broker', () => {
   afterAll(() => broker.dispose());
 
   /** Runs one example the way the README says (bash for .sh, node for .mjs) with BROKER_URL set. */
-  async function runExample(path: string, target: TestBroker = broker, env: Record<string, string> = {}) {
+  async function runExample(path: string, target: { readonly url: string } = broker, env: Record<string, string> = {}) {
     const [command, args] = path.endsWith('.sh') ? ['bash', [path]] : [process.execPath, [path]];
     // Asynchronous: the broker the example talks to runs in this process.
     const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, BROKER_URL: target.url, ...env } });
@@ -112,27 +127,35 @@ describe('every example runs as written against a local broker', () => {
       expect(consumed).toMatchObject({ contract: 'azure-ml', status: 'CONSUMED', consumedBy: { kind: 'azure-code-version' } });
     },
     'examples/contracts-auth.sh': async () => {
-      // The walkthrough's broker: AUTH=contracts with the development issuer; the script's npm commands
-      // (access-keys --local, dev-token) find its files through the same DATA_DIR, as a reader's would.
-      const contracts = await startTestBroker({ env: { AUTH: 'contracts', JWT_ISSUER: 'dev' } });
+      // The walkthrough's broker as the README starts it: `AUTH=contracts JWT_ISSUER=dev npm start`, a
+      // process of its own; the script's npm commands (access-keys --local, dev-token) find its files
+      // through the same DATA_DIR, as a reader's would.
+      const dataDir = mkdtempSync(join(tmpdir(), 'ulb-walkthrough-'));
+      const started = await startBrokerProcess({ AUTH: 'contracts', JWT_ISSUER: 'dev', PORT: '0', DATA_DIR: dataDir });
       try {
-        const stdout = await runExample('examples/contracts-auth.sh', contracts, { DATA_DIR: contracts.dataDir });
+        const url = started.url;
+        const stdout = await runExample('examples/contracts-auth.sh', { url }, { DATA_DIR: dataDir });
         expect(stdout).toMatch(/^unsigned: HTTP 401 \{"error":\{"code":"AuthenticationFailed"/m);
         const [alibaba, azure] = answers(stdout);
         expect(alibaba).toMatchObject({ lease: { contract: 'alibaba-model-studio', status: 'CONSUMED' }, fileId: expect.stringMatching(FILE_ID) });
         expect(azure).toMatchObject({ lease: { contract: 'azure-ml', status: 'CONSUMED' }, codeVersionId: expect.stringContaining('/codes/my-code/versions/1') });
         // The key and the grant the script made are where the broker reads them, owner-only.
-        for (const file of ['access-keys.json', 'azure-grants.json']) expect((statSync(join(contracts.dataDir, file)).mode & 0o777).toString(8)).toBe('600');
-        expect(JSON.parse(readFileSync(join(contracts.dataDir, 'access-keys.json'), 'utf8'))).toEqual([expect.objectContaining({ Workspaces: ['ws_demo'] })]);
+        for (const file of ['access-keys.json', 'azure-grants.json']) expect((statSync(join(dataDir, file)).mode & 0o777).toString(8)).toBe('600');
+        expect(JSON.parse(readFileSync(join(dataDir, 'access-keys.json'), 'utf8'))).toEqual([expect.objectContaining({ Workspaces: ['ws_demo'] })]);
         // The development issuer's tokens name their principal: dev-user sees its Azure lease, and the
         // Alibaba workspace's lease is not its tenant's (404); without a token, ARM's 401.
-        const token = await mintDevToken({ file: devIssuerFileIn(contracts.dataDir), principal: 'dev-user', lifetimeSeconds: 600, now: Math.floor(Date.now() / 1000) });
-        const asDevUser = (leaseId: string) => fetch(`${contracts.url}/leases/${leaseId}`, { headers: { authorization: `Bearer ${token}` } });
+        const token = await mintDevToken({ file: devIssuerFileIn(dataDir), principal: 'dev-user', lifetimeSeconds: 600, now: Math.floor(Date.now() / 1000) });
+        const asDevUser = (leaseId: string) => fetch(`${url}/leases/${leaseId}`, { headers: { authorization: `Bearer ${token}` } });
         expect((await asDevUser(azure.lease.leaseId)).status).toBe(200);
         expect((await asDevUser(alibaba.lease.leaseId)).status).toBe(404);
-        expect((await getLease(contracts.url, azure.lease.leaseId)).status).toBe(401);
+        expect((await getLease(url, azure.lease.leaseId)).status).toBe(401);
+        // What it printed at start is the banner for this mode: the issuer it listened on, the files it reads.
+        expect(started.output()).toContain(`Azure tokens must come from ${JSON.parse(readFileSync(devIssuerFileIn(dataDir), 'utf8')).issuer} (the development issuer`);
+        expect(started.output()).toContain(`Access keys are read from ${join(dataDir, 'access-keys.json')}`);
       } finally {
-        await contracts.dispose();
+        started.child.kill('SIGTERM');
+        expect(await started.exited).toBe(0);
+        rmSync(dataDir, { recursive: true, force: true });
       }
     },
   };

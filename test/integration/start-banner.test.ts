@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
@@ -28,6 +30,20 @@ async function bash(script: string, env: Record<string, string>): Promise<{ code
   child.stderr.on('data', (d: Buffer) => (stderr += d));
   const code = await new Promise<number | null>((done) => child.on('close', done));
   return { code, stdout, stderr };
+}
+
+/** The banner's Azure commands but ulb (it needs a file of the reader's), run in bash as printed: the curl gets a lease. */
+async function azureCommandsWork(broker: TestBroker): Promise<void> {
+  const commands = section(startBanner(broker, broker.dataDir), 'Azure ML (bearer token):')
+    .split('\n')
+    .filter((l) => !l.includes('npm run ulb'))
+    .map((l) => l.replace('npm run ', 'npm run --silent '))
+    .join('\n');
+  // No DATA_DIR here: the banner names this broker's (not the default) in its commands.
+  const run = await bash(commands, {});
+  expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+  const answer = JSON.parse(run.stdout.slice(run.stdout.indexOf('{"')));
+  expect(answer).toMatchObject({ blobReferenceForConsumption: { blobUri: expect.any(String) } });
 }
 
 describe('the start banner, AUTH=none', () => {
@@ -64,17 +80,30 @@ describe('the start banner, AUTH=contracts JWT_ISSUER=dev', () => {
     expect(banner).toContain(`DATA_DIR=${broker.dataDir} npm run --silent dev-token -- --principal dev-user`);
   });
 
-  test('its Azure commands, run as printed (grant, dev token, curl), get a lease', async () => {
-    const commands = section(startBanner(broker, broker.dataDir), 'Azure ML (bearer token):')
-      .split('\n')
-      // The ulb upload needs a file of the reader's; the grant, the token and the curl are what is checked here.
-      .filter((l) => !l.includes('npm run ulb'))
-      .map((l) => l.replace('npm run ', 'npm run --silent '))
-      .join('\n');
-    // No DATA_DIR here: the banner names this broker's (not the default) in its commands.
-    const run = await bash(commands, {});
-    expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
-    const answer = JSON.parse(run.stdout.slice(run.stdout.indexOf('{"')));
-    expect(answer).toMatchObject({ blobReferenceForConsumption: { blobUri: expect.any(String) } });
+  test('its Azure commands, run as printed (grant, dev token, curl), get a lease', () => azureCommandsWork(broker));
+});
+
+describe('the start banner, AUTH=contracts with named files and a DATA_DIR with a space', () => {
+  let broker: TestBroker;
+  const elsewhere = mkdtempSync(join(tmpdir(), 'ulb-named files-'));
+  beforeAll(async () => {
+    writeFileSync(join(elsewhere, 'keys.json'), '[]');
+    writeFileSync(join(elsewhere, 'grants.json'), '[]');
+    broker = await startTestBroker({
+      dataDir: mkdtempSync(join(tmpdir(), 'ulb-data dir-')),
+      env: { AUTH: 'contracts', JWT_ISSUER: 'dev', ACCESS_KEYS_FILE: join(elsewhere, 'keys.json'), AZURE_GRANTS_FILE: join(elsewhere, 'grants.json') },
+    });
+  });
+  afterAll(async () => {
+    await broker.dispose();
+    rmSync(elsewhere, { recursive: true, force: true });
+  });
+
+  test('names the files to access-keys (not --local) and quotes the paths; its Azure commands get a lease', async () => {
+    const banner = startBanner(broker, broker.dataDir);
+    expect(banner).toContain(`npm run access-keys -- create --keys-file '${join(elsewhere, 'keys.json')}' --workspace ws_demo`);
+    expect(banner).toContain(`npm run access-keys -- grant --grants-file '${join(elsewhere, 'grants.json')}' --principal dev-user`);
+    expect(banner).toContain(`DATA_DIR='${broker.dataDir}' npm run --silent dev-token`);
+    await azureCommandsWork(broker);
   });
 });

@@ -93,4 +93,17 @@ describe('npm start: start-up errors a person can act on', () => {
       'DATA_DIR /srv/data is not writable (/srv/data/s3): set DATA_DIR to a directory you can write',
     );
   });
+
+  test('a port this user may not listen on names its setting, not DATA_DIR; a busy development issuer port names DEV_ISSUER_PORT', () => {
+    const settings = { port: 3000, s3Port: 3001, devIssuerPort: 80, dataDir: '/srv/data' };
+    const denied = (port: number) => Object.assign(new Error(`listen EACCES: permission denied 127.0.0.1:${port}`), { code: 'EACCES', syscall: 'listen', port });
+    expect(startupProblem(denied(80), settings)).toBe(
+      'port 80 (the development issuer, DEV_ISSUER_PORT, PORT+3 by default) cannot be listened on (EACCES: ports below 1024 need privileges): set DEV_ISSUER_PORT to a port from 1024 to 65535, or 0 for any free one',
+    );
+    expect(startupProblem(denied(3000), settings)).toMatch(/^port 3000 \(PORT\) cannot be listened on .*: set PORT to a port from 1024/);
+    const busy = Object.assign(new Error('listen EADDRINUSE'), { code: 'EADDRINUSE', syscall: 'listen', port: 80 });
+    expect(startupProblem(busy, settings)).toBe(
+      'port 80 (the development issuer, DEV_ISSUER_PORT, PORT+3 by default) is already in use: another broker may be running; stop it, or set DEV_ISSUER_PORT (or PORT) to a free port',
+    );
+  });
 });

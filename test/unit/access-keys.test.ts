@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, jest, test } from '@jest/globals';
@@ -124,7 +124,7 @@ describe('npm run access-keys --local: the files npm start reads, owner-only', (
     const created = JSON.parse(out.join('\n'));
     expect(await accessKeysFromFile(path).find(created.AccessKeyId)).toMatchObject({ secret: created.AccessKeySecret, workspaces: ['ws_a'] });
     expect(modeOf(path)).toBe(0o600);
-    expect(notes).toEqual(['The secret is shown this once; store it now.', `stored in ${path} (0600; start the broker with AUTH=contracts to use it)`]);
+    expect(notes).toEqual(['The secret is shown this once; store it now.', `stored in ${path} (0600; start the broker with AUTH=contracts JWT_ISSUER=dev (or your issuer) to use it)`]);
   });
 
   test('grant --local: $DATA_DIR/azure-grants.json (0600); revoke-grant rewrites it, still 0600', async () => {
@@ -138,18 +138,21 @@ describe('npm run access-keys --local: the files npm start reads, owner-only', (
     expect(modeOf(path)).toBe(0o600);
   });
 
-  test('an existing keys file readable by others is 0600 after a create, its keys kept, the same file (a broker follows its inode)', async () => {
+  test('an existing keys file readable by others is 0600 after a create, its keys kept; a broker following it sees each new key; no temporary file left', async () => {
     const dataDir = tmp();
     const path = join(dataDir, 'access-keys.json');
     writeFileSync(path, '[]\n', { mode: 0o644 });
     chmodSync(path, 0o644);
-    const inode = statSync(path).ino;
+    // What a running broker holds: the file, followed (it reads it again when it changes).
+    const followed = accessKeysFromFile(path);
     const first = JSON.parse((await local({ DATA_DIR: dataDir }, 'create', '--local', '--workspace', 'ws_a')).out.join('\n'));
     expect(modeOf(path)).toBe(0o600);
     chmodSync(path, 0o644);
     const second = JSON.parse((await local({ DATA_DIR: dataDir }, 'create', '--local', '--workspace', 'ws_b')).out.join('\n'));
     expect(modeOf(path)).toBe(0o600);
-    expect(statSync(path).ino).toBe(inode);
+    expect(await followed.find(first.AccessKeyId)).toMatchObject({ workspaces: ['ws_a'] });
+    expect(await followed.find(second.AccessKeyId)).toMatchObject({ workspaces: ['ws_b'] });
+    expect(readdirSync(dataDir)).toEqual(['access-keys.json']);
     const listed = (await local({ DATA_DIR: dataDir }, 'list', '--local')).out.map((l) => JSON.parse(l).AccessKeyId);
     expect(listed).toEqual([first.AccessKeyId, second.AccessKeyId]);
     // revoke rewrites it: 0600 again.
@@ -163,9 +166,9 @@ describe('npm run access-keys --local: the files npm start reads, owner-only', (
     const named = join(dir, 'named.json');
     const { notes } = await local({ DATA_DIR: join(dir, 'data') }, 'create', '--keys-file', named, '--workspace', 'ws');
     expect(modeOf(named)).toBe(0o600);
-    expect(notes.at(-1)).toBe(`stored in ${named} (0600; start the broker with AUTH=contracts ACCESS_KEYS_FILE=${named} to use it)`);
+    expect(notes.at(-1)).toBe(`stored in ${named} (0600; start the broker with AUTH=contracts JWT_ISSUER=dev ACCESS_KEYS_FILE=${named} (or your issuer) to use it)`);
     const fromEnv = { DATA_DIR: join(dir, 'data'), ACCESS_KEYS_FILE: join(dir, 'env-keys.json'), AZURE_GRANTS_FILE: join(dir, 'env-grants.json') };
-    expect((await local(fromEnv, 'create', '--local', '--workspace', 'ws')).notes.at(-1)).toBe(`stored in ${fromEnv.ACCESS_KEYS_FILE} (0600; start the broker with AUTH=contracts to use it)`);
+    expect((await local(fromEnv, 'create', '--local', '--workspace', 'ws')).notes.at(-1)).toBe(`stored in ${fromEnv.ACCESS_KEYS_FILE} (0600; start the broker with AUTH=contracts JWT_ISSUER=dev (or your issuer) to use it)`);
     await local(fromEnv, 'grant', '--local', '--principal', 'p', '--subscription', 's');
     expect(modeOf(fromEnv.ACCESS_KEYS_FILE)).toBe(0o600);
     expect(modeOf(fromEnv.AZURE_GRANTS_FILE)).toBe(0o600);

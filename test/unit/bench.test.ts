@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { S3Client } from '@aws-sdk/client-s3';
 import { bundleSpecs, LAMBDA_TARGETS, lambdaTarget } from '../../bench/bundles.js';
 import { eventFor, ISSUING_OPERATION, ISSUING_SURFACES, issuingOperation } from '../../bench/fixtures.js';
-import { BEGIN, END, readResults, renderFigures, withFigures } from '../../bench/readme-figures.js';
+import { BEGIN, END, markers, readResults, renderFigures, renderScaleFigures, withBlocks, withFigures } from '../../bench/readme-figures.js';
+import { SCALE_BLOCKS, SCALE_DOC_PATH } from '../../bench/scale-figures.js';
 import { sdkPresign } from '../../bench/sdk-presign.js';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import fc from 'fast-check';
@@ -47,6 +48,38 @@ describe('README performance figures', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const outside = readme.slice(0, readme.indexOf(BEGIN)) + readme.slice(readme.indexOf(END));
     expect(outside.match(/\d[\d.,–-]*\s*µs|\d[\d.]*×/g) ?? []).toEqual([]);
+  });
+});
+
+/** docs/scale.md quotes the sweep and cost sections the same way: generated blocks, nothing typed. */
+describe('docs/scale.md measured figures', () => {
+  const doc = () => readFileSync(SCALE_DOC_PATH, 'utf8');
+  const pairs = Object.keys(SCALE_BLOCKS).map(markers);
+
+  test('are exactly what the committed bench/results.json renders to, in one block per bench section', () => {
+    const text = doc();
+    expect(pairs).toHaveLength(2);
+    for (const [begin, end] of pairs) {
+      expect(text.indexOf(begin)).toBeGreaterThan(-1);
+      expect(text.indexOf(end)).toBeGreaterThan(text.indexOf(begin));
+    }
+    expect(withBlocks(text, renderScaleFigures(readResults(join(ROOT, 'bench', 'results.json'))))).toBe(text);
+  });
+
+  test('are not typed outside the generated blocks', () => {
+    const outside = pairs.reduce((text, [begin, end]) => text.slice(0, text.indexOf(begin)) + text.slice(text.indexOf(end) + end.length), doc());
+    // Anywhere on the page: a throughput as the sweep bench reports it ("<number> leases/s"; the model's
+    // arithmetic counts writes/s, deletes/s, expirations or lifecycles per second), and a speed-up as
+    // written next to its number ("<number>×"). The model's multiplications are spaced ("4 × 1,000",
+    // "uploads/s × 3"), and a multiple of a load names what it multiplies ("At 10× that"), so neither matches.
+    expect(outside.match(/\d[\d,.]*\s*leases\/s|\d[\d.]*×(?! that)/g) ?? []).toEqual([]);
+    // In the prose of the sections that quote the bench (a heading naming `npm run bench`, up to the next
+    // heading): no dollar amount, percentage or decimal either, the forms the cost bench's counts and prices take.
+    // (The design's constants there are whole numbers: "1,000 leases a shard", "100 leases a request";
+    // fixed monthly list prices sit under their own heading, "Not per upload".)
+    const benchProse = [...outside.matchAll(/^#+ .*`npm run bench`.*$([\s\S]*?)(?=^#|(?![\s\S]))/gm)].map((m) => m[1]!);
+    expect(benchProse).toHaveLength(2);
+    expect(benchProse.join('\n').match(/\$\s*\d|\d\s*%|\d\.\d/g) ?? []).toEqual([]);
   });
 });
 
@@ -202,6 +235,12 @@ describe('bench/run.ts --quick', () => {
       expect(withFigures(`a\n${BEGIN}\nold\n${END}\nb`, figures)).toBe(`a\n${figures}\nb`);
       const { cost: _c, ...withoutCost } = r;
       expect(() => renderFigures(withoutCost)).toThrow(/"cost"/);
+      // So are docs/scale.md's blocks.
+      const scale = renderScaleFigures(r);
+      expect(scale['scale-sweep']).toContain(`**${r.sweep.speedup}×** the baseline`);
+      expect(scale['scale-cost']).toContain(`**$${r.cost.contracts.alibaba.ours.totalUsd.toFixed(2)}**`);
+      expect(() => renderScaleFigures(withoutCost)).toThrow(/"cost"/);
+      expect(() => withBlocks(`${BEGIN}\n${END}`, scale, 'docs/scale.md')).toThrow('docs/scale.md has no <!-- bench:scale-sweep:begin');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
