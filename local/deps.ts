@@ -71,6 +71,7 @@ function withLeaseFeed(base: ObjectDeps, options: LocalDepsOptions): Pick<LocalD
   const deps = { ...base, store: withChangeFeed(base.store, (change) => feed!.onChange(change), () => base.clock.now()) };
   feed = createLocalLeaseFeed({
     eventsFile,
+    outboxFile: join(options.dataDir, 'lease-outbox.jsonl'),
     bucket: base.config.bucketName,
     region: base.config.region,
     settleDeps: deps,

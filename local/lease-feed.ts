@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
+import { writeOwnerOnly } from './owner-only-file.js';
 import type { LeaseChange } from '../shared/lease/changes.js';
 import { needsSettling } from '../shared/lease/changes.js';
 import { leaseEventFor, type LeaseEvent } from '../shared/lease/events.js';
@@ -9,12 +11,19 @@ import { log } from '../shared/log.js';
 /**
  * What the lease table's stream drives on AWS, in the local mode: lease events (the EventBridge pipe)
  * appended to `$DATA_DIR/events.jsonl`, and the settler that moves consumed files and deletes deleted
- * ones. Each is a queue worked in order; a failed publish is retried until it succeeds, so a change
- * the store made is never dropped while the process runs (the queue lives in memory: what the stream's
- * 24-hour retention gives on AWS is not emulated across a crash).
+ * ones. Events go out in write order, a failed publish retried until it succeeds; settling is in order
+ * per lease.
+ *
+ * The queue lives in memory, so each event is first written to an outbox (`$DATA_DIR/lease-outbox.jsonl`,
+ * synchronously, as the store's write returns): the stand-in for the stream's retention. A start after
+ * a crash (`recover`) publishes, in order, every event of the outbox that events.jsonl does not hold
+ * (an event's envelope id is its outbox id), then empties it. A settle lost in a crash needs no outbox:
+ * the lease stays due and the sweep settles it, as on AWS.
  */
 export interface LocalLeaseFeedOptions {
   readonly eventsFile: string;
+  /** `$DATA_DIR/lease-outbox.jsonl`. */
+  readonly outboxFile: string;
   readonly bucket: string;
   readonly region: string;
   readonly settleDeps: SettleDeps;
@@ -25,6 +34,8 @@ export interface LocalLeaseFeedOptions {
 }
 
 export interface LocalLeaseFeed {
+  /** Before the broker takes work: publishes what a crash left in the outbox; resolves with how many. */
+  recover(): Promise<number>;
   onChange(change: LeaseChange): void;
   /** Resolves once every change fed so far (and any fed meanwhile) is published and settled. */
   drain(): Promise<void>;
@@ -33,11 +44,17 @@ export interface LocalLeaseFeed {
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const SETTLE_ATTEMPTS = 3;
 
+/** One event waiting to be published: its envelope id, and the event. */
+interface OutboxEntry {
+  readonly id: string;
+  readonly event: LeaseEvent;
+}
+
 /** The EventBridge envelope, as a rule target would receive it. */
-function envelope(event: LeaseEvent, region: string) {
+function envelope(id: string, event: LeaseEvent, region: string) {
   return {
     version: '0',
-    id: randomUUID(),
+    id,
     'detail-type': event.detailType,
     source: event.source,
     account: '000000000000',
@@ -49,13 +66,17 @@ function envelope(event: LeaseEvent, region: string) {
 }
 
 export function createLocalLeaseFeed(options: LocalLeaseFeedOptions): LocalLeaseFeed {
-  let tail: Promise<void> = Promise.resolve();
+  // Two consumers of the changes, as on AWS (the pipe and the settler read the stream apart): events in
+  // write order, one at a time; settling in order per lease and leases side by side, so slow object
+  // copies never hold events back (a soak with 32 clients left events minutes behind in one queue).
+  let events: Promise<void> = Promise.resolve();
+  const settling = new Map<string, Promise<void>>();
 
-  async function publish(event: LeaseEvent): Promise<void> {
+  async function publish({ id, event }: OutboxEntry): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         await options.beforePublish?.(event);
-        const line = JSON.stringify(envelope(event, options.region));
+        const line = JSON.stringify(envelope(id, event, options.region));
         await appendFile(options.eventsFile, `${line}\n`);
         if (options.print) console.log(`[lease event] ${line}`);
         return;
@@ -80,18 +101,61 @@ export function createLocalLeaseFeed(options: LocalLeaseFeedOptions): LocalLease
   }
 
   return {
+    async recover() {
+      const waiting = unpublished(options.outboxFile, options.eventsFile);
+      // A line torn by the crash would join the next one: the next event starts on a line of its own.
+      const written = existsSync(options.eventsFile) ? readFileSync(options.eventsFile, 'utf8') : '';
+      if (written !== '' && !written.endsWith('\n')) await appendFile(options.eventsFile, '\n');
+      for (const entry of waiting) await publish(entry);
+      writeOwnerOnly(options.outboxFile, '');
+      if (waiting.length) log.warn('lease events recovered from the outbox after an unclean stop', { count: waiting.length });
+      return waiting.length;
+    },
     onChange(change) {
       const event = leaseEventFor(change.previous, change.record, { time: change.time, bucket: options.bucket });
-      tail = tail.then(async () => {
-        if (event) await publish(event);
-        if (needsSettling(change.record)) await settle(change);
-      });
+      const entry = event && { id: randomUUID(), event };
+      // Synchronously, before anything else can run: a crash from here on loses nothing.
+      if (entry) {
+        appendFileSync(options.outboxFile, `${JSON.stringify(entry)}\n`);
+        events = events.then(() => publish(entry));
+      }
+      if (needsSettling(change.record)) {
+        const leaseId = change.record.leaseId;
+        const next = (settling.get(leaseId) ?? Promise.resolve()).then(() => settle(change));
+        settling.set(leaseId, next);
+        void next.then(() => settling.get(leaseId) === next && settling.delete(leaseId));
+      }
     },
     async drain() {
-      for (let seen: Promise<void> | undefined; seen !== tail; ) {
-        seen = tail;
-        await seen;
+      // Until nothing is queued: work done now may queue more (a settle's own transition).
+      for (;;) {
+        const queued = events;
+        await Promise.all([queued, ...settling.values()]);
+        if (queued === events && settling.size === 0) return;
       }
     },
   };
+}
+
+/** The outbox's entries whose id no line of events.jsonl carries, in the order they were written. */
+function unpublished(outboxFile: string, eventsFile: string): OutboxEntry[] {
+  const entries = jsonLines<OutboxEntry>(outboxFile);
+  if (entries.length === 0) return [];
+  const published = new Set(jsonLines<{ id: string }>(eventsFile).map((e) => e.id));
+  return entries.filter((e) => !published.has(e.id));
+}
+
+/** A JSON-lines file's entries; a line a crash cut short is skipped. */
+function jsonLines<T>(file: string): T[] {
+  if (!existsSync(file)) return [];
+  const out: T[] = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line) continue;
+    try {
+      out.push(JSON.parse(line) as T);
+    } catch {
+      // torn by a crash: its event, if any, is still in the outbox (or was never written)
+    }
+  }
+  return out;
 }

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdir, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import type { Server } from 'node:http';
 import type { S3EventRecord } from 'aws-lambda';
 import { decodeAwsChunked } from './aws-chunked.js';
@@ -10,7 +11,9 @@ import { signatureGuard } from './s3-auth/signature-guard.js';
 import { writeConditions } from './s3-auth/write-conditions.js';
 import { createSequencer, toS3EventRecord } from './s3-event-records.js';
 import type { KoaContext, S3rverCtor, S3rverInstance, S3rverRecord } from './emulator-packages.js';
-import { whenListening } from './servers.js';
+import { removeTornObjects } from './s3-crash-recovery.js';
+import { oneRequestPerKey } from './s3-one-request-per-key.js';
+import { responseDone, whenListening } from './servers.js';
 
 /**
  * s3rver (S3 in this process) with one bucket, behind guards that refuse what S3 refuses (s3rver
@@ -56,21 +59,6 @@ function normaliseIp(ip: string | undefined): string {
   return ip.startsWith('::ffff:') ? ip.slice('::ffff:'.length) : ip;
 }
 
-/** Resolves when the response to the request that caused an event has been sent (or aborted). */
-function responseDone(ctx: KoaContext | undefined): Promise<void> {
-  const res = ctx?.res;
-  if (!res || res.writableFinished || res.destroyed) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('finish', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('finish', done);
-    res.on('close', done);
-  });
-}
-
 /** Starts empty: a body left from an earlier run was never accepted. */
 async function emptySpool(spoolDirectory: string): Promise<void> {
   await rm(spoolDirectory, { recursive: true, force: true });
@@ -84,6 +72,7 @@ async function emptySpool(spoolDirectory: string): Promise<void> {
 function installGuards(s3rver: S3rverInstance, opts: S3EmulatorOptions, requestContext: AsyncLocalStorage<KoaContext>): void {
   s3rver.middleware.unshift(
     (ctx, next) => requestContext.run(ctx, next),
+    oneRequestPerKey(),
     ...(opts.verifySignatures ? [signatureGuard({ region: opts.region, credentials: opts.credentials })] : []),
     decodeAwsChunked,
     bodyGuard(opts.spoolDirectory),
@@ -150,7 +139,7 @@ async function completeRecord(
     size ??= Number(meta['content-length']);
   }
   // As with S3, the notification follows the request's completion.
-  await responseDone(ctx);
+  await responseDone(ctx?.res);
   return toS3EventRecord({ bucket: opts.bucket, key, size, eTag, eventName, eventTime, region: opts.region, sequencer, sourceIp });
 }
 
@@ -193,6 +182,8 @@ export async function startS3(opts: S3EmulatorOptions): Promise<S3Emulator> {
   });
   const requestContext = new AsyncLocalStorage<KoaContext>();
   await emptySpool(opts.spoolDirectory);
+  const torn = await removeTornObjects(join(opts.directory, opts.bucket));
+  if (torn.length) console.error(`[local s3] removed ${torn.length} object(s) a crash left half-written: ${torn.slice(0, 5).join(', ')}`);
   installGuards(s3rver, opts, requestContext);
   const { deliver, drain } = deliveryChain(opts);
   forwardObjectCreated(s3rver, opts, requestContext, deliver);

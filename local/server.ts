@@ -13,6 +13,7 @@ import { startBlobFront } from './blob-front/server.js';
 import { localFrontSigningKey } from './blob-front/signing-key.js';
 import { loadConfig, type BrokerConfig } from '../shared/config.js';
 import { handleS3Events, settleEvents } from './event-pipeline.js';
+import { localFaults } from './faults.js';
 import { startGateway } from './gateway.js';
 import { s3EventDelayMs } from './held-events.js';
 import { s3VerifySignatures } from './s3-auth/verify-switch.js';
@@ -96,7 +97,11 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
   try {
     // The emulators start first (the config needs their endpoints), so the S3 event handler is attached once built.
     let onS3Event: (event: S3Event) => Promise<void> = async () => undefined;
-    const emulators = await startEmulators(emulatorOptions(options, settings, (event) => onS3Event(event)));
+    // LOCAL_FAULTS (faults.ts, the soak run): DynamoDB behind a fault proxy, S3 events duplicated and late. Unset: no change.
+    const faults = localFaults(settings.env, options.dataDir);
+    const deliver = (event: S3Event) => onS3Event(event);
+    const started = await startEmulators(emulatorOptions(options, settings, faults ? faults.s3Events(deliver) : deliver));
+    const emulators = faults ? await faults.wrapEmulators(started) : started;
     undo.push(() => emulators.close());
     const front = await startFrontIfAsked(options, settings, emulators);
     if (front) undo.push(() => front.server.close());
@@ -116,6 +121,8 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
       local.deps.ddb.destroy();
       local.deps.s3.destroy();
     });
+    // What a crash left unpublished goes out first, before any new change (the stream's order).
+    await local.leaseFeed.recover();
     const heldEvents = handleS3Events(local.deps, settings.eventDelayMs, local.failedEventsFile);
     onS3Event = (event) => heldEvents.deliver(event);
     const gateway = await startGateway({ apiDeps: local.apiDeps, host: settings.host, port: options.port ?? 3000, env: options.env ?? {} });

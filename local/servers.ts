@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import { isIPv6 } from 'node:net';
 
 /** Listening and closing the embedded servers without crashing the process on a bind error. */
@@ -48,5 +48,19 @@ export function closeServer(server: Server, close: (cb: (err?: Error) => void) =
       else resolve();
     });
     server.closeIdleConnections();
+  });
+}
+
+/** Resolves when the response to a request has been sent (or the request aborted). */
+export function responseDone(res: ServerResponse | undefined): Promise<void> {
+  if (!res || res.writableFinished || res.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('finish', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('finish', done);
+    res.on('close', done);
   });
 }

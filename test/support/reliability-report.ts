@@ -76,5 +76,27 @@ function render(all: Record<string, Section>): string {
   }
   const ttl = all.urlLifetime;
   if (ttl) lines.push(`## URL lifetime (${ttl.measuredAt})`, '', `With LEASE_URL_TTL_SECONDS=${ttl.ttlSeconds}: a PUT inside the lifetime got ${ttl.putWithinLifetime}, one after it ${ttl.putAfterLifetime} from storage.`, '');
+  if (all.soak) lines.push(...soakSection(all.soak));
   return `${lines.join('\n')}\n`;
+}
+
+/** `npm run soak` (scripts/soak/): the run's figures and the audit's checks (the summary run.ts records). */
+function soakSection(soak: Section): string[] {
+  const lines = [
+    `## Soak (${soak.measuredAt})`,
+    '',
+    `\`npm run soak\`: ${soak.clients} clients for ${soak.durationSeconds} s against \`npm start\` as a process, whole lifecycles of both contracts (consumed and abandoned uploads, unused leases, wrong-MD5 and oversized PUTs, consume races, Azure create-or-get repeats, revived leases), with faults injected (\`LOCAL_FAULTS=${soak.faults}\`) and one kill -9 and restart on the same DATA_DIR; then the audit of the store, the bucket and events.jsonl (\`reports/soak.json\` has every figure).`,
+    '',
+    `**${soak.lifecycles} lifecycles (${soak.perSecond}/s)**; faults injected and survived: ${Object.entries(soak.injected as Record<string, number>).map(([k, v]) => `${k} ${v}`).join(', ')}; restart: down ${soak.restartDownSeconds} s; broker RSS peak ${soak.memory.peakMb} MB, growth after warm-up ${soak.memory.growthMb.join(' / ')} MB (limit ${soak.memory.limitMb}).`,
+    '',
+    '| operation | requests | p50 | p99 | answers by status |',
+    '| --- | --- | --- | --- | --- |',
+  ];
+  for (const [op, o] of Object.entries(soak.operations as Record<string, { count: number; p50Ms: number; p99Ms: number; statuses: Record<string, number> }>)) {
+    lines.push(`| ${op} | ${o.count} | ${o.p50Ms} ms | ${o.p99Ms} ms | ${Object.entries(o.statuses).map(([k, v]) => `${k}: ${v}`).join(', ')} |`);
+  }
+  lines.push('', '| audit check | checked | result |', '| --- | --- | --- |');
+  for (const check of soak.checks as { name: string; checked: number; failures: number }[]) lines.push(`| ${check.name} | ${check.checked} | ${check.failures === 0 ? 'clean' : `${check.failures} failures`} |`);
+  lines.push('', `Outcome: ${soak.ok ? 'audit clean' : 'AUDIT FAILED'}; 5xx other than injected faults: ${soak.unexpected5xx}.`, '');
+  return lines;
 }
