@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import { writeOwnerOnly } from './owner-only-file.js';
 import type { LeaseChange } from '../shared/lease/changes.js';
@@ -104,8 +104,7 @@ export function createLocalLeaseFeed(options: LocalLeaseFeedOptions): LocalLease
     async recover() {
       const waiting = unpublished(options.outboxFile, options.eventsFile);
       // A line torn by the crash would join the next one: the next event starts on a line of its own.
-      const written = existsSync(options.eventsFile) ? readFileSync(options.eventsFile, 'utf8') : '';
-      if (written !== '' && !written.endsWith('\n')) await appendFile(options.eventsFile, '\n');
+      if (endsMidLine(options.eventsFile)) await appendFile(options.eventsFile, '\n');
       for (const entry of waiting) await publish(entry);
       writeOwnerOnly(options.outboxFile, '');
       if (waiting.length) log.warn('lease events recovered from the outbox after an unclean stop', { count: waiting.length });
@@ -143,6 +142,21 @@ function unpublished(outboxFile: string, eventsFile: string): OutboxEntry[] {
   if (entries.length === 0) return [];
   const published = new Set(jsonLines<{ id: string }>(eventsFile).map((e) => e.id));
   return entries.filter((e) => !published.has(e.id));
+}
+
+/** Whether a non-empty file's last byte is not a newline; only that byte is read (events.jsonl only grows). */
+function endsMidLine(file: string): boolean {
+  if (!existsSync(file)) return false;
+  const { size } = statSync(file);
+  if (size === 0) return false;
+  const fd = openSync(file, 'r');
+  try {
+    const last = Buffer.alloc(1);
+    readSync(fd, last, 0, 1, size - 1);
+    return last[0] !== 0x0a;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** A JSON-lines file's entries; a line a crash cut short is skipped. */
