@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { DescribeTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { CopyObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { S3EventRecord } from 'aws-lambda';
 import { LOCAL_CREDENTIALS, startEmulators, type Emulators } from '../../local/emulators.js';
@@ -187,6 +187,34 @@ describe('startEmulators', () => {
     expect(record.eventName).toBe('ObjectCreated:Copy');
     expect(record.s3.object.eTag).toBe(md5Hex('copy me'));
     expect(record.s3.object.size).toBe(7);
+  });
+
+  it('pages a listing with continuation tokens (s3rver made them with DES, which Node 17+ refuses: a 500)', async () => {
+    const keys = ['page/a', 'page/b', 'page/c', 'page/d', 'page/e'];
+    for (const Key of keys) await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: Key }));
+    const seen: string[] = [];
+    let token: string | undefined;
+    let pages = 0;
+    do {
+      const page = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'page/', MaxKeys: 2, ContinuationToken: token }));
+      pages++;
+      seen.push(...(page.Contents ?? []).map((o) => o.Key!));
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      if (page.IsTruncated) expect(token).toEqual(expect.any(String));
+    } while (token);
+    expect(pages).toBe(3);
+    expect(seen).toEqual(keys);
+  });
+
+  it('answers a continuation token it did not make with 400 InvalidArgument, as S3 does', async () => {
+    for (const ContinuationToken of ['bm90IGEgdG9rZW4gd2UgbWFkZSwgbm90IGF0IGFsbCEhIQ==', 'c2hvcnQ=']) {
+      const refused = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, ContinuationToken })).then(
+        () => undefined,
+        (e: unknown) => e as { name: string; $metadata: { httpStatusCode?: number } },
+      );
+      expect(refused?.name).toBe('InvalidArgument');
+      expect(refused?.$metadata.httpStatusCode).toBe(400);
+    }
   });
 
   it('creates the lease table with its GSI', async () => {
