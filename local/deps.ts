@@ -68,7 +68,15 @@ function withLeaseFeed(base: ObjectDeps, options: LocalDepsOptions): Pick<LocalD
   const eventsFile = join(options.dataDir, 'events.jsonl');
   // The feed settles leases through the store it listens to: it is built once that store exists.
   let feed: LocalLeaseFeed | undefined;
-  const deps = { ...base, store: withChangeFeed(base.store, (change) => feed!.onChange(change), () => base.clock.now()) };
+  const deps = {
+    ...base,
+    store: withChangeFeed(
+      base.store,
+      (change) => feed!.onChange(change),
+      () => base.clock.now(),
+      (leaseId, to) => feed!.beforeMove(leaseId, to),
+    ),
+  };
   feed = createLocalLeaseFeed({
     eventsFile,
     outboxFile: join(options.dataDir, 'lease-outbox.jsonl'),

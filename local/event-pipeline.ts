@@ -10,8 +10,14 @@ import { parkFailedEvent } from './failed-events.js';
 import { holdEvents, type HeldEvents } from './held-events.js';
 import type { LocalLeaseFeed } from './lease-feed.js';
 
-/** Lambda's async invocation retries a failed event twice. */
-const EVENT_ATTEMPTS = 3;
+/**
+ * Lambda's async invocation retries a failed event twice, about one and two minutes later. Here the
+ * same two retries come after seconds, so a developer sees a parked event while watching, yet far
+ * enough apart to outlast a DynamoDB throttling spike (retried 100 and 200 ms apart, the soak's
+ * 3-second spikes parked events that Lambda would have delivered).
+ */
+export const EVENT_RETRY_DELAYS_MS: readonly number[] = [1_000, 3_000];
+const EVENT_ATTEMPTS = EVENT_RETRY_DELAYS_MS.length + 1;
 
 export interface EventPipeline {
   readonly emulators: Pick<Emulators, 'eventsSettled'>;
@@ -35,7 +41,7 @@ async function withRetries(handle: (event: S3Event) => Promise<unknown>, event: 
       return;
     } catch (error) {
       if (attempt === EVENT_ATTEMPTS) await parkFailedEvent(failedEventsFile, event, attempt, error);
-      else await new Promise((r) => setTimeout(r, 100 * attempt));
+      else await new Promise((r) => setTimeout(r, EVENT_RETRY_DELAYS_MS[attempt - 1]));
     }
   }
 }

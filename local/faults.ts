@@ -13,6 +13,10 @@
  *   ddb-throttle=0.05      fraction of DynamoDB requests answered with throttling
  *   ddb-delay=0.05         fraction of DynamoDB requests delayed
  *   ddb-delay-ms=800       the longest such delay (each one is uniform in 0..this)
+ *   ddb-spike-every-ms=0   a spike starts every this many ms (0: none): for its length, half of the
+ *                          DynamoDB requests are throttled and the rest all delayed (a hot partition,
+ *                          not a steady rate)
+ *   ddb-spike-ms=2000      how long each spike lasts
  *   s3-duplicate=0.1       fraction of S3 events delivered twice
  *   s3-late=0.1            fraction of S3 events delivered late instead of at once
  *   s3-late-ms=2000        the longest lateness (uniform in 0..this), for duplicates too
@@ -31,6 +35,8 @@ export interface FaultSettings {
   readonly ddbThrottle: number;
   readonly ddbDelay: number;
   readonly ddbDelayMs: number;
+  readonly ddbSpikeEveryMs: number;
+  readonly ddbSpikeMs: number;
   readonly s3Duplicate: number;
   readonly s3Late: number;
   readonly s3LateMs: number;
@@ -40,6 +46,8 @@ export interface FaultCounts {
   ddbRequests: number;
   ddbThrottled: number;
   ddbDelayed: number;
+  /** Requests that arrived during a spike (each one throttled or delayed, counted there too). */
+  ddbInSpike: number;
   s3Events: number;
   s3Duplicated: number;
   s3Late: number;
@@ -51,6 +59,8 @@ const NAMES: Record<string, keyof FaultSettings> = {
   'ddb-throttle': 'ddbThrottle',
   'ddb-delay': 'ddbDelay',
   'ddb-delay-ms': 'ddbDelayMs',
+  'ddb-spike-every-ms': 'ddbSpikeEveryMs',
+  'ddb-spike-ms': 'ddbSpikeMs',
   's3-duplicate': 's3Duplicate',
   's3-late': 's3Late',
   's3-late-ms': 's3LateMs',
@@ -61,7 +71,7 @@ const FRACTIONS = new Set<keyof FaultSettings>(['ddbThrottle', 'ddbDelay', 's3Du
 export function faultSettings(env: Readonly<Record<string, string | undefined>>): FaultSettings | undefined {
   const raw = env.LOCAL_FAULTS?.trim();
   if (!raw) return undefined;
-  const settings: Record<keyof FaultSettings, number> = { ddbThrottle: 0, ddbDelay: 0, ddbDelayMs: 800, s3Duplicate: 0, s3Late: 0, s3LateMs: 2000 };
+  const settings: Record<keyof FaultSettings, number> = { ddbThrottle: 0, ddbDelay: 0, ddbDelayMs: 800, ddbSpikeEveryMs: 0, ddbSpikeMs: 2000, s3Duplicate: 0, s3Late: 0, s3LateMs: 2000 };
   for (const part of raw.split(',')) {
     const [name, value] = part.split('=').map((s) => s.trim());
     const key = NAMES[name ?? ''];
@@ -71,7 +81,16 @@ export function faultSettings(env: Readonly<Record<string, string | undefined>>)
     }
     settings[key] = n;
   }
+  if (settings.ddbSpikeEveryMs > 0 && settings.ddbSpikeMs >= settings.ddbSpikeEveryMs) {
+    throw new ConfigError(`LOCAL_FAULTS: ddb-spike-ms (${settings.ddbSpikeMs}) must be shorter than ddb-spike-every-ms (${settings.ddbSpikeEveryMs}), or DynamoDB never recovers`);
+  }
   return settings;
+}
+
+/** Whether `sinceStartMs` into the run falls in a spike: the last ddb-spike-ms of every ddb-spike-every-ms. */
+export function inDdbSpike(settings: Pick<FaultSettings, 'ddbSpikeEveryMs' | 'ddbSpikeMs'>, sinceStartMs: number): boolean {
+  if (settings.ddbSpikeEveryMs <= 0) return false;
+  return sinceStartMs % settings.ddbSpikeEveryMs >= settings.ddbSpikeEveryMs - settings.ddbSpikeMs;
 }
 
 export interface LocalFaults {
@@ -82,7 +101,7 @@ export interface LocalFaults {
 }
 
 function loadCounts(file: string): FaultCounts {
-  const zero: FaultCounts = { ddbRequests: 0, ddbThrottled: 0, ddbDelayed: 0, s3Events: 0, s3Duplicated: 0, s3Late: 0 };
+  const zero: FaultCounts = { ddbRequests: 0, ddbThrottled: 0, ddbDelayed: 0, ddbInSpike: 0, s3Events: 0, s3Duplicated: 0, s3Late: 0 };
   try {
     return { ...zero, ...(JSON.parse(readFileSync(file, 'utf8')) as Partial<FaultCounts>) };
   } catch {
@@ -130,6 +149,9 @@ export function localFaults(env: Readonly<Record<string, string | undefined>>, d
       .finally(() => pending.delete(done));
     pending.add(done);
   };
+  // Spikes are timed from this start, so a restarted broker has its own (a kill -9 is not a quiet period).
+  const startedAt = Date.now();
+  const inSpike = (now: number) => inDdbSpike(settings, now - startedAt);
   const settled = async () => {
     while (pending.size > 0) await Promise.all(pending);
   };
@@ -173,13 +195,15 @@ export function localFaults(env: Readonly<Record<string, string | undefined>>, d
         req.on('end', () => {
           const body = Buffer.concat(chunks);
           count('ddbRequests');
-          if (Math.random() < settings.ddbThrottle) {
+          const spiking = inSpike(Date.now());
+          if (spiking) count('ddbInSpike');
+          if (Math.random() < (spiking ? Math.max(settings.ddbThrottle, 0.5) : settings.ddbThrottle)) {
             count('ddbThrottled');
             res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': 'LOCALFAULT', 'content-length': Buffer.byteLength(THROTTLED_BODY) });
             res.end(THROTTLED_BODY);
             return;
           }
-          if (Math.random() < settings.ddbDelay) {
+          if (spiking || Math.random() < settings.ddbDelay) {
             count('ddbDelayed');
             setTimeout(() => forward(req, body, res), Math.random() * settings.ddbDelayMs);
             return;

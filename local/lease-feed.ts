@@ -3,7 +3,9 @@ import { appendFileSync, closeSync, existsSync, openSync, readFileSync, readSync
 import { appendFile } from 'node:fs/promises';
 import { writeOwnerOnly } from './owner-only-file.js';
 import type { LeaseChange } from '../shared/lease/changes.js';
+import { statusSince, type LeaseRecord, type LeaseStatus } from '../shared/lease/model.js';
 import { needsSettling } from '../shared/lease/changes.js';
+import { DependencyError } from '../shared/errors.js';
 import { leaseEventFor, type LeaseEvent } from '../shared/lease/events.js';
 import { settleLease, type SettleDeps } from '../shared/lease/settle.js';
 import { log } from '../shared/log.js';
@@ -19,6 +21,12 @@ import { log } from '../shared/log.js';
  * a crash (`recover`) publishes, in order, every event of the outbox that events.jsonl does not hold
  * (an event's envelope id is its outbox id), then empties it. A settle lost in a crash needs no outbox:
  * the lease stays due and the sweep settles it, as on AWS.
+ *
+ * That leaves the moment between the store's write and the outbox line: a kill -9 there loses the
+ * change (the soak caught a lease whose UPLOADED event was lost so, PENDING then CONSUMED). So a move
+ * is announced in the outbox before it is written (`beforeMove`); at the next start, a move announced
+ * but never recorded is looked up in the store, and if the lease is in that status and no event says
+ * so yet, its event is published from the record.
  */
 export interface LocalLeaseFeedOptions {
   readonly eventsFile: string;
@@ -37,6 +45,8 @@ export interface LocalLeaseFeed {
   /** Before the broker takes work: publishes what a crash left in the outbox; resolves with how many. */
   recover(): Promise<number>;
   onChange(change: LeaseChange): void;
+  /** Before a write that would move `leaseId` to `to` (withChangeFeed's beforeMove). */
+  beforeMove(leaseId: string, to: LeaseStatus): void;
   /** Resolves once every change fed so far (and any fed meanwhile) is published and settled. */
   drain(): Promise<void>;
 }
@@ -49,6 +59,14 @@ interface OutboxEntry {
   readonly id: string;
   readonly event: LeaseEvent;
 }
+
+/** A move about to be written: the lease, and the status it would have. */
+interface OutboxMove {
+  readonly move: string;
+  readonly to: LeaseStatus;
+}
+
+const isEntry = (line: OutboxEntry | OutboxMove): line is OutboxEntry => 'event' in line;
 
 /** The EventBridge envelope, as a rule target would receive it. */
 function envelope(id: string, event: LeaseEvent, region: string) {
@@ -102,13 +120,42 @@ export function createLocalLeaseFeed(options: LocalLeaseFeedOptions): LocalLease
 
   return {
     async recover() {
-      const waiting = unpublished(options.outboxFile, options.eventsFile);
       // A line torn by the crash would join the next one: the next event starts on a line of its own.
       if (endsMidLine(options.eventsFile)) await appendFile(options.eventsFile, '\n');
-      for (const entry of waiting) await publish(entry);
+      const outbox = jsonLines<OutboxEntry | OutboxMove>(options.outboxFile);
+      if (outbox.length === 0) return 0;
+      const published = jsonLines<{ id: string; detail?: { leaseId?: string; status?: LeaseStatus } }>(options.eventsFile);
+      const publishedIds = new Set(published.map((e) => e.id));
+      const lastStatus = new Map<string, LeaseStatus>();
+      for (const e of published) if (e.detail?.leaseId && e.detail.status) lastStatus.set(e.detail.leaseId, e.detail.status);
+      const waiting = outbox.filter(isEntry).filter((e) => !publishedIds.has(e.id));
+      for (const entry of waiting) {
+        await publish(entry);
+        lastStatus.set(entry.event.detail.leaseId, entry.event.detail.status);
+      }
+      let fromStore = 0;
+      // Moves whose event is already out need no look; the rest are read at once (BatchGetItem).
+      const moves = unrecordedMoves(outbox).filter((m) => lastStatus.get(m.move) !== m.to);
+      const records = moves.length ? await withRetries(() => options.settleDeps.store.getMany([...new Set(moves.map((m) => m.move))])) : new Map<string, LeaseRecord>();
+      for (const move of moves) {
+        const record = records.get(move.move);
+        // Not written (its condition failed, or the kill came first), or its event is already out.
+        if (!record || record.status !== move.to || lastStatus.get(record.leaseId) === record.status) continue;
+        const time = statusSince(record) ?? options.settleDeps.clock.now();
+        const event = leaseEventFor(lastStatus.get(record.leaseId), record, { time, bucket: options.bucket });
+        if (!event) continue;
+        await publish({ id: randomUUID(), event });
+        lastStatus.set(record.leaseId, record.status);
+        fromStore++;
+      }
       writeOwnerOnly(options.outboxFile, '');
-      if (waiting.length) log.warn('lease events recovered from the outbox after an unclean stop', { count: waiting.length });
-      return waiting.length;
+      const count = waiting.length + fromStore;
+      if (count) log.warn('lease events recovered after an unclean stop', { fromOutbox: waiting.length, fromStore });
+      return count;
+    },
+    beforeMove(leaseId, to) {
+      // Synchronously, before the write is sent: see the note at the top.
+      appendFileSync(options.outboxFile, `${JSON.stringify({ move: leaseId, to } satisfies OutboxMove)}\n`);
     },
     onChange(change) {
       const event = leaseEventFor(change.previous, change.record, { time: change.time, bucket: options.bucket });
@@ -136,12 +183,33 @@ export function createLocalLeaseFeed(options: LocalLeaseFeedOptions): LocalLease
   };
 }
 
-/** The outbox's entries whose id no line of events.jsonl carries, in the order they were written. */
-function unpublished(outboxFile: string, eventsFile: string): OutboxEntry[] {
-  const entries = jsonLines<OutboxEntry>(outboxFile);
-  if (entries.length === 0) return [];
-  const published = new Set(jsonLines<{ id: string }>(eventsFile).map((e) => e.id));
-  return entries.filter((e) => !published.has(e.id));
+/** Attempts at a read during recovery: a throttled DynamoDB at start is waited out, not a failed start. */
+const RECOVERY_READ_ATTEMPTS = 10;
+
+async function withRetries<T>(read: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await read();
+    } catch (error) {
+      if (!(error instanceof DependencyError) || attempt === RECOVERY_READ_ATTEMPTS) throw error;
+      await delay(Math.min(2000, 50 * 2 ** attempt));
+    }
+  }
+}
+
+/**
+ * Moves announced with no outbox event for that lease after them. One life of the broker writes the
+ * outbox (a start empties it), and every write that returned in that life has its line: so a move with
+ * a later line for its lease was written and recorded, or lost to a write that was. Only a lease's
+ * last moves can be the ones a kill cut off.
+ */
+function unrecordedMoves(outbox: readonly (OutboxEntry | OutboxMove)[]): OutboxMove[] {
+  const open = new Map<string, OutboxMove[]>();
+  for (const line of outbox) {
+    if (!isEntry(line)) open.set(line.move, [...(open.get(line.move) ?? []), line]);
+    else open.delete(line.event.detail.leaseId);
+  }
+  return [...open.values()].flat();
 }
 
 /** Whether a non-empty file's last byte is not a newline; only that byte is read (events.jsonl only grows). */

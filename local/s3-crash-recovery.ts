@@ -4,6 +4,8 @@ import { join } from 'node:path';
 const OBJECT = '._S3rver_object';
 const METADATA = '._S3rver_metadata.json';
 const MD5 = '._S3rver_object.md5';
+/** The patched s3rver (patches/s3rver+3.7.1.patch) writes each file under this mark, then renames it. */
+const TEMP_MARK = '.ulb-tmp-';
 
 /**
  * At start, before the embedded S3 serves: the remains of writes a crash (kill -9) cut short, removed.
@@ -11,7 +13,8 @@ const MD5 = '._S3rver_object.md5';
  * once all are written, so content without metadata, or metadata without content, belongs to a write
  * nobody was told had happened: as in S3, it did not. Left in place, s3rver answers 500 for that key
  * forever (the soak's kill -9 found such objects); removed, a retried write (the settler's move, a
- * client's PUT) stores it whole. Returns the keys removed.
+ * client's PUT) stores it whole. A file the patched s3rver was still writing under its temporary name
+ * is removed too: the object it was replacing, if any, is whole. Returns the keys removed.
  */
 export async function removeTornObjects(bucketDirectory: string): Promise<string[]> {
   const removed: string[] = [];
@@ -26,7 +29,9 @@ export async function removeTornObjects(bucketDirectory: string): Promise<string
     const present = new Set(names);
     for (const name of names) {
       const path = join(dir, name);
-      if (name.endsWith(OBJECT) || name.endsWith(METADATA)) {
+      if (name.includes(TEMP_MARK)) {
+        await rm(path, { force: true });
+      } else if (name.endsWith(OBJECT) || name.endsWith(METADATA)) {
         const base = name.endsWith(OBJECT) ? name.slice(0, -OBJECT.length) : name.slice(0, -METADATA.length);
         const whole = present.has(base + OBJECT) && present.has(base + METADATA);
         if (!whole && !removed.includes(join(dir, base))) {

@@ -13,7 +13,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { fromItem, type LeaseItem } from '../../shared/adapters/lease-item.js';
 import { LEASE_EVENT_TYPES } from '../../shared/lease/events.js';
-import { currentKey, LEASE_STATUSES, tempObjectEnd, type LeaseRecord, type LeaseStatus } from '../../shared/lease/model.js';
+import { currentKey, LEASE_STATUSES, statusSince, tempObjectEnd, type LeaseRecord, type LeaseStatus } from '../../shared/lease/model.js';
 import { PENDING_SETTLE_MS } from '../../shared/lease/sweep.js';
 import type { BrokerConfig } from '../../shared/config.js';
 import { LOCAL_CREDENTIALS, startEmulators } from '../../local/emulators.js';
@@ -120,20 +120,6 @@ async function md5Of(s3: S3Client, bucket: string, key: string): Promise<string>
 }
 
 /** When a transition to `status` was written, at the latest (the record's own time for it), if known. */
-function transitionTime(record: LeaseRecord): number | undefined {
-  switch (record.status) {
-    case 'CONSUMED':
-      return record.consumedAt;
-    case 'DELETED':
-      return record.deletedAt;
-    case 'EXPIRED':
-      return record.expiredAt;
-    case 'UPLOADED':
-      return record.uploadedAt;
-    default:
-      return record.createdAt;
-  }
-}
 
 export async function audit(input: AuditInput): Promise<AuditResult> {
   const { config } = input;
@@ -195,7 +181,7 @@ export async function audit(input: AuditInput): Promise<AuditResult> {
       } else {
         // The store moved on and no event says so. The feed's outbox (local/lease-feed.ts) publishes what a
         // kill -9 left unpublished when the broker starts again: none may be missing, before or after it.
-        const at = transitionTime(record);
+        const at = statusSince(record);
         eventsCheck.ok(last === record.status, () => `${leaseId}: store says ${record.status}, last event ${last ?? 'none'} (transition at ${at && new Date(at).toISOString()})`);
       }
       states.ok(record.status !== 'DELETED', () => `${leaseId}: DELETED (nothing in the soak deletes what consumed a lease)`);
@@ -226,6 +212,18 @@ export async function audit(input: AuditInput): Promise<AuditResult> {
       if (record.status !== 'CONSUMED') continue;
       const key = currentKey(record);
       const tracked = input.leases.get(leaseId);
+      if (tracked?.blobs) {
+        // A container (the Blob front): every blob stored is part of the consumed file, under its prefix.
+        for (const [name, want] of Object.entries(tracked.blobs)) {
+          const blobKey = `${key}${name}`;
+          if (!objects.has(blobKey)) consumedFiles.ok(false, () => `${leaseId}: consumed, but ${blobKey} is not in the bucket`);
+          else {
+            const md5 = await md5Of(s3, config.bucketName, blobKey);
+            consumedFiles.ok(md5 === want, () => `${leaseId}: ${blobKey} has MD5 ${md5}, the upload had ${want}`);
+          }
+        }
+        continue;
+      }
       if (!objects.has(key)) {
         consumedFiles.ok(false, () => `${leaseId}: consumed, but ${key} is not in the bucket`);
         continue;

@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 
 export interface BrokerProcessOptions {
   readonly dataDir: string;
-  /** The broker's environment on top of this process's (PORT, S3_PORT and DATA_DIR are set here). */
+  /** The broker's environment on top of this process's (PORT, S3_PORT, BLOB_FRONT_PORT and DATA_DIR are set here). */
   readonly env: Record<string, string>;
   /** The broker exited without being told to (a crash, or a kill from outside). */
   readonly onUnexpectedExit?: (why: string) => void;
@@ -56,9 +56,15 @@ function rssMbOf(pid: number): number | undefined {
 
 export async function startBrokerProcess(options: BrokerProcessOptions): Promise<BrokerProcess> {
   const port = await freePort();
-  let s3Port = await freePort();
-  while (s3Port === port) s3Port = await freePort();
-  const env = { ...process.env, ...options.env, PORT: String(port), S3_PORT: String(s3Port), DATA_DIR: options.dataDir };
+  const ports = new Set([port]);
+  const another = async () => {
+    let p = await freePort();
+    while (ports.has(p)) p = await freePort();
+    ports.add(p);
+    return String(p);
+  };
+  // Every port chosen here, kept over the restart: URLs handed out before it must still reach it.
+  const env = { ...process.env, ...options.env, PORT: String(port), S3_PORT: await another(), BLOB_FRONT_PORT: await another(), DATA_DIR: options.dataDir };
   const rss: RssSample[] = [];
   let out = '';
   let run = 0;
@@ -117,7 +123,7 @@ export async function startBrokerProcess(options: BrokerProcessOptions): Promise
   process.once('exit', cleanup);
   return {
     url,
-    s3Endpoint: `http://127.0.0.1:${s3Port}`,
+    s3Endpoint: `http://127.0.0.1:${env.S3_PORT}`,
     rss,
     async killAndRestart() {
       const killedAt = Date.now();

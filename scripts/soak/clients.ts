@@ -14,7 +14,8 @@ export type Scenario =
   | 'oversized'
   | 'consume-race'
   | 'azure-version'
-  | 'azure-revive';
+  | 'azure-revive'
+  | 'azure-container';
 
 /** How often each is drawn (out of the sum). */
 export const SCENARIO_WEIGHTS: Readonly<Record<Scenario, number>> = {
@@ -26,6 +27,8 @@ export const SCENARIO_WEIGHTS: Readonly<Record<Scenario, number>> = {
   'consume-race': 2,
   'azure-version': 3,
   'azure-revive': 1,
+  /** Only with the Blob front (AZURE_UPLOADS=blob-front): a container is what it leases. */
+  'azure-container': 2,
 };
 
 /** What the clients know of one lease. */
@@ -34,7 +37,7 @@ export interface TrackedLease {
   readonly contract: 'alibaba' | 'azure';
   readonly scenario: Scenario;
   readonly createdAt: number;
-  /** The MD5 (hex) of the bytes last PUT with a 200, and when. */
+  /** The MD5 (hex) of the bytes last PUT with a 200/201, and when. */
   uploadedMd5?: string;
   uploadedAt?: number;
   /** S3 refused a PUT as it should (wrong MD5, more bytes than signed). */
@@ -49,6 +52,8 @@ export interface TrackedLease {
   oversizedUpload?: boolean;
   /** Ids an Azure create-or-get answered for this pendingUploadId (must all be this lease). */
   createOrGetIds?: string[];
+  /** A container lease (the Blob front): each blob stored (201), its name in the container and MD5 (hex). */
+  blobs?: Record<string, string>;
 }
 
 export interface ClientContext {
@@ -66,6 +71,8 @@ export interface ClientContext {
   brokerGone(): boolean;
   readonly maxUploadBytes: number;
   readonly client: number;
+  /** The broker runs with AZURE_UPLOADS=blob-front: Azure leases are containers written with Put Blob. */
+  readonly blobFront: boolean;
 }
 
 const md5hex = (b: Buffer) => createHash('md5').update(b).digest('hex');
@@ -152,11 +159,58 @@ async function applyLease(ctx: ClientContext, scenario: Scenario, body: Buffer, 
 
 async function put(ctx: ClientContext, op: string, lease: TrackedLease, url: string, headers: Record<string, string>, body: Buffer): Promise<number> {
   const res = await call(ctx, op, url, { method: 'PUT', headers, body });
-  if (res.status === 200) {
+  if (stored(res.status)) {
     lease.uploadedMd5 = md5hex(body);
     lease.uploadedAt = Date.now();
   }
   return res.status;
+}
+
+/** S3 answers a PUT 200; the Blob front answers Put Blob 201, as Azure does (and its clients require). */
+const stored = (status: number) => status === 200 || status === 201;
+
+/**
+ * The headers azure-storage-blob sends with a Put Blob (azure-ai-ml's upload: Content-MD5, never
+ * overwriting). The SAS query is the container URL's.
+ */
+function putBlobInit(body: Buffer): Record<string, string> {
+  return {
+    'x-ms-version': '2025-05-05',
+    'x-ms-date': new Date().toUTCString(),
+    'x-ms-blob-type': 'BlockBlob',
+    'content-md5': createHash('md5').update(body).digest('base64'),
+    'if-none-match': '*',
+  };
+}
+const blobUrl = (sasUri: string, name: string) => {
+  const url = new URL(sasUri);
+  return `${url.origin}${url.pathname}/${name}${url.search}`;
+};
+
+/**
+ * One blob into a container lease: tracked by name once stored. If-None-Match: * makes a retried Put
+ * Blob whose first answer was lost (the broker killed) a 412 when the first one was stored: then a HEAD
+ * says whether it is there (the audit checks its MD5), as a client that retries must ask.
+ */
+async function putBlob(ctx: ClientContext, lease: TrackedLease, sasUri: string, name: string, body: Buffer): Promise<number> {
+  const url = blobUrl(sasUri, name);
+  const res = await call(ctx, 'blob.put', url, { method: 'PUT', headers: putBlobInit(body), body });
+  let status = res.status;
+  if (status === 412 && res.ambiguous) {
+    const head = await call(ctx, 'blob.head', url, { method: 'HEAD', headers: { 'x-ms-version': '2025-05-05' } });
+    if (head.status === 200 && head.headers.get('content-length') === String(body.length)) status = 201;
+  }
+  if (stored(status)) {
+    lease.uploadedMd5 = md5hex(body);
+    lease.uploadedAt = Date.now();
+    (lease.blobs ??= {})[name] = md5hex(body);
+  }
+  return status;
+}
+
+/** The upload of an Azure lease's code: one S3 PUT to the sasUri, or a Put Blob into its container. */
+async function putCode(ctx: ClientContext, started: Started, body: Buffer, name = 'code/main.py'): Promise<number> {
+  return ctx.blobFront ? putBlob(ctx, started.lease, started.sasUri, name, body) : put(ctx, 'azure.put', started.lease, started.sasUri, {}, body);
 }
 
 /** Polls GET /leases/{id} until its status is one of `want`; undefined if it is not within the limit. */
@@ -254,7 +308,7 @@ const SCENARIOS: Record<Scenario, (ctx: ClientContext) => Promise<boolean>> = {
     const again = await startPending(ctx, scope, 'azure-version');
     if (again && again.lease !== started.lease) ctx.violations.push(`create-or-get ${scope.pendingUploadId}: ${started.lease.leaseId} then ${again.lease.leaseId}`);
     const body = Buffer.from(`print(${JSON.stringify(bodyOf(200 + Math.floor(Math.random() * 2000)))})\n`);
-    if ((await put(ctx, 'azure.put', started.lease, started.sasUri, {}, body)) !== 200) return false;
+    if (!stored(await putCode(ctx, started, body))) return false;
     if (!(await createVersion(ctx, scope, started))) return false;
     const after = await call(ctx, 'azure.startPendingUpload', startUrl(ctx, scope), startInit(scope));
     if (after.status !== 409) ctx.violations.push(`create-or-get after consume ${started.lease.leaseId}: ${after.status}, not 409`);
@@ -266,8 +320,9 @@ const SCENARIOS: Record<Scenario, (ctx: ClientContext) => Promise<boolean>> = {
     const started = await startPending(ctx, scope, 'azure-revive');
     if (!started) return false;
     const big = Buffer.alloc(ctx.maxUploadBytes + 1024, 'x');
-    const status = await put(ctx, 'azure.put', started.lease, started.sasUri, {}, big);
-    if (status === 200) {
+    // S3 stores it and the broker rejects it (SIZE_LIMIT); the Blob front refuses it (413) and stores nothing.
+    const status = await putCode(ctx, started, big);
+    if (stored(status)) {
       started.lease.oversizedUpload = true;
       if ((await waitForStatus(ctx, started.lease.leaseId, ['REJECTED'])) === undefined) return false;
     } else if (status < 400 || status >= 500) return false;
@@ -275,8 +330,39 @@ const SCENARIOS: Record<Scenario, (ctx: ClientContext) => Promise<boolean>> = {
     if (!revived) return false;
     if (revived.lease !== started.lease) ctx.violations.push(`revive ${scope.pendingUploadId}: ${started.lease.leaseId} then ${revived.lease.leaseId}`);
     const body = Buffer.from('print("revived")\n');
-    if ((await put(ctx, 'azure.put', revived.lease, revived.sasUri, {}, body)) !== 200) return false;
+    if (!stored(await putCode(ctx, revived, body, 'code/revived.py'))) return false;
     return createVersion(ctx, scope, revived);
+  },
+  /**
+   * azure-ai-ml's code directory through the Blob front: several Put Blobs into the container (a second
+   * write of a name refused, 412), the upload marker on the first blob (metadata, 200, blob untouched),
+   * a HEAD, then the code version for the directory: every blob is the consumed file.
+   */
+  async 'azure-container'(ctx) {
+    const scope = azureScope(ctx);
+    const started = await startPending(ctx, scope, 'azure-container');
+    if (!started) return false;
+    const names = Array.from({ length: 2 + Math.floor(Math.random() * 3) }, (_, i) => (i === 0 ? 'code/main.py' : `code/pkg/mod${i}.py`));
+    for (const name of names) {
+      const body = Buffer.from(`# ${name}\n${bodyOf(100 + Math.floor(Math.random() * 1500))}\n`);
+      const status = await putBlob(ctx, started.lease, started.sasUri, name, body);
+      if (!stored(status)) {
+        ctx.violations.push(`azure-container ${started.lease.leaseId}: Put Blob ${name} answered ${status}`);
+        return false;
+      }
+    }
+    const again = await call(ctx, 'blob.put.refused', blobUrl(started.sasUri, names[0]!), { method: 'PUT', headers: putBlobInit(Buffer.from('x')), body: 'x' });
+    if (again.status !== 412) ctx.violations.push(`azure-container ${started.lease.leaseId}: a second Put Blob of ${names[0]} answered ${again.status}, not 412`);
+    const metaUrl = new URL(blobUrl(started.sasUri, names[0]!));
+    metaUrl.searchParams.set('comp', 'metadata');
+    const meta = await call(ctx, 'blob.metadata', metaUrl.toString(), {
+      method: 'PUT',
+      headers: { 'x-ms-version': '2025-05-05', 'x-ms-meta-upload_status': 'completed', 'x-ms-meta-name': 'soak', 'content-length': '0' },
+    });
+    if (meta.status !== 200) ctx.violations.push(`azure-container ${started.lease.leaseId}: Set Blob Metadata answered ${meta.status}, not 200`);
+    const head = await call(ctx, 'blob.head', blobUrl(started.sasUri, names[0]!), { method: 'HEAD', headers: { 'x-ms-version': '2025-05-05' } });
+    if (head.status !== 200) ctx.violations.push(`azure-container ${started.lease.leaseId}: HEAD of a stored blob answered ${head.status}`);
+    return createVersion(ctx, scope, started, 'code');
   },
 };
 
@@ -301,7 +387,13 @@ const startInit = (scope: AzureScope): RequestInit => ({
   body: JSON.stringify({ pendingUploadId: scope.pendingUploadId }),
 });
 
-async function startPending(ctx: ClientContext, scope: AzureScope, scenario: Scenario) {
+interface Started {
+  readonly lease: TrackedLease;
+  readonly blobUri: string;
+  readonly sasUri: string;
+}
+
+async function startPending(ctx: ClientContext, scope: AzureScope, scenario: Scenario): Promise<Started | undefined> {
   const res = await call(ctx, 'azure.startPendingUpload', startUrl(ctx, scope), startInit(scope));
   if (res.status !== 200) {
     ctx.violations.push(`startPendingUpload ${scope.pendingUploadId}: ${res.status} ${res.text.slice(0, 200)}`);
@@ -314,11 +406,17 @@ async function startPending(ctx: ClientContext, scope: AzureScope, scenario: Sce
   return { lease, blobUri: ref.blobUri, sasUri: ref.credential.sasUri };
 }
 
-async function createVersion(ctx: ClientContext, scope: AzureScope, started: { lease: TrackedLease; blobUri: string }): Promise<boolean> {
+/**
+ * The code version. Its codeUri: the blob itself (s3-presigned), or, as azure-ai-ml computes it with the
+ * Blob front, the blob URI joined with the container (the sasUri's last path segment) and the directory.
+ */
+async function createVersion(ctx: ClientContext, scope: AzureScope, started: Started, directory = 'code'): Promise<boolean> {
+  const container = new URL(started.sasUri).pathname.split('/').at(-1)!;
+  const codeUri = ctx.blobFront ? new URL(`${container}/${directory}`, started.blobUri).toString() : started.blobUri;
   const res = await call(ctx, 'azure.createVersion', `${ctx.url}${scope.path}?${API}`, {
     method: 'PUT',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ properties: { codeUri: started.blobUri, description: 'soak' } }),
+    body: JSON.stringify({ properties: { codeUri, description: 'soak' } }),
   });
   if (res.status === 200 || res.status === 201) {
     started.lease.consumedBy = { kind: 'azure-code-version', id: res.json.id, at: Date.now() };
@@ -329,10 +427,11 @@ async function createVersion(ctx: ClientContext, scope: AzureScope, started: { l
   return false;
 }
 
-function draw(): Scenario {
-  const total = Object.values(SCENARIO_WEIGHTS).reduce((a, b) => a + b, 0);
+function draw(ctx: ClientContext): Scenario {
+  const weights = (Object.entries(SCENARIO_WEIGHTS) as [Scenario, number][]).filter(([name]) => ctx.blobFront || name !== 'azure-container');
+  const total = weights.reduce((a, [, w]) => a + w, 0);
   let r = Math.random() * total;
-  for (const [name, weight] of Object.entries(SCENARIO_WEIGHTS) as [Scenario, number][]) {
+  for (const [name, weight] of weights) {
     r -= weight;
     if (r < 0) return name;
   }
@@ -342,7 +441,7 @@ function draw(): Scenario {
 /** One client: scenarios one after another until the run ends. A scenario that throws is a violation. */
 export async function runClient(ctx: ClientContext): Promise<void> {
   while (Date.now() < ctx.stopAt && !ctx.brokerGone()) {
-    const scenario = draw();
+    const scenario = draw(ctx);
     try {
       if (await SCENARIOS[scenario](ctx)) ctx.lifecycles[scenario] = (ctx.lifecycles[scenario] ?? 0) + 1;
     } catch (error) {

@@ -18,6 +18,11 @@ export interface SoakOptions {
   readonly sweepIntervalSeconds: number;
   /** LOCAL_FAULTS for the broker (local/faults.ts); '' for none. */
   readonly faults: string;
+  /**
+   * AZURE_UPLOADS for the broker. blob-front (the default here): Azure leases are containers written
+   * through the Blob front, so multi-blob containers are in the mix; s3-presigned: one presigned PUT each.
+   */
+  readonly azureUploads: 'blob-front' | 's3-presigned';
   /** S3_EVENT_DELAY_MS for the broker: every S3 event held back this long. */
   readonly s3EventDelayMs: number;
   /** The audit fails when the broker's RSS grows more than this after warm-up (MB). */
@@ -26,7 +31,7 @@ export interface SoakOptions {
   readonly verbose: boolean;
 }
 
-export const DEFAULT_FAULTS = 'ddb-throttle=0.05,ddb-delay=0.05,ddb-delay-ms=800,s3-duplicate=0.15,s3-late=0.15,s3-late-ms=2000';
+export const DEFAULT_FAULTS = 'ddb-throttle=0.05,ddb-delay=0.05,ddb-delay-ms=800,ddb-spike-every-ms=20000,ddb-spike-ms=3000,s3-duplicate=0.15,s3-late=0.15,s3-late-ms=2000';
 
 export const DEFAULT_OPTIONS: SoakOptions = {
   durationSeconds: 300,
@@ -37,13 +42,15 @@ export const DEFAULT_OPTIONS: SoakOptions = {
   retentionSeconds: 20,
   sweepIntervalSeconds: 2,
   faults: DEFAULT_FAULTS,
+  azureUploads: 'blob-front',
   s3EventDelayMs: 200,
   rssGrowthLimitMb: 200,
   verbose: true,
 };
 
 const USAGE = `usage: npm run soak -- [--duration <seconds>] [--clients <n>] [--report <file>|--no-report]
-       [--data-dir <dir>] [--no-restart] [--no-faults] [--retention <seconds>] [--sweep-interval <seconds>] [--quiet]`;
+       [--data-dir <dir>] [--no-restart] [--no-faults] [--azure-uploads blob-front|s3-presigned]
+       [--retention <seconds>] [--sweep-interval <seconds>] [--quiet]`;
 
 export class UsageError extends Error {}
 
@@ -81,6 +88,12 @@ export function parseOptions(argv: readonly string[]): SoakOptions {
       case '--data-dir':
         options.dataDir = value();
         break;
+      case '--azure-uploads': {
+        const mode = value();
+        if (mode !== 'blob-front' && mode !== 's3-presigned') throw new UsageError(`--azure-uploads is blob-front or s3-presigned, got ${mode ?? 'nothing'}\n${USAGE}`);
+        options.azureUploads = mode;
+        break;
+      }
       case '--no-restart':
         options.restart = false;
         break;

@@ -30,6 +30,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     ALIBABA_RATE_LIMIT_PER_SECOND: '0',
     S3_EVENT_DELAY_MS: String(options.s3EventDelayMs),
     LOCAL_FAULTS: options.faults,
+    AZURE_UPLOADS: options.azureUploads,
   };
   const startedAt = Date.now();
   const violations: string[] = [];
@@ -61,6 +62,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     brokerGone: () => brokerGone !== undefined,
     maxUploadBytes: MAX_UPLOAD_BYTES,
     client,
+    blobFront: options.azureUploads === 'blob-front',
   }));
   const clients = Promise.all(contexts.map(runClient));
 

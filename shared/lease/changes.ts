@@ -21,7 +21,16 @@ export const needsSettling = (record: LeaseRecord): boolean =>
  * lease table's DynamoDB stream (dynalite has none). On AWS the stream itself feeds the event pipe and
  * the settler, so nothing wraps the store there.
  */
-export function withChangeFeed(store: LeaseStore, onChange: (change: LeaseChange) => void, now: () => number): LeaseStore {
+export function withChangeFeed(
+  store: LeaseStore,
+  onChange: (change: LeaseChange) => void,
+  now: () => number,
+  /**
+   * Told before a write that would move a lease to another status: a process killed between the
+   * store's write and `onChange` would otherwise lose the change (a stream never does).
+   */
+  beforeMove?: (leaseId: string, to: LeaseStatus) => void,
+): LeaseStore {
   return {
     ...store,
     async putNew(record) {
@@ -30,6 +39,7 @@ export function withChangeFeed(store: LeaseStore, onChange: (change: LeaseChange
       return created;
     },
     async transition(leaseId, expected, changes, remove) {
+      if (changes.status !== undefined && changes.status !== expected.status) beforeMove?.(leaseId, changes.status);
       const written = await store.transition(leaseId, expected, changes, remove);
       if (written) onChange({ previous: expected.status, record: written, time: now() });
       return written;

@@ -117,6 +117,24 @@ export const isStored = (record: Placement): boolean =>
 /** Where a lease's object is now: the permanent key once consumed and moved, else the temporary one. */
 export const currentKey = (record: Placement): string => (isStored(record) ? record.storedKey! : record.objectKey);
 
+/** When the lease took its current status, as its record tells (issued, for PENDING). */
+export function statusSince(record: Pick<LeaseRecord, 'status' | 'createdAt' | 'uploadedAt' | 'expiredAt' | 'consumedAt' | 'deletedAt' | 'revivedAt'>): number | undefined {
+  switch (record.status) {
+    case 'UPLOADED':
+      return record.uploadedAt;
+    case 'EXPIRED':
+      return record.expiredAt;
+    case 'CONSUMED':
+      return record.consumedAt;
+    case 'DELETED':
+      return record.deletedAt;
+    case 'PENDING':
+      return record.revivedAt ?? record.createdAt;
+    default:
+      return undefined;
+  }
+}
+
 /** Extra time the temporary object of a moved file is kept past the download URLs' lifetime: clocks of different Lambdas differ. */
 export const TEMP_KEPT_MARGIN_MS = 60_000;
 

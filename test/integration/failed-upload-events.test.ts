@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { S3Event } from 'aws-lambda';
+import { EVENT_RETRY_DELAYS_MS } from '../../local/event-pipeline.js';
 import { s3UploadEventHandler } from '../../shared/events/s3-upload-handler.js';
 import { postForm, startTestBroker, type TestBroker } from '../support/local-broker.js';
 
@@ -41,9 +42,11 @@ describe('an event-path programming error', () => {
     const store = broker.deps.store;
     const transition = store.transition.bind(store);
     let calls = 0;
+    const callTimes: number[] = [];
     (store as { transition: typeof transition }).transition = async (id, ...rest) => {
       if (id !== leaseId) return transition(id, ...rest);
       calls++;
+      callTimes.push(Date.now());
       throw new TypeError("Cannot read properties of undefined (reading 'status')");
     };
     try {
@@ -60,6 +63,10 @@ describe('an event-path programming error', () => {
     expect(decodeURIComponent(entry!.event.Records[0]!.s3.object.key)).toBe(`tmp/${leaseId}/p.txt`);
     // Each of the 3 attempts reached the store once (the fast path's conditional write).
     expect(calls).toBe(3);
+    // Spaced as Lambda spaces its retries (there minutes, here seconds): a throttling spike is outlasted, not retried into.
+    expect(EVENT_RETRY_DELAYS_MS[0]).toBeGreaterThanOrEqual(1_000);
+    expect(callTimes[1]! - callTimes[0]!).toBeGreaterThanOrEqual(EVENT_RETRY_DELAYS_MS[0]! - 5);
+    expect(callTimes[2]! - callTimes[1]!).toBeGreaterThanOrEqual(EVENT_RETRY_DELAYS_MS[1]! - 5);
     expect((await broker.deps.store.get(leaseId))!.status).toBe('PENDING');
 
     // The bug fixed, the parked event is replayed: the upload is recorded.

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from '@jest/globals';
@@ -26,5 +26,14 @@ describe('removeTornObjects', () => {
     expect([present('files/a/whole.txt'), present('files/b/torn.txt'), present('tmp/c/content-only.txt'), present('tmp/d/metadata-only.txt'), present('tmp/e/deep/er/whole.txt')]).toEqual([3, 0, 0, 0, 2]);
     expect(await removeTornObjects(dir)).toEqual([]);
     expect(await removeTornObjects(join(dir, 'no-such-bucket'))).toEqual([]);
+  });
+
+  test("an overwrite cut short leaves the patched s3rver's temporary files: they go, the object they were replacing stays whole", async () => {
+    put('files/f/kept.txt', ['object', 'md5', 'metadata']);
+    const base = join(dir, 'files/f/kept.txt');
+    writeFileSync(`${base}._S3rver_object.ulb-tmp-0a1b2c3d4e5f`, 'half of the new');
+    writeFileSync(`${base}._S3rver_metadata.json.ulb-tmp-665544332211`, '{"content-ty');
+    expect(await removeTornObjects(dir)).toEqual([]);
+    expect(readdirSync(join(dir, 'files/f')).sort()).toEqual(['kept.txt._S3rver_metadata.json', 'kept.txt._S3rver_object', 'kept.txt._S3rver_object.md5']);
   });
 });

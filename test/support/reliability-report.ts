@@ -85,9 +85,9 @@ function soakSection(soak: Section): string[] {
   const lines = [
     `## Soak (${soak.measuredAt})`,
     '',
-    `\`npm run soak\`: ${soak.clients} clients for ${soak.durationSeconds} s against \`npm start\` as a process, whole lifecycles of both contracts (consumed and abandoned uploads, unused leases, wrong-MD5 and oversized PUTs, consume races, Azure create-or-get repeats, revived leases), with faults injected (\`LOCAL_FAULTS=${soak.faults}\`) and one kill -9 and restart on the same DATA_DIR; then the audit of the store, the bucket and events.jsonl (\`reports/soak.json\` has every figure).`,
+    `\`npm run soak\`: ${soak.clients} clients for ${soak.durationSeconds} s against \`npm start\` as a process, whole lifecycles of both contracts (consumed and abandoned uploads, unused leases, wrong-MD5 and oversized PUTs, consume races, Azure create-or-get repeats, revived leases${soak.azureUploads === 'blob-front' ? ', multi-blob containers written through the Blob front with Put Blob' : ''}; Azure uploads \`${soak.azureUploads ?? 's3-presigned'}\`), with faults injected (\`LOCAL_FAULTS=${soak.faults}\`) and one kill -9 and restart on the same DATA_DIR; then the audit of the store, the bucket and events.jsonl (\`reports/soak.json\` has every figure).`,
     '',
-    `**${soak.lifecycles} lifecycles (${soak.perSecond}/s)**; faults injected and survived: ${Object.entries(soak.injected as Record<string, number>).map(([k, v]) => `${k} ${v}`).join(', ')}; restart: down ${soak.restartDownSeconds} s; broker RSS peak ${soak.memory.peakMb} MB, growth after warm-up ${soak.memory.growthMb.join(' / ')} MB (limit ${soak.memory.limitMb}).`,
+    `**${soak.lifecycles} lifecycles (${soak.perSecond}/s)**${soak.byScenario ? ` (${Object.entries(soak.byScenario as Record<string, number>).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}; faults injected and survived: ${Object.entries(soak.injected as Record<string, number>).map(([k, v]) => `${k} ${v}`).join(', ')}; restart: down ${soak.restartDownSeconds} s; broker RSS peak ${soak.memory.peakMb} MB, growth after warm-up ${soak.memory.growthMb.join(' / ')} MB (limit ${soak.memory.limitMb}).`,
     '',
     '| operation | requests | p50 | p99 | answers by status |',
     '| --- | --- | --- | --- | --- |',

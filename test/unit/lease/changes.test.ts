@@ -53,4 +53,28 @@ describe('withChangeFeed', () => {
       { previous: 'PENDING', record: written, time: T0 + 5000 },
     ]);
   });
+
+  test('announces a move to another status before the write is sent (written or not), never a write that keeps the status', async () => {
+    const f = engineFixture();
+    const log: string[] = [];
+    const store = withChangeFeed(
+      f.store,
+      (c) => log.push(`changed ${c.record.status}`),
+      () => f.clock.now(),
+      (id, to) => log.push(`move ${id === leaseId ? 'lease' : id} ${to} (stored: ${f.store.item(leaseId)?.status ?? 'none'})`),
+    );
+    await store.putNew(pending);
+    await store.transition(leaseId, { status: 'PENDING' }, { dueAt: T0 + 1 });
+    await store.transition(leaseId, { status: 'PENDING' }, { status: 'PENDING', dueAt: T0 + 2 });
+    await store.transition(leaseId, { status: 'UPLOADED' }, { status: 'CONSUMED' });
+    await store.transition(leaseId, { status: 'PENDING' }, { status: 'EXPIRED', expiredAt: T0 });
+    expect(log).toEqual([
+      'changed PENDING',
+      'changed PENDING',
+      'changed PENDING',
+      'move lease CONSUMED (stored: PENDING)',
+      'move lease EXPIRED (stored: PENDING)',
+      'changed EXPIRED',
+    ]);
+  });
 });

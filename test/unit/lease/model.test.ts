@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { loadConfig, DUE_SHARD_LIMITS } from '../../../shared/config.js';
-import { currentKey, downloadUrlSeconds, effectiveStatus, hasReadableObject, LEASE_STATUSES, pendingDueAt, recordExpiryFor, tempKeptUntil, tempObjectEnd, toLeaseView, type LeaseRecord } from '../../../shared/lease/model.js';
+import { currentKey, downloadUrlSeconds, effectiveStatus, hasReadableObject, LEASE_STATUSES, pendingDueAt, recordExpiryFor, statusSince, tempKeptUntil, tempObjectEnd, toLeaseView, type LeaseRecord } from '../../../shared/lease/model.js';
 import { dueShardOf, dueShardsFor } from '../../../shared/adapters/lease-table.js';
 import { compareSequencers } from '../../../shared/lease/sequencer.js';
 import { T0, TEST_ENV } from '../../support/engine-fixture.js';
@@ -61,6 +61,19 @@ describe('times', () => {
     expect(recordExpiryFor(T0, config)).toBe(T0 + 86_400_000);
     expect(recordExpiryFor(T0 + 1, config)).toBe(T0 + 1000 + 86_400_000);
     expect(recordExpiryFor(T0 + 999, config)).toBe(T0 + 1000 + 86_400_000);
+  });
+});
+
+describe('statusSince', () => {
+  test('the time each status keeps of itself; a revived PENDING from its revival; REJECTED keeps none', () => {
+    const times = { createdAt: 1, uploadedAt: 2, expiredAt: 3, consumedAt: 4, deletedAt: 5 };
+    expect(statusSince({ ...times, status: 'PENDING' })).toBe(1);
+    expect(statusSince({ ...times, status: 'PENDING', revivedAt: 6 })).toBe(6);
+    expect(statusSince({ ...times, status: 'UPLOADED' })).toBe(2);
+    expect(statusSince({ ...times, status: 'EXPIRED' })).toBe(3);
+    expect(statusSince({ ...times, status: 'CONSUMED' })).toBe(4);
+    expect(statusSince({ ...times, status: 'DELETED' })).toBe(5);
+    expect(statusSince({ ...times, status: 'REJECTED' })).toBeUndefined();
   });
 });
 
