@@ -115,8 +115,11 @@ export function createLeaseStore(ddb: DynamoDBDocumentClient, tableName: string,
       }
     },
 
-    async getMany(leaseIds) {
+    async getMany(requested) {
       const found = new Map<string, LeaseRecord>();
+      // BatchGetItem refuses a request that names a key twice (ValidationException), and the due index
+      // can list a lease twice (an entry not yet replaced): one such entry must not stop a whole page.
+      const leaseIds = [...new Set(requested)];
       for (let i = 0; i < leaseIds.length; i += 100) {
         let keys: Record<string, unknown>[] | undefined = leaseIds.slice(i, i + 100).map((leaseId) => ({ leaseId }));
         // DynamoDB may leave keys unprocessed under load: ask again for those, with a short backoff.

@@ -93,6 +93,14 @@ describe('getMany', () => {
     expect(batchInputs()).toEqual([{ RequestItems: { leases: { Keys: [{ leaseId: idOf(1) }, { leaseId: idOf(2) }], ConsistentRead: true } } }]);
   });
 
+  test('a lease named twice is asked once (BatchGetItem refuses duplicate keys; the due index can list a lease twice)', async () => {
+    answerAll();
+    const ids = Array.from({ length: 100 }, (_, i) => idOf(i));
+    const found = await store.getMany([...ids, idOf(7), idOf(99)]);
+    expect(batchInputs().map((i) => i.RequestItems!.leases!.Keys)).toEqual([ids.map((leaseId) => ({ leaseId }))]);
+    expect(found.size).toBe(100);
+  });
+
   test('no ids, no request', async () => {
     expect((await store.getMany([])).size).toBe(0);
     expect(batchInputs()).toHaveLength(0);
