@@ -117,23 +117,19 @@ export const isStored = (record: Placement): boolean =>
 /** Where a lease's object is now: the permanent key once consumed and moved, else the temporary one. */
 export const currentKey = (record: Placement): string => (isStored(record) ? record.storedKey! : record.objectKey);
 
-/** When the lease took its current status, as its record tells (issued, for PENDING). */
-export function statusSince(record: Pick<LeaseRecord, 'status' | 'createdAt' | 'uploadedAt' | 'expiredAt' | 'consumedAt' | 'deletedAt' | 'revivedAt'>): number | undefined {
-  switch (record.status) {
-    case 'UPLOADED':
-      return record.uploadedAt;
-    case 'EXPIRED':
-      return record.expiredAt;
-    case 'CONSUMED':
-      return record.consumedAt;
-    case 'DELETED':
-      return record.deletedAt;
-    case 'PENDING':
-      return record.revivedAt ?? record.createdAt;
-    default:
-      return undefined;
-  }
-}
+type StatusTimes = Pick<LeaseRecord, 'status' | 'createdAt' | 'uploadedAt' | 'expiredAt' | 'consumedAt' | 'deletedAt' | 'revivedAt'>;
+
+/** The record's own time of each status (issued or revived, for PENDING); REJECTED keeps none. */
+const STATUS_SINCE: Partial<Record<LeaseStatus, (record: StatusTimes) => number | undefined>> = {
+  PENDING: (r) => r.revivedAt ?? r.createdAt,
+  UPLOADED: (r) => r.uploadedAt,
+  EXPIRED: (r) => r.expiredAt,
+  CONSUMED: (r) => r.consumedAt,
+  DELETED: (r) => r.deletedAt,
+};
+
+/** When the lease took its current status, as its record tells. */
+export const statusSince = (record: StatusTimes): number | undefined => STATUS_SINCE[record.status]?.(record);
 
 /** Extra time the temporary object of a moved file is kept past the download URLs' lifetime: clocks of different Lambdas differ. */
 export const TEMP_KEPT_MARGIN_MS = 60_000;
