@@ -7,7 +7,7 @@ import { describe, expect, test } from '@jest/globals';
  * dies on a missing module in a fresh clone.
  */
 const scripts: Record<string, string> = JSON.parse(readFileSync('package.json', 'utf8')).scripts;
-const RUNS_BROKER_CODE = ['start', 'test', 'bench', 'test:unit', 'test:e2e', 'test:infra', 'test:mutation', 'report:reliability', 'synth', 'deploy'];
+const RUNS_BROKER_CODE = ['start', 'test', 'bench', 'test:unit', 'test:changed', 'test:e2e', 'test:infra', 'test:mutation', 'report:reliability', 'synth', 'deploy'];
 
 describe('package scripts', () => {
   test.each(RUNS_BROKER_CODE)('%s builds the validators before it runs', (name) => {
