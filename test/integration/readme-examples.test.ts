@@ -65,7 +65,8 @@ describe('every example runs as written against a local broker', () => {
   async function runExample(path: string, target: { readonly url: string } = broker, env: Record<string, string> = {}) {
     const [command, args] = path.endsWith('.sh') ? ['bash', [path]] : [process.execPath, [path]];
     // Asynchronous: the broker the example talks to runs in this process.
-    const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, BROKER_URL: target.url, ...env } });
+    // stdin not a socket (bash would take itself for a remote shell and read /etc/bash.bashrc).
+    const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, BROKER_URL: target.url, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d));

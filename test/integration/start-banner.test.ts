@@ -23,7 +23,9 @@ function section(banner: string, title: string): string {
 }
 
 async function bash(script: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn('bash', ['-euo', 'pipefail', '-c', script], { cwd: ROOT, env: { ...process.env, ...env } });
+  // stdin not a socket: bash run with a socket for stdin takes itself for a remote shell and reads
+  // /etc/bash.bashrc (which fails under -u in some images).
+  const child = spawn('bash', ['-euo', 'pipefail', '-c', script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d));
