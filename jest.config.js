@@ -15,8 +15,9 @@ export default {
   testTimeout: 30000,
   // A worker keeps every module graph it has loaded (ESM modules are never freed), so its heap grows file
   // after file until V8 collects nearly all the time: the infra files, which run late, took 73 s each in
-  // a full run on 2 cores and 5 s each on their own. Recycling a worker past 512 MB took the whole run
-  // from 1,870 s to 354 s (test/support/summary-reporter.js prints the time per tier).
+  // a full run on 2 cores and 5 s each on their own. Recycling a worker past 512 MB took `npm ci && npm
+  // test` in a fresh clone from 1,098 s to 411 s on 2 cores (test/support/summary-reporter.js prints the
+  // time per tier).
   workerIdleMemoryLimit: '512MB',
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
 };
