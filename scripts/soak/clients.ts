@@ -159,11 +159,14 @@ async function applyLease(ctx: ClientContext, scenario: Scenario, body: Buffer, 
 
 async function put(ctx: ClientContext, op: string, lease: TrackedLease, url: string, headers: Record<string, string>, body: Buffer): Promise<number> {
   const res = await call(ctx, op, url, { method: 'PUT', headers, body });
-  if (stored(res.status)) {
-    lease.uploadedMd5 = md5hex(body);
-    lease.uploadedAt = Date.now();
-  }
+  if (stored(res.status)) recordUpload(lease, body);
   return res.status;
+}
+
+/** What the audit is told of a stored upload: its MD5 and when. */
+function recordUpload(lease: TrackedLease, body: Buffer): void {
+  lease.uploadedMd5 = md5hex(body);
+  lease.uploadedAt = Date.now();
 }
 
 /** S3 answers a PUT 200; the Blob front answers Put Blob 201, as Azure does (and its clients require). */
@@ -201,9 +204,8 @@ async function putBlob(ctx: ClientContext, lease: TrackedLease, sasUri: string, 
     if (head.status === 200 && head.headers.get('content-length') === String(body.length)) status = 201;
   }
   if (stored(status)) {
-    lease.uploadedMd5 = md5hex(body);
-    lease.uploadedAt = Date.now();
-    (lease.blobs ??= {})[name] = md5hex(body);
+    recordUpload(lease, body);
+    (lease.blobs ??= {})[name] = lease.uploadedMd5!;
   }
   return status;
 }
