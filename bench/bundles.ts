@@ -1,21 +1,23 @@
 /**
- * Bundles every Lambda (and the naive baseline, and an empty module) with exactly the esbuild
- * options the CDK BrokerFunction uses (infra/bundling.ts), into a temp dir. Also the size section:
- * raw and gzip bytes per bundle and its largest inputs from the esbuild metafile.
+ * Every Lambda's bundle is the one the stack deploys (infra/bundle-cache.ts: built once per content,
+ * reused by synths, tests and here); the naive baseline and an empty module are bundled by the same
+ * function (infra/bundling.ts buildBundle) into a temp dir. Also the size section: raw and gzip bytes
+ * per bundle and its largest inputs from the esbuild metafile.
  */
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { build, type Metafile } from 'esbuild';
-import { BUNDLE_FILE, esbuildBuildOptions } from '../infra/bundling.js';
+import type { Metafile } from 'esbuild';
+import { lambdaBundle } from '../infra/bundle-cache.js';
+import { BUNDLE_FILE, buildBundle } from '../infra/bundling.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const ROOT = join(HERE, '..');
 
 /** Where the options come from, for the report. */
-export const BUNDLING_OPTIONS_SOURCE = 'infra/bundling.ts esbuildBuildOptions()';
+export const BUNDLING_OPTIONS_SOURCE = 'infra/bundling.ts buildBundle()';
 
 export interface LambdaTarget {
   /** Raw bytes of the minified bundle. */
@@ -111,22 +113,25 @@ export async function buildBundles(specs: BundleSpec[] = bundleSpecs()): Promise
   const emptyEntry = join(dir, 'empty-entry.mjs');
   writeFileSync(emptyEntry, 'export {};\n');
   const all: BundleSpec[] = [...specs, { name: 'bare-node (empty module)', kind: 'bare', entry: emptyEntry }];
-  const built = await Promise.all(
-    all.map(async (spec, i) => {
+  const built = all.map((spec, i) => {
+    let file: string;
+    let metafile: Metafile;
+    if (spec.kind === 'lambda') {
+      ({ file, metafile } = lambdaBundle(basename(dirname(spec.entry))));
+    } else {
       const outdir = join(dir, `${i}-${spec.name.replace(/[^\w.-]+/g, '_')}`);
       mkdirSync(outdir, { recursive: true });
-      const outfile = join(outdir, BUNDLE_FILE);
-      const result = await build({ ...esbuildBuildOptions(spec.entry, outfile), absWorkingDir: ROOT, metafile: true, write: true });
-      if (result.errors.length) throw new Error(`esbuild ${spec.name}: ${result.errors.map((e) => e.text).join('; ')}`);
-      const code = readFileSync(outfile);
-      return {
-        ...spec,
-        file: outfile,
-        rawBytes: code.length,
-        gzipBytes: gzipSync(code, { level: 9 }).length,
-        ...contributors(result.metafile!, outfile),
-      };
-    }),
-  );
+      metafile = buildBundle(spec.entry, outdir);
+      file = join(outdir, BUNDLE_FILE);
+    }
+    const code = readFileSync(file);
+    return {
+      ...spec,
+      file,
+      rawBytes: code.length,
+      gzipBytes: gzipSync(code, { level: 9 }).length,
+      ...contributors(metafile, file),
+    };
+  });
   return { dir, bundles: built.filter((b) => b.kind !== 'bare'), bare: built.find((b) => b.kind === 'bare')! };
 }

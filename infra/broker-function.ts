@@ -6,14 +6,14 @@
  */
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { AssetHashType, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { ApplicationLogLevel, Architecture, LoggingFormat, Runtime, SystemLogLevel, type IDestination } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { ApplicationLogLevel, Architecture, Code, Function as LambdaFunction, LoggingFormat, Runtime, SystemLogLevel, type IDestination } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { SURFACES, type Surface } from '../shared/api/operation.js';
-import { nodejsBundlingOptions } from './bundling.js';
+import { bundleKey, copyLambdaBundle } from './bundle-cache.js';
+import { BUNDLE_MODULE } from './bundling.js';
 
 /** Folder names under lambdas/: one per API surface, plus the S3 event, sweep and lease-stream Lambdas. */
 export type BrokerLambdaName = Surface | 's3-upload-events' | 'retention-sweep' | 'lease-settler' | 'lease-events';
@@ -24,8 +24,6 @@ export const BROKER_LAMBDAS: readonly BrokerLambdaName[] = [...SURFACES, 's3-upl
 export type HelperLambdaName = 'blob-front-key';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
-
-export const entryOf = (name: BrokerLambdaName | HelperLambdaName): string => join(REPO_ROOT, 'lambdas', name, 'index.ts');
 
 export const BROKER_RUNTIME = Runtime.NODEJS_24_X;
 export const BROKER_ARCHITECTURE = Architecture.ARM_64;
@@ -47,7 +45,30 @@ export interface BrokerFunctionProps {
   readonly maxEventAge?: Duration;
 }
 
-export class BrokerFunction extends NodejsFunction {
+/**
+ * lambdas/<name> as a deployment package: the bundle infra/bundle-cache.ts keys by its inputs' content.
+ * The custom asset hash is that key, so CDK skips the bundling step for an asset its cdk.out already
+ * holds, and an unchanged Lambda is not uploaded again. `aws:cdk:bundling-stacks` skips it as it
+ * would NodejsFunction's.
+ */
+export function lambdaCode(name: BrokerLambdaName | HelperLambdaName): Code {
+  return Code.fromAsset(join(REPO_ROOT, 'lambdas', name), {
+    assetHash: bundleKey(name),
+    assetHashType: AssetHashType.CUSTOM,
+    bundling: {
+      local: {
+        tryBundle: (outputDir) => {
+          copyLambdaBundle(name, outputDir);
+          return true;
+        },
+      },
+      // Never used: local bundling always succeeds or throws, and build machines have no Docker.
+      image: BROKER_RUNTIME.bundlingImage,
+    },
+  });
+}
+
+export class BrokerFunction extends LambdaFunction {
   constructor(scope: Construct, id: string, props: BrokerFunctionProps) {
     const logGroup = new LogGroup(scope, `${id}Logs`, {
       retention: props.logRetention,
@@ -58,10 +79,8 @@ export class BrokerFunction extends NodejsFunction {
       description: `Execution role of the ${props.lambda} Lambda`,
     });
     super(scope, id, {
-      entry: entryOf(props.lambda),
-      handler: 'handler',
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+      code: lambdaCode(props.lambda),
+      handler: `${BUNDLE_MODULE}.handler`,
       description: props.description,
       runtime: BROKER_RUNTIME,
       architecture: BROKER_ARCHITECTURE,
@@ -72,7 +91,6 @@ export class BrokerFunction extends NodejsFunction {
       loggingFormat: LoggingFormat.JSON,
       applicationLogLevelV2: ApplicationLogLevel.INFO,
       systemLogLevelV2: SystemLogLevel.WARN,
-      bundling: nodejsBundlingOptions(),
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,

@@ -1,43 +1,31 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { signContainerSas } from '../../shared/contracts/azure/container-sas.js';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { build } from 'esbuild';
-import { esbuildBuildOptions } from '../../infra/bundling.js';
+import { lambdaBundle } from '../../infra/bundle-cache.js';
 import { getLease, startTestBroker, type TestBroker } from '../support/local-broker.js';
 import { httpEvent } from '../support/events.js';
-import { SURFACES } from '../../shared/api/operation.js';
 import { routeKey, operationById, type OperationId } from '../../shared/contracts/registry.js';
 
 /**
- * The deployable bundles themselves (built with the construct's esbuild options, env-only credential
+ * The deployable bundles themselves (the stack's assets, from infra/bundle-cache.ts, env-only credential
  * provider included) run in a fresh Node process with only Lambda's environment, against the embedded
  * DynamoDB and S3.
  */
 const run = promisify(execFile);
-const outDir = mkdtempSync(join(tmpdir(), 'ulb-bundles-'));
 let broker: TestBroker;
 
 beforeAll(async () => {
   broker = await startTestBroker();
-  await Promise.all(
-    SURFACES.map((name) =>
-      build({ ...esbuildBuildOptions(`lambdas/${name}/index.ts`, join(outDir, name, 'index.mjs')), logLevel: 'error' }),
-    ),
-  );
 }, 60_000);
 afterAll(async () => {
   await broker.dispose();
-  rmSync(outDir, { recursive: true, force: true });
 });
 
 async function invoke(name: string, event: unknown, extraEnv: Record<string, string> = {}) {
-  const script = `const { handler } = await import(${JSON.stringify(join(outDir, name, 'index.mjs'))});
+  const script = `const { handler } = await import(${JSON.stringify(lambdaBundle(name).file)});
 const ctx = { getRemainingTimeInMillis: () => 10000, awsRequestId: 'r', functionName: '${name}' };
 process.stdout.write(JSON.stringify(await handler(JSON.parse(process.argv[1]), ctx)));`;
   const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(event)], {

@@ -1,32 +1,26 @@
-import { existsSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
-import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { BROKER_LAMBDAS, BROKER_RUNTIME, REPO_ROOT, entryOf } from '../../infra/broker-function.js';
-import { ESM_REQUIRE_BANNER, NODE_TARGET, esbuildBuildOptions, nodejsBundlingOptions } from '../../infra/bundling.js';
+import { afterAll, describe, expect, test } from '@jest/globals';
+import { BROKER_LAMBDAS, BROKER_RUNTIME, REPO_ROOT } from '../../infra/broker-function.js';
+import { BUNDLE_INPUTS, CACHE_ENTRIES_KEPT, bundleKey, inputsHash, lambdaBundle } from '../../infra/bundle-cache.js';
+import { BUNDLE_FILE, ESM_REQUIRE_BANNER, NODE_TARGET, esbuildBuildOptions } from '../../infra/bundling.js';
+import { synthesizeWithBundles } from '../support/template-run/synth.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'ulb-bundling-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+const ALL_LAMBDAS = [...BROKER_LAMBDAS, 'blob-front-key'] as const;
 
 describe('bundling options', () => {
-  const cdk = nodejsBundlingOptions();
   const esb = esbuildBuildOptions('entry.ts');
 
-  test('NodejsFunction and the esbuild API get the same settings', () => {
-    expect(cdk.format).toBe(OutputFormat.ESM);
-    expect(esb.format).toBe('esm');
-    expect([cdk.target, esb.target]).toEqual([NODE_TARGET, NODE_TARGET]);
+  test('ESM for the Lambda runtime, minified, source maps without the sources, nothing external', () => {
+    expect(esb).toMatchObject({ format: 'esm', platform: 'node', bundle: true, target: NODE_TARGET, minify: true, sourcemap: true, sourcesContent: false, external: [] });
     expect(BROKER_RUNTIME.name).toBe(`nodejs${NODE_TARGET.slice(4)}.x`);
-    expect([cdk.minify, esb.minify]).toEqual([true, true]);
-    expect([cdk.sourceMap, esb.sourcemap]).toEqual([true, true]);
-    expect([cdk.sourcesContent, esb.sourcesContent]).toEqual([false, false]);
-    expect([cdk.banner, esb.banner]).toEqual([ESM_REQUIRE_BANNER, { js: ESM_REQUIRE_BANNER }]);
-    expect(cdk.mainFields).toEqual(esb.mainFields);
-    expect([cdk.externalModules, esb.external]).toEqual([[], []]);
-    expect(esb.platform).toBe('node');
-    expect(esb.bundle).toBe(true);
-  });
-
-  test('AWS SDK bundled, local esbuild only', () => {
-    expect(cdk.bundleAwsSDK).toBe(true);
-    expect(cdk.forceDockerBundling).toBe(false);
+    expect(esb.banner).toEqual({ js: ESM_REQUIRE_BANNER });
+    // Inputs are named relative to the repository wherever the output goes.
+    expect(esb.absWorkingDir).toBe(REPO_ROOT);
   });
 
   test('the banner defines require for bundled CommonJS', () => {
@@ -35,16 +29,125 @@ describe('bundling options', () => {
   });
 });
 
-const validatorsBuilt = existsSync(join(REPO_ROOT, 'shared', 'generated', 'validators.js'));
-
-(validatorsBuilt ? describe : describe.skip)('every Lambda bundles with these options', () => {
-  test.each(BROKER_LAMBDAS)('%s', async (name) => {
-    const result = await build({ ...esbuildBuildOptions(entryOf(name), `/virtual/${name}/index.mjs`), write: false, logLevel: 'silent' });
-    expect(result.errors).toEqual([]);
-    const code = result.outputFiles.find((f) => f.path.endsWith('index.mjs'))!.text;
+describe('every Lambda bundles with these options', () => {
+  test.each(ALL_LAMBDAS)('%s: an ESM handler with the SDK inside, and a deployment package of the bundle and its map only', (name) => {
+    const bundle = lambdaBundle(name);
+    const code = readFileSync(bundle.file, 'utf8');
     expect(code.startsWith(ESM_REQUIRE_BANNER)).toBe(true);
     expect(code).toMatch(/export\s*\{[^}]*as handler\}/);
     expect(code).not.toMatch(/from\s*"@aws-sdk\//); // bundled, not external
-    expect(result.outputFiles.some((f) => f.path.endsWith('index.mjs.map'))).toBe(true);
+    expect(readdirSync(bundle.assetDir).sort()).toEqual([BUNDLE_FILE, `${BUNDLE_FILE}.map`]);
+  });
+
+  test.each(ALL_LAMBDAS)('%s: every esbuild input is covered by the cache key (our sources, or node_modules pinned by the lockfile)', (name) => {
+    const inputs = Object.keys(lambdaBundle(name).metafile.inputs);
+    expect(inputs.length).toBeGreaterThan(10);
+    const uncovered = inputs.filter((i) => !i.startsWith('node_modules/') && !BUNDLE_INPUTS.some((p) => i === p || i.startsWith(`${p}/`)));
+    expect(uncovered).toEqual([]);
+    expect(inputs).toContain(`lambdas/${name}/index.ts`);
+  });
+});
+
+describe('the content key', () => {
+  const fixture = () => {
+    const root = mkdtempSync(join(scratch, 'tree-'));
+    mkdirSync(join(root, 'shared', 'deep'), { recursive: true });
+    writeFileSync(join(root, 'shared', 'deep', 'a.ts'), 'export const a = 1;');
+    writeFileSync(join(root, 'package-lock.json'), '{}');
+    writeFileSync(join(root, 'README.md'), 'not an input');
+    return root;
+  };
+  const inputs = ['shared', 'package-lock.json'];
+
+  test('changes with any input file\'s content, name or presence, and with nothing else', () => {
+    const root = fixture();
+    const base = inputsHash(root, inputs);
+    expect(inputsHash(root, inputs)).toBe(base);
+    writeFileSync(join(root, 'README.md'), 'edited');
+    expect(inputsHash(root, inputs)).toBe(base);
+
+    writeFileSync(join(root, 'shared', 'deep', 'a.ts'), 'export const a = 2;');
+    const edited = inputsHash(root, inputs);
+    expect(edited).not.toBe(base);
+    writeFileSync(join(root, 'shared', 'deep', 'a.ts'), 'export const a = 1;');
+    expect(inputsHash(root, inputs)).toBe(base);
+
+    writeFileSync(join(root, 'shared', 'b.ts'), '');
+    expect(inputsHash(root, inputs)).not.toBe(base);
+    rmSync(join(root, 'shared', 'b.ts'));
+
+    writeFileSync(join(root, 'package-lock.json'), '{"lockfileVersion":3}');
+    expect(inputsHash(root, inputs)).not.toBe(base);
+  });
+
+  test('does not depend on where the repository is checked out', () => {
+    const root = fixture();
+    const moved = join(scratch, 'moved');
+    cpSync(root, moved, { recursive: true });
+    expect(inputsHash(moved, inputs)).toBe(inputsHash(root, inputs));
+  });
+
+  test('differs per Lambda', () => {
+    expect(new Set(ALL_LAMBDAS.map(bundleKey)).size).toBe(ALL_LAMBDAS.length);
+  });
+});
+
+describe('the cache', () => {
+  test('a bundle is built once: the next ask reuses the same files', () => {
+    const cacheDir = join(scratch, 'cache-reuse');
+    const first = lambdaBundle('lease-events', cacheDir);
+    expect(first.built).toBe(true);
+    const bytes = readFileSync(first.file);
+    const again = lambdaBundle('lease-events', cacheDir);
+    expect(again).toMatchObject({ built: false, file: first.file });
+    expect(readFileSync(again.file).equals(bytes)).toBe(true);
+    expect(readdirSync(cacheDir)).toEqual([first.file.split('/').at(-3)]);
+  });
+
+  test(`keeps the ${CACHE_ENTRIES_KEPT} most recently used entries and drops abandoned builds`, () => {
+    const cacheDir = join(scratch, 'cache-prune');
+    mkdirSync(cacheDir, { recursive: true });
+    const longAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000);
+    const stale = Array.from({ length: CACHE_ENTRIES_KEPT + 3 }, (_, i) => `old-${String(i).padStart(3, '0')}`);
+    stale.forEach((n, i) => {
+      mkdirSync(join(cacheDir, n));
+      utimesSync(join(cacheDir, n), longAgo(1000 - i), longAgo(1000 - i)); // old-000 is the oldest
+    });
+    mkdirSync(join(cacheDir, 'x.building-1-1'));
+    utimesSync(join(cacheDir, 'x.building-1-1'), longAgo(120), longAgo(120));
+    mkdirSync(join(cacheDir, 'y.building-2-2')); // a build in progress elsewhere
+
+    const built = lambdaBundle('lease-events', cacheDir);
+    const left = readdirSync(cacheDir);
+    expect(left).toHaveLength(CACHE_ENTRIES_KEPT + 1);
+    expect(left).toContain(built.file.split('/').at(-3));
+    expect(left).toContain('y.building-2-2');
+    expect(left).not.toContain('x.building-1-1');
+    expect(left.filter((n) => n.startsWith('old-')).sort()).toEqual(stale.slice(4));
+  });
+});
+
+describe('the stack deploys these bundles', () => {
+  test('cdk synth stages each Lambda\'s cached bundle, byte for byte, under its content key', () => {
+    const { outdir, templateFile } = synthesizeWithBundles({}, join(scratch, 'cdk.out'));
+    const resources = (JSON.parse(readFileSync(templateFile, 'utf8')) as { Resources: Record<string, { Type: string; Properties: any }> }).Resources;
+    const staged = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::Lambda::Function')
+      .flatMap((r) => {
+        const role = resources[r.Properties.Role['Fn::GetAtt'][0]]!;
+        const name = /^Execution role of the (\S+) Lambda$/.exec(role.Properties.Description ?? '')?.[1];
+        return name ? [{ name, key: String(r.Properties.Code.S3Key).replace(/\.zip$/, '') }] : [];
+      });
+    expect(staged.map((s) => s.name).sort()).toEqual([...BROKER_LAMBDAS].sort());
+    for (const { name, key } of staged) {
+      const dir = join(outdir, `asset.${key}`);
+      expect(readdirSync(dir).sort()).toEqual([BUNDLE_FILE, `${BUNDLE_FILE}.map`]);
+      const bundle = lambdaBundle(name);
+      expect(bundle.built).toBe(false);
+      for (const file of [BUNDLE_FILE, `${BUNDLE_FILE}.map`]) {
+        expect([name, readFileSync(join(dir, file)).equals(readFileSync(join(bundle.assetDir, file)))]).toEqual([name, true]);
+      }
+    }
+    expect(new Set(staged.map((s) => s.key)).size).toBe(staged.length);
   });
 });

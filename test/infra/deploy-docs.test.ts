@@ -158,7 +158,7 @@ function invokers(template: Template, id: string): string[] {
  * The template's functions, named the way the guide names them. Logical ids carry hashes, so the
  * mapping goes through the construct tree: every CfnResource of type AWS::Lambda::Function gives its
  * logical id (stack.resolve) and its construct path, which is the stable name (logical ids derive from
- * it). A BrokerFunction is bundled from lambdas/<name>; BrokerFunction passes that name both to entryOf
+ * it). A BrokerFunction is bundled from lambdas/<name>; BrokerFunction passes that name both to lambdaCode
  * and into its role's description ("Execution role of the <name> Lambda"), which is where it is read
  * back from (the construct keeps no entry, and skipped bundling leaves no per-function asset path).
  * Anything else is a handler CDK brings itself (bucket notifications, auto-delete objects, and any
