@@ -19,5 +19,8 @@ export default {
   // test` in a fresh clone from 1,098 s to 411 s on 2 cores (test/support/summary-reporter.js prints the
   // time per tier).
   workerIdleMemoryLimit: '512MB',
+  // A scratch directory per run: the infra tests synthesize each stack configuration once in it.
+  globalSetup: '<rootDir>/test/support/global-setup.js',
+  globalTeardown: '<rootDir>/test/support/global-teardown.js',
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
 };

@@ -69,6 +69,9 @@ export function lambdaCode(name: BrokerLambdaName | HelperLambdaName): Code {
 }
 
 export class BrokerFunction extends LambdaFunction {
+  /** The lambdas/ folder it is bundled from. */
+  readonly lambda: BrokerLambdaName | HelperLambdaName;
+
   constructor(scope: Construct, id: string, props: BrokerFunctionProps) {
     const logGroup = new LogGroup(scope, `${id}Logs`, {
       retention: props.logRetention,
@@ -101,5 +104,6 @@ export class BrokerFunction extends LambdaFunction {
     });
     // Exactly what the runtime needs to ship logs: no logs:CreateLogGroup, no other log group.
     logGroup.grantWrite(role);
+    this.lambda = props.lambda;
   }
 }

@@ -3,7 +3,9 @@
  * settings accept it: the same readSettings the app runs (infra/settings.ts), so the rules live in one
  * place and a typo costs a second, not a synth.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { readSettings, SettingsError } from '../infra/settings.js';
 import { DEFAULT_QUALIFIER } from './deploy-preflight.js';
@@ -16,12 +18,16 @@ export function synthContext(cdkJsonPath: string, overrides: Readonly<Record<str
 
 /** The SettingsError the app would stop on, or undefined when the settings are valid; any other error is thrown. */
 export function settingsError(context: Readonly<Record<string, unknown>>): SettingsError | undefined {
+  // An App without an outdir makes a temp directory it never removes; this one never synthesizes.
+  const outdir = mkdtempSync(join(tmpdir(), 'ulb-settings-'));
   try {
-    readSettings(new App({ context: { ...context }, autoSynth: false }));
+    readSettings(new App({ context: { ...context }, autoSynth: false, outdir }));
     return undefined;
   } catch (error) {
     if (error instanceof SettingsError) return error;
     throw error;
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
   }
 }
 

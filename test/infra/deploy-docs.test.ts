@@ -15,11 +15,10 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from '@jest/globals';
-import { CfnResource, type Stack } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
-import { BrokerFunction, REPO_ROOT } from '../../infra/broker-function.js';
+import { REPO_ROOT } from '../../infra/broker-function.js';
 import { readSettings } from '../../infra/settings.js';
-import { appWith, CDK_JSON, resourcesOf, synthStack, type Context } from './helpers.js';
+import { appWith, CDK_JSON, resourcesOf, synthStack, type Context, type SynthesizedStack } from './helpers.js';
 
 const DOC_PATH = 'docs/deploy.md';
 const DOC = readFileSync(join(REPO_ROOT, DOC_PATH), 'utf8');
@@ -156,37 +155,31 @@ function invokers(template: Template, id: string): string[] {
 
 /**
  * The template's functions, named the way the guide names them. Logical ids carry hashes, so the
- * mapping goes through the construct tree: every CfnResource of type AWS::Lambda::Function gives its
- * logical id (stack.resolve) and its construct path, which is the stable name (logical ids derive from
- * it). A BrokerFunction is bundled from lambdas/<name>; BrokerFunction passes that name both to lambdaCode
- * and into its role's description ("Execution role of the <name> Lambda"), which is where it is read
- * back from (the construct keeps no entry, and skipped bundling leaves no per-function asset path).
- * Anything else is a handler CDK brings itself (bucket notifications, auto-delete objects, and any
- * other provider a change adds: it then fails as a function the table does not list).
+ * mapping goes through the construct tree (recorded at synth by helpers.ts): every AWS::Lambda::Function
+ * has its logical id and its construct path, which is the stable name (logical ids derive from it). A
+ * BrokerFunction is bundled from lambdas/<name> and records that name; its role's description must name
+ * the same folder ("Execution role of the <name> Lambda"). Anything else is a handler CDK brings itself
+ * (bucket notifications, auto-delete objects, and any other provider a change adds: it then fails as a
+ * function the table does not list).
  */
-function deployedLambdas(stack: Stack, template: Template): DeployedLambda[] {
-  const resources = resourcesOf(template);
-  return stack.node
-    .findAll()
-    .filter((c): c is CfnResource => CfnResource.isCfnResource(c) && c.cfnResourceType === 'AWS::Lambda::Function')
-    .map((cfn) => {
-      const id = stack.resolve(cfn.logicalId) as string;
+function deployedLambdas(synth: SynthesizedStack): DeployedLambda[] {
+  const resources = resourcesOf(synth.template);
+  return synth.functions
+    .map(({ logicalId: id, path, lambda }) => {
       const p = resources[id]!.Properties;
-      const broker = cfn.node.scope instanceof BrokerFunction;
-      const path = cfn.node.path.slice(stack.node.path.length + 1).replace(/\/Resource$/, '');
       let code: string | undefined;
-      if (broker) {
+      if (lambda) {
         const role = resources[p.Role['Fn::GetAtt'][0] as string]!;
         const name = /^Execution role of the (\S+) Lambda$/.exec(role.Properties.Description)?.[1];
-        if (!name) throw new Error(`${path}: BrokerFunction role description no longer names its lambdas/ folder`);
-        code = `lambdas/${name}`;
+        if (name !== lambda) throw new Error(`${path}: its role's description names lambdas/${name}, the function is bundled from lambdas/${lambda}`);
+        code = `lambdas/${lambda}`;
       }
       return {
         construct: path,
         code,
         memoryMb: p.MemorySize ?? LAMBDA_DEFAULT_MEMORY_MB,
         timeoutSeconds: p.Timeout ?? LAMBDA_DEFAULT_TIMEOUT_S,
-        invokedBy: invokers(template, id),
+        invokedBy: invokers(synth.template, id),
       };
     })
     .sort((a, b) => a.construct.localeCompare(b.construct));
@@ -203,8 +196,8 @@ const synthOf = (variant: string) => synths.get(variant)!;
 
 beforeAll(() => {
   for (const [variant, context] of Object.entries(VARIANTS)) {
-    const { stack, template } = synthStack(context);
-    synths.set(variant, { context, outputs: Object.keys(template.toJSON().Outputs ?? {}).sort(), lambdas: deployedLambdas(stack, template) });
+    const synth = synthStack(context);
+    synths.set(variant, { context, outputs: Object.keys(synth.template.toJSON().Outputs ?? {}).sort(), lambdas: deployedLambdas(synth) });
   }
 }, 60_000);
 

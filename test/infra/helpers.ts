@@ -1,14 +1,21 @@
 /**
  * Test harness: the real stack under the real cdk.json context (feature flags and defaults), with
- * bundling skipped so a synth takes well under a second.
+ * bundling skipped, and with the cdk-nag AwsSolutions plugin on every synth. Each configuration is
+ * synthesized once per test run: the first file that asks writes what the tests read (the template,
+ * the functions' construct paths, cdk-nag's findings) into the run's scratch directory
+ * (test/support/global-setup.js), and every later ask, in any file, reads it back.
  */
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { REPO_ROOT } from '../../infra/broker-function.js';
+import { BrokerFunction, REPO_ROOT } from '../../infra/broker-function.js';
+import { enableNag, nagFindings } from '../../infra/nag.js';
 import { readSettings } from '../../infra/settings.js';
 import { UploadLeaseBrokerStack } from '../../infra/stack.js';
+import { RUN_DIR_VARIABLE } from '../support/global-setup.js';
 
 export const CDK_JSON = JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')) as {
   app: string;
@@ -17,14 +24,93 @@ export const CDK_JSON = JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'ut
 
 export type Context = Record<string, string | number | boolean>;
 
-export function appWith(context: Context = {}): App {
-  return new App({ context: { ...CDK_JSON.context, ...context, 'aws:cdk:bundling-stacks': [] } });
+/** The run's scratch directory; a file run under another jest config gets its own, removed at exit. */
+let ownScratch: string | undefined;
+export function scratchDir(): string {
+  const dir = process.env[RUN_DIR_VARIABLE];
+  if (dir) return dir;
+  if (!ownScratch) {
+    const made = mkdtempSync(join(tmpdir(), 'ulb-test-run-'));
+    process.once('exit', () => rmSync(made, { recursive: true, force: true }));
+    ownScratch = made;
+  }
+  return ownScratch;
 }
 
-export function synthStack(context: Context = {}) {
+/** An App under the repo's context; its cloud assembly goes to the run's scratch directory, not a stray temp dir. */
+export function appWith(context: Context = {}): App {
+  const outdir = mkdtempSync(join(scratchDir(), 'cdk.out-'));
+  return new App({ outdir, context: { ...CDK_JSON.context, ...context, 'aws:cdk:bundling-stacks': [] } });
+}
+
+export interface FunctionConstruct {
+  readonly logicalId: string;
+  /** The construct path below the stack, without the trailing /Resource. */
+  readonly path: string;
+  /** For a BrokerFunction: the lambdas/ folder it is bundled from. */
+  readonly lambda?: string;
+}
+
+interface Synthesized {
+  readonly template: Record<string, unknown>;
+  readonly environment: string;
+  readonly functions: readonly FunctionConstruct[];
+  /** The AwsSolutions pack run again over the synthesized tree (infra/nag.ts nagFindings). */
+  readonly nagFindings: readonly unknown[];
+}
+
+export interface SynthesizedStack extends Omit<Synthesized, 'template'> {
+  readonly template: Template;
+}
+
+/** Same context, same key, whatever the order of its keys. */
+const keyOf = (context: Context) =>
+  createHash('sha256')
+    .update(JSON.stringify(Object.entries(context).sort(([a], [b]) => a.localeCompare(b))))
+    .digest('hex')
+    .slice(0, 32);
+
+/** One synth, not cached; `alongside` adds constructs to the app (nag.test.ts adds an offending one). */
+export function synthesizeOnce(context: Context, alongside?: (app: App) => void): Synthesized {
   const app = appWith(context);
   const stack = new UploadLeaseBrokerStack(app, 'UploadLeaseBroker', { settings: readSettings(app) });
-  return { app, stack, template: Template.fromStack(stack) };
+  alongside?.(app);
+  enableNag(app);
+  const assembly = app.synth(); // throws with the plugin's report on an unacknowledged finding
+  const functions = stack.node
+    .findAll()
+    .filter((c): c is CfnResource => CfnResource.isCfnResource(c) && c.cfnResourceType === 'AWS::Lambda::Function')
+    .map((cfn) => ({
+      logicalId: stack.resolve(cfn.logicalId) as string,
+      path: cfn.node.path.slice(stack.node.path.length + 1).replace(/\/Resource$/, ''),
+      ...(cfn.node.scope instanceof BrokerFunction ? { lambda: cfn.node.scope.lambda } : {}),
+    }));
+  const synthesized = {
+    template: assembly.getStackByName(stack.stackName).template as Record<string, unknown>,
+    environment: Stack.of(stack).environment,
+    functions,
+    nagFindings: nagFindings(app),
+  };
+  rmSync(assembly.directory, { recursive: true, force: true });
+  return synthesized;
+}
+
+/** The stack under `context`, synthesized at most once per run. An invalid context throws, every time. */
+export function synthStack(context: Context = {}): SynthesizedStack {
+  const dir = join(scratchDir(), 'synth');
+  const file = join(dir, `${keyOf(context)}.json`);
+  let synthesized: Synthesized;
+  if (existsSync(file)) {
+    synthesized = JSON.parse(readFileSync(file, 'utf8')) as Synthesized;
+  } else {
+    synthesized = synthesizeOnce(context);
+    mkdirSync(dir, { recursive: true });
+    // Written whole under another name, then renamed: a worker reading at the same time sees all or nothing.
+    const partial = `${file}.${process.pid}`;
+    writeFileSync(partial, JSON.stringify(synthesized));
+    renameSync(partial, file);
+  }
+  return { ...synthesized, template: Template.fromJSON(synthesized.template) };
 }
 
 export type Resources = Record<string, { Type: string; Properties?: any; DependsOn?: string[]; DeletionPolicy?: string; UpdateReplacePolicy?: string }>;

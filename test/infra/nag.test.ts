@@ -1,9 +1,9 @@
-import { Stack } from 'aws-cdk-lib';
+import { Stack, type App } from 'aws-cdk-lib';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { enableNag, nagFindings } from '../../infra/nag.js';
 import { readSettings } from '../../infra/settings.js';
 import { UploadLeaseBrokerStack } from '../../infra/stack.js';
-import { appWith, type Context } from './helpers.js';
+import { appWith, synthesizeOnce, synthStack, type Context } from './helpers.js';
 
 const VARIANTS: Record<string, Context> = {
   default: {},
@@ -17,13 +17,9 @@ const VARIANTS: Record<string, Context> = {
 };
 
 describe('cdk-nag AwsSolutions', () => {
+  // Every synth of the infra tests runs the plugin (helpers.ts); it fails with the report if the plugin finds anything.
   test.each(Object.entries(VARIANTS))('%s: no unacknowledged finding, and the synth with the plugin succeeds', (_name, context) => {
-    const app = appWith(context);
-    new UploadLeaseBrokerStack(app, 'UploadLeaseBroker', { settings: readSettings(app) });
-    enableNag(app);
-    const assembly = app.synth(); // fails with the report if the plugin finds anything
-    expect(assembly.stacks).toHaveLength(1);
-    expect(nagFindings(app)).toEqual([]);
+    expect(synthStack(context).nagFindings).toEqual([]);
   });
 
   test('an unacknowledged finding is reported and fails the synth', () => {
@@ -33,5 +29,11 @@ describe('cdk-nag AwsSolutions', () => {
     enableNag(app);
     expect(nagFindings(app).map((v) => v.ruleName)).toEqual(expect.arrayContaining(['AwsSolutions-S1', 'AwsSolutions-S10']));
     expect(() => app.synth()).toThrow(/AwsSolutions-S10/);
+  });
+
+  test('the infra tests\' synths run the plugin: the same offender fails them', () => {
+    const offender = (app: App) => new Bucket(new Stack(app, 'Offender'), 'PlainBucket');
+    expect(() => synthesizeOnce({}, offender)).toThrow(/AwsSolutions-S10/);
+    expect(synthesizeOnce({}).nagFindings).toEqual([]);
   });
 });

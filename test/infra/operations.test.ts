@@ -21,10 +21,15 @@ const alarmsOf = (template: ReturnType<typeof synthStack>['template']) =>
   Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm')).map((r) => r.Properties as AlarmProps);
 
 describe('operations: alarms, dashboard, alarm topic', () => {
-  const { template, stack } = synthStack();
+  const { template, functions: constructs } = synthStack();
   const alarms = alarmsOf(template);
   const functions = resourcesOf(template, 'AWS::Lambda::Function');
-  const fnId = (name: string) => stack.resolve(stack.functions[name as keyof typeof stack.functions].functionName) as { Ref: string };
+  /** A function name in the template is a Ref to the function's logical id. */
+  const fnId = (name: string) => {
+    const ids = constructs.filter((f) => f.lambda === name).map((f) => f.logicalId);
+    if (ids.length !== 1) throw new Error(`expected one function bundled from lambdas/${name}, got ${ids.length}`);
+    return { Ref: ids[0]! };
+  };
 
   test('every parking queue alarms on its first message', () => {
     const queueAlarms = alarms.filter((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible');
@@ -110,7 +115,7 @@ describe('operations: alarms, dashboard, alarm topic', () => {
   test('the dashboard shows leases per contract and transition, retention lag, Lambda p50/p99 and errors, API latency and 4xx/5xx', () => {
     const dashboards = Object.values(resourcesOf(template, 'AWS::CloudWatch::Dashboard'));
     expect(dashboards).toHaveLength(1);
-    const body = JSON.stringify(stack.resolve(dashboards[0]!.Properties.DashboardBody));
+    const body = JSON.stringify(dashboards[0]!.Properties.DashboardBody);
     for (const contract of LEASE_CONTRACTS) {
       for (const transition of [TRANSITIONS.PENDING, TRANSITIONS.UPLOADED, TRANSITIONS.REJECTED, TRANSITIONS.EXPIRED]) {
         expect(body).toContain(`\\"${METRICS.leaseTransitions.name}\\",\\"Contract\\",\\"${contract}\\",\\"Transition\\",\\"${transition}\\"`);

@@ -21,8 +21,7 @@ describe('stack', () => {
   });
 
   test('environment-agnostic: synthesizes without account, region or lookups', () => {
-    const { stack } = synthStack();
-    expect(stack.environment).toBe('aws://unknown-account/unknown-region');
+    expect(synthStack().environment).toBe('aws://unknown-account/unknown-region');
     expect(Object.keys(template.toJSON().Mappings ?? {})).toEqual([]);
   });
 
