@@ -6,8 +6,7 @@
  * (test/support/global-setup.js), and every later ask, in any file, reads it back.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -15,7 +14,9 @@ import { BrokerFunction, REPO_ROOT } from '../../infra/broker-function.js';
 import { enableNag, nagFindings } from '../../infra/nag.js';
 import { readSettings } from '../../infra/settings.js';
 import { UploadLeaseBrokerStack } from '../../infra/stack.js';
-import { RUN_DIR_VARIABLE } from '../support/global-setup.js';
+import { runDir, scratchDir } from '../support/scratch.js';
+
+export { scratchDir };
 
 export const CDK_JSON = JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')) as {
   app: string;
@@ -24,22 +25,9 @@ export const CDK_JSON = JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'ut
 
 export type Context = Record<string, string | number | boolean>;
 
-/** The run's scratch directory; a file run under another jest config gets its own, removed at exit. */
-let ownScratch: string | undefined;
-export function scratchDir(): string {
-  const dir = process.env[RUN_DIR_VARIABLE];
-  if (dir) return dir;
-  if (!ownScratch) {
-    const made = mkdtempSync(join(tmpdir(), 'ulb-test-run-'));
-    process.once('exit', () => rmSync(made, { recursive: true, force: true }));
-    ownScratch = made;
-  }
-  return ownScratch;
-}
-
 /** An App under the repo's context; its cloud assembly goes to the run's scratch directory, not a stray temp dir. */
 export function appWith(context: Context = {}): App {
-  const outdir = mkdtempSync(join(scratchDir(), 'cdk.out-'));
+  const outdir = scratchDir('cdk.out-');
   return new App({ outdir, context: { ...CDK_JSON.context, ...context, 'aws:cdk:bundling-stacks': [] } });
 }
 
@@ -97,7 +85,7 @@ export function synthesizeOnce(context: Context, alongside?: (app: App) => void)
 
 /** The stack under `context`, synthesized at most once per run. An invalid context throws, every time. */
 export function synthStack(context: Context = {}): SynthesizedStack {
-  const dir = join(scratchDir(), 'synth');
+  const dir = join(runDir(), 'synth');
   const file = join(dir, `${keyOf(context)}.json`);
   let synthesized: Synthesized;
   if (existsSync(file)) {

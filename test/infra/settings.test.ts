@@ -2,10 +2,11 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CONTEXT_DEFAULTS, LOCALSTACK_S3_ENDPOINT, readSettings } from '../../infra/settings.js';
-import { CDK_JSON, scratchDir } from './helpers.js';
+import { CDK_JSON } from './helpers.js';
+import { runDir } from '../support/scratch.js';
 
 // Never synthesized: one outdir in the run's scratch directory serves every App (without one, each makes a temp dir).
-const settingsFor = (context: Record<string, unknown>) => readSettings(new App({ context, outdir: join(scratchDir(), 'settings-app') }));
+const settingsFor = (context: Record<string, unknown>) => readSettings(new App({ context, outdir: join(runDir(), 'settings-app') }));
 
 describe('context settings', () => {
   test('cdk.json lists the same defaults the code falls back to', () => {

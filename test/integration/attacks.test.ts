@@ -1,6 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import * as Bailian from '@alicloud/bailian20231229';
@@ -13,6 +12,7 @@ import { startTestIssuer, type TestIssuer } from '../support/oidc-issuer.js';
 import { closeRawAgent, rawRequest } from '../support/raw-http.js';
 import { ERROR_FORMAT, requestFor, sampleBodies, type OperationRequest } from '../support/operation-requests.js';
 import { allLeases, allObjectKeys } from '../support/storage.js';
+import { scratchDir } from '../support/scratch.js';
 
 /**
  * The attack run against AUTH=contracts, replayed: every operation of the registry walked with an
@@ -96,7 +96,7 @@ async function refused(a: Attempt, surface: Surface, status: number | number[]):
 
 beforeAll(async () => {
   issuer = await startTestIssuer(AUDIENCE);
-  const dir = mkdtempSync(join(tmpdir(), 'ulb-attacks-'));
+  const dir = scratchDir('ulb-attacks-');
   writeFileSync(
     join(dir, 'keys.json'),
     JSON.stringify([

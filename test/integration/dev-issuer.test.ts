@@ -12,6 +12,7 @@ import { MAX_DEV_TOKEN_SECONDS, mintDevToken } from '../../local/dev-issuer/toke
 import { lifetimeSeconds, run as devToken, USAGE } from '../../scripts/dev-token.js';
 import { ConfigError } from '../../shared/config.js';
 import { AZURE_PATH, API_VERSION, postJson, startTestBroker, type TestBroker } from '../support/local-broker.js';
+import { scratchDir } from '../support/scratch.js';
 
 /**
  * JWT_ISSUER=dev: the local mode's development OpenID issuer and `npm run dev-token`. Tokens it mints
@@ -110,7 +111,7 @@ describe('npm run dev-token refusals', () => {
 
 describe('AUTH=contracts settings in the local mode', () => {
   test('JWT_ISSUER is required, and JWT_AUDIENCE with an issuer of your own', () => {
-    const data = mkdtempSync(join(tmpdir(), 'ulb-auth-settings-'));
+    const data = scratchDir('ulb-auth-settings-');
     try {
       expect(() => localAuth({ AUTH: 'contracts' }, data)).toThrow(new ConfigError(
         'AUTH=contracts needs JWT_ISSUER: an OIDC issuer URL (with JWT_AUDIENCE), or JWT_ISSUER=dev for the embedded development issuer (npm run dev-token prints its tokens)',
@@ -124,7 +125,7 @@ describe('AUTH=contracts settings in the local mode', () => {
   });
 
   test('keys and grants default to DATA_DIR, made empty and owner-only when missing; named files are used as they are', () => {
-    const data = mkdtempSync(join(tmpdir(), 'ulb-auth-settings-'));
+    const data = scratchDir('ulb-auth-settings-');
     try {
       const plan = localAuth({ AUTH: 'contracts', JWT_ISSUER: 'dev' }, data)!;
       expect(plan).toMatchObject({ keysFile: accessKeysFileIn(data), grantsFile: azureGrantsFileIn(data), audience: DEV_AUDIENCE, devIssuer: { audience: DEV_AUDIENCE } });

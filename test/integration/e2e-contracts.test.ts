@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { e2eAuth } from '../e2e/target.js';
 import { startTestBroker, type TestBroker } from '../support/local-broker.js';
 import { startTestIssuer, type TestIssuer } from '../support/oidc-issuer.js';
+import { scratchDir } from '../support/scratch.js';
 
 /**
  * `npm run test:e2e` against a broker with AUTH=contracts, as against a stack deployed with
@@ -22,7 +22,7 @@ let issuer: TestIssuer;
 let contractsEnv: NodeJS.ProcessEnv;
 beforeAll(async () => {
   issuer = await startTestIssuer(AUDIENCE);
-  const dir = mkdtempSync(join(tmpdir(), 'ulb-e2e-auth-'));
+  const dir = scratchDir('ulb-e2e-auth-');
   writeFileSync(join(dir, 'keys.json'), JSON.stringify([{ AccessKeyId: KEY.id, AccessKeySecret: KEY.secret, Workspaces: [WORKSPACE] }]));
   writeFileSync(join(dir, 'grants.json'), JSON.stringify([{ principal: 'oid-e2e', subscriptions: [SUBSCRIPTION] }]));
   broker = await startTestBroker({

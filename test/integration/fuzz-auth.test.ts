@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import fc from 'fast-check';
@@ -9,6 +8,7 @@ import { closeRawAgent, rawRequest } from '../support/raw-http.js';
 import { OPERATIONS } from '../../shared/contracts/registry.js';
 import { ERROR_FORMAT, requestFor, sampleBodies } from '../support/operation-requests.js';
 import { allLeases, allObjectKeys } from '../support/storage.js';
+import { scratchDir } from '../support/scratch.js';
 
 /**
  * The bad-input sweep with AUTH=contracts on: whatever credentials arrive (none, garbage, an ACS3
@@ -21,7 +21,7 @@ let broker: TestBroker;
 let issuer: TestIssuer;
 beforeAll(async () => {
   issuer = await startTestIssuer('aud');
-  const dir = mkdtempSync(join(tmpdir(), 'ulb-fuzz-auth-'));
+  const dir = scratchDir('ulb-fuzz-auth-');
   writeFileSync(join(dir, 'keys.json'), JSON.stringify([{ AccessKeyId: 'LTAIfuzz', AccessKeySecret: 'fuzzing-secret-0123', Workspaces: ['ws'] }]));
   writeFileSync(join(dir, 'grants.json'), JSON.stringify([{ principal: 'p', subscriptions: ['s'] }]));
   broker = await startTestBroker({ env: { AUTH: 'contracts', ACCESS_KEYS_FILE: join(dir, 'keys.json'), AZURE_GRANTS_FILE: join(dir, 'grants.json'), JWT_ISSUER: issuer.issuer, JWT_AUDIENCE: 'aud' } });

@@ -1,6 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import * as Bailian from '@alicloud/bailian20231229';
@@ -9,6 +8,7 @@ import UtilsModule from '@alicloud/openapi-core/dist/utils.js';
 import { API_VERSION, AZURE_PATH, eventually, readResponse, startTestBroker, type TestBroker } from '../support/local-broker.js';
 import { startTestIssuer, type TestIssuer } from '../support/oidc-issuer.js';
 import { expectAlibabaError, expectArmError, expectBrokerError } from '../support/schemas.js';
+import { scratchDir } from '../support/scratch.js';
 
 /**
  * AUTH=contracts in the local mode: the official Alibaba SDK signing with ACS3-HMAC-SHA256, bearer
@@ -26,7 +26,7 @@ let broker: TestBroker;
 let issuer: TestIssuer;
 beforeAll(async () => {
   issuer = await startTestIssuer(AUDIENCE);
-  const dir = mkdtempSync(join(tmpdir(), 'ulb-auth-'));
+  const dir = scratchDir('ulb-auth-');
   writeFileSync(
     join(dir, 'keys.json'),
     JSON.stringify([
@@ -228,7 +228,7 @@ describe("the broker's own routes: either scheme, each caller its own tenants", 
 describe('ulb upload against AUTH=contracts: each contract authenticated its own way', () => {
   const cli = async (args: string[], env: Record<string, string>) => {
     const { run } = await import('../../scripts/upload/cli.js');
-    const dir = mkdtempSync(join(tmpdir(), 'ulb-cli-auth-'));
+    const dir = scratchDir('ulb-cli-auth-');
     const path = join(dir, 'doc.txt');
     writeFileSync(path, 'signed upload through the CLI');
     let stdout = '';

@@ -1,5 +1,4 @@
-import { chmodSync, readdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, jest, test } from '@jest/globals';
 import { DecryptCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
@@ -13,8 +12,9 @@ import { azureGrantsFromFile, parseAzureGrants } from '../../shared/auth/azure-g
 import { ConfigError } from '../../shared/config.js';
 import { log } from '../../shared/log.js';
 import { storedAccessKeys, storedAzureGrants } from '../../shared/auth/stored-credentials.js';
+import { scratchDir } from '../support/scratch.js';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'ulb-keys-'));
+const tmp = () => scratchDir('ulb-keys-');
 
 async function cli(...argv: string[]): Promise<string[]> {
   const lines: string[] = [];

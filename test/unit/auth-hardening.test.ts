@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, test } from '@jest/globals';
 import { bodyGuard } from '../../local/s3-auth/body-guard.js';
@@ -16,6 +13,7 @@ import { CACHE_ENTRIES, storedAzureGrants } from '../../shared/auth/stored-crede
 import { AuthenticationError, DependencyError } from '../../shared/errors.js';
 import { httpEvent } from '../support/events.js';
 import { startTestIssuer } from '../support/oidc-issuer.js';
+import { scratchDir } from '../support/scratch.js';
 
 /** The edges a review found: each is a client error (or the provider's), never a 500 or a pass. */
 describe('ACS3 parsing bounds what unauthenticated input can reach', () => {
@@ -144,7 +142,7 @@ describe('the embedded S3', () => {
   });
 
   test('a body over the limit is refused as EntityTooLarge before it fills the disk', async () => {
-    const guard = bodyGuard(mkdtempSync(join(tmpdir(), 'ulb-spool-')), 10);
+    const guard = bodyGuard(scratchDir('ulb-spool-'), 10);
     const ctx = {
       method: 'PUT',
       req: Object.assign(Readable.from([Buffer.alloc(8), Buffer.alloc(8)]), { headers: { 'content-length': '16' } }),

@@ -14,6 +14,7 @@ import type { AwsCredentialIdentity } from '@smithy/types';
 import fc from 'fast-check';
 import { createPresigner } from '../../shared/adapters/presign.js';
 import { operationById, routeKey, type OperationId } from '../../shared/contracts/registry.js';
+import { scratchDir } from '../support/scratch.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const LAMBDAS = ['alibaba', 'azure', 'blob-front-key', 'lease-events', 'lease-settler', 'leases', 'retention-sweep', 's3-upload-events'];
@@ -85,7 +86,7 @@ describe('docs/scale.md measured figures', () => {
 
 describe('npm run bench:readme without results', () => {
   test('says in one line to run the bench first (no ENOENT trace)', () => {
-    const missing = join(mkdtempSync(join(tmpdir(), 'ulb-results-')), 'results.json');
+    const missing = join(scratchDir('ulb-results-'), 'results.json');
     expect(() => readResults(missing)).toThrow(`${missing} does not exist: run npm run bench first (it writes the file this table is made from)`);
   });
 });

@@ -1,12 +1,12 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import { accessKeysFromFile } from '../../shared/auth/access-keys.js';
 import { azureGrantsFromFile, parseAzureGrants } from '../../shared/auth/azure-grants.js';
+import { scratchDir } from '../support/scratch.js';
 
 /** The local mode's key and grant files: a malformed one stops the start, naming the file and the entry. */
-const dir = mkdtempSync(join(tmpdir(), 'ulb-credential-files-'));
+const dir = scratchDir('ulb-credential-files-');
 let n = 0;
 const file = (content: string) => {
   const path = join(dir, `f${n++}.json`);

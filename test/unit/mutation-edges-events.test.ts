@@ -8,8 +8,7 @@
  * changed code, header or log field is a changed contract, so each is asserted exactly.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
@@ -55,6 +54,7 @@ import { consumedLease, streamRecord } from '../support/stream-records.js';
 import { ALIBABA_BODY, alibabaSpec, engineFixture, T0, type EngineFixture } from '../support/engine-fixture.js';
 import { context, httpEvent } from '../support/events.js';
 import { DUE_SHARD_LIMITS } from '../../shared/config.js';
+import { scratchDir } from '../support/scratch.js';
 
 // ---------------------------------------------------------------------------------------------
 // Log capture, as logging.test.ts does it: every line the Powertools logger writes, parsed.
@@ -497,7 +497,7 @@ async function run(middleware: (ctx: KoaContext, next: () => Promise<void>) => P
 }
 
 describe('body guard: S3 error documents, exactly', () => {
-  const spoolDir = mkdtempSync(join(tmpdir(), 'ulb-guard-e-'));
+  const spoolDir = scratchDir('ulb-guard-e-');
   const guard = bodyGuard(spoolDir);
   const md5 = (s: string) => createHash('md5').update(s).digest('base64');
   const sha = (s: string) => createHash('sha256').update(s).digest('hex');

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
@@ -10,6 +9,7 @@ import { bodyGuard } from '../../local/s3-auth/body-guard.js';
 import { copySourceConditions } from '../../local/s3-auth/copy-conditions.js';
 import { signatureGuard } from '../../local/s3-auth/signature-guard.js';
 import { createPresigner } from '../../shared/adapters/presign.js';
+import { scratchDir } from '../support/scratch.js';
 
 /**
  * The embedded S3's own checks, as Koa middleware in front of s3rver, on requests built in memory:
@@ -39,7 +39,7 @@ async function run(middleware: (ctx: KoaContext, next: () => Promise<void>) => P
 }
 
 describe('body guard: nothing reaches s3rver unless the whole body arrived and matched', () => {
-  const spoolDir = mkdtempSync(join(tmpdir(), 'ulb-guard-'));
+  const spoolDir = scratchDir('ulb-guard-');
   const guard = bodyGuard(spoolDir);
   const md5 = (s: string) => createHash('md5').update(s).digest('base64');
   const sha = (s: string) => createHash('sha256').update(s).digest('hex');
