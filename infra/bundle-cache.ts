@@ -3,9 +3,10 @@
  * `cdk deploy`, the tests' stacks), the bundle tests and the bench.
  *
  * Why not NodejsFunction's own bundling: its asset hash is the hash of esbuild's output, so every synth
- * runs esbuild for every Lambda just to learn the hash (a test run synthesized the same seven bundles
- * over and over). Here the key is known before building: the content of every file that can enter a
- * bundle. test/infra/bundling.test.ts checks that each bundle's esbuild inputs are all covered by it.
+ * runs esbuild for every Lambda just to learn the hash, and the tests and the bench had to bundle again
+ * through the esbuild API with a second copy of the settings. Here the key is known before building:
+ * the content of every file that can enter a bundle. test/infra/bundling.test.ts checks that each
+ * bundle's esbuild inputs are all covered by it.
  */
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';

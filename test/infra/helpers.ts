@@ -8,15 +8,13 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, CfnResource, Stack } from 'aws-cdk-lib';
+import { App, CfnResource } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { BrokerFunction, REPO_ROOT } from '../../infra/broker-function.js';
 import { enableNag, nagFindings } from '../../infra/nag.js';
 import { readSettings } from '../../infra/settings.js';
 import { UploadLeaseBrokerStack } from '../../infra/stack.js';
 import { runDir, scratchDir } from '../support/scratch.js';
-
-export { scratchDir };
 
 export const CDK_JSON = JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')) as {
   app: string;
@@ -41,6 +39,8 @@ export interface FunctionConstruct {
 
 interface Synthesized {
   readonly template: Record<string, unknown>;
+  /** The stacks of the cloud assembly, by name. */
+  readonly stacks: readonly string[];
   readonly environment: string;
   readonly functions: readonly FunctionConstruct[];
   /** The AwsSolutions pack run again over the synthesized tree (infra/nag.ts nagFindings). */
@@ -75,7 +75,8 @@ export function synthesizeOnce(context: Context, alongside?: (app: App) => void)
     }));
   const synthesized = {
     template: assembly.getStackByName(stack.stackName).template as Record<string, unknown>,
-    environment: Stack.of(stack).environment,
+    stacks: assembly.stacks.map((s) => s.stackName),
+    environment: stack.environment,
     functions,
     nagFindings: nagFindings(app),
   };
