@@ -12,7 +12,7 @@ import { ApplicationLogLevel, Architecture, Code, Function as LambdaFunction, Lo
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { SURFACES, type Surface } from '../shared/api/operation.js';
-import { bundleKey, copyLambdaBundle } from './bundle-cache.js';
+import { copyLambdaBundle } from './bundle-cache.js';
 import { BUNDLE_MODULE } from './bundling.js';
 
 /** Folder names under lambdas/: one per API surface, plus the S3 event, sweep and lease-stream Lambdas. */
@@ -46,15 +46,15 @@ export interface BrokerFunctionProps {
 }
 
 /**
- * lambdas/<name> as a deployment package: the bundle infra/bundle-cache.ts keys by its inputs' content.
- * The custom asset hash is that key, so CDK skips the bundling step for an asset its cdk.out already
- * holds, and an unchanged Lambda is not uploaded again. `aws:cdk:bundling-stacks` skips it as it
- * would NodejsFunction's.
+ * lambdas/<name> as a deployment package: CDK's local bundling step copies the bundle
+ * infra/bundle-cache.ts keeps (built once per content), so a synth of an unchanged Lambda runs no
+ * esbuild. The asset hash is the hash of the bundle's files, as with NodejsFunction: only a Lambda
+ * whose bundle changed is uploaded and updated. `aws:cdk:bundling-stacks` skips the step as it would
+ * NodejsFunction's.
  */
 export function lambdaCode(name: BrokerLambdaName | HelperLambdaName): Code {
   return Code.fromAsset(join(REPO_ROOT, 'lambdas', name), {
-    assetHash: bundleKey(name),
-    assetHashType: AssetHashType.CUSTOM,
+    assetHashType: AssetHashType.OUTPUT,
     bundling: {
       local: {
         tryBundle: (outputDir) => {

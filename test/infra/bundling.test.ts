@@ -1,14 +1,14 @@
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, test } from '@jest/globals';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { FileSystem } from 'aws-cdk-lib';
+import { describe, expect, test } from '@jest/globals';
 import { BROKER_LAMBDAS, BROKER_RUNTIME, REPO_ROOT } from '../../infra/broker-function.js';
-import { BUNDLE_INPUTS, CACHE_ENTRIES_KEPT, bundleKey, inputsHash, lambdaBundle } from '../../infra/bundle-cache.js';
+import { BUNDLE_INPUTS, CACHE_ENTRIES_KEPT, bundleKey, inputsHash, lambdaBundle, untouchedSince } from '../../infra/bundle-cache.js';
+import { scratchDir } from '../support/scratch.js';
 import { BUNDLE_FILE, ESM_REQUIRE_BANNER, NODE_TARGET, esbuildBuildOptions } from '../../infra/bundling.js';
 import { synthesizeWithBundles } from '../support/template-run/synth.js';
 
-const scratch = mkdtempSync(join(tmpdir(), 'ulb-bundling-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const scratch = scratchDir('bundling-');
 
 const ALL_LAMBDAS = [...BROKER_LAMBDAS, 'blob-front-key'] as const;
 
@@ -39,12 +39,18 @@ describe('every Lambda bundles with these options', () => {
     expect(readdirSync(bundle.assetDir).sort()).toEqual([BUNDLE_FILE, `${BUNDLE_FILE}.map`]);
   });
 
-  test.each(ALL_LAMBDAS)('%s: every esbuild input is covered by the cache key (our sources, or node_modules pinned by the lockfile)', (name) => {
-    const inputs = Object.keys(lambdaBundle(name).metafile.inputs);
+  test.each(ALL_LAMBDAS)('%s: every esbuild input is covered by the key (ours) and recorded with its content (all, node_modules included)', (name) => {
+    const bundle = lambdaBundle(name);
+    const inputs = Object.keys(bundle.metafile.inputs);
     expect(inputs.length).toBeGreaterThan(10);
     const uncovered = inputs.filter((i) => !i.startsWith('node_modules/') && !BUNDLE_INPUTS.some((p) => i === p || i.startsWith(`${p}/`)));
     expect(uncovered).toEqual([]);
     expect(inputs).toContain(`lambdas/${name}/index.ts`);
+    const manifest = JSON.parse(readFileSync(join(dirname(bundle.assetDir), 'manifest.json'), 'utf8')) as { inputs: Record<string, string>; outputs: Record<string, string> };
+    const files = inputs.filter((i) => existsSync(join(REPO_ROOT, i)));
+    expect(Object.keys(manifest.inputs).sort()).toEqual(files.sort());
+    expect(files.some((i) => i.startsWith('node_modules/'))).toBe(true);
+    expect(Object.keys(manifest.outputs).sort()).toEqual([BUNDLE_FILE, `${BUNDLE_FILE}.map`]);
   });
 });
 
@@ -104,6 +110,39 @@ describe('the cache', () => {
     expect(readdirSync(cacheDir)).toEqual([first.file.split('/').at(-3)]);
   });
 
+  test('an entry whose inputs no longer have the recorded content is built again (an install that does not match the lockfile)', () => {
+    const cacheDir = join(scratch, 'cache-stale');
+    const first = lambdaBundle('lease-events', cacheDir);
+    const manifestFile = join(dirname(first.assetDir), 'manifest.json');
+    const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as { inputs: Record<string, string> };
+    const dependency = Object.keys(manifest.inputs).find((i) => i.startsWith('node_modules/'))!;
+    writeFileSync(manifestFile, JSON.stringify({ ...manifest, inputs: { ...manifest.inputs, [dependency]: '0'.repeat(64) } }));
+    const rebuilt = lambdaBundle('lease-events', cacheDir);
+    expect(rebuilt).toMatchObject({ built: true, file: first.file });
+    expect(JSON.parse(readFileSync(manifestFile, 'utf8')).inputs[dependency]).not.toBe('0'.repeat(64));
+    expect(lambdaBundle('lease-events', cacheDir).built).toBe(false);
+  });
+
+  test('a damaged bundle is built again, never handed out', () => {
+    const cacheDir = join(scratch, 'cache-damaged');
+    const first = lambdaBundle('lease-events', cacheDir);
+    const bytes = readFileSync(first.file);
+    writeFileSync(first.file, bytes.subarray(0, 100)); // as a crash before the data reached the disk could leave it
+    const again = lambdaBundle('lease-events', cacheDir);
+    expect(again.built).toBe(true);
+    expect(readFileSync(again.file).equals(bytes)).toBe(true);
+  });
+
+  test('a build is not kept when one of its inputs changed while it ran', () => {
+    const file = join(scratch, 'input.ts');
+    writeFileSync(file, 'export {};');
+    const input = relative(REPO_ROOT, file);
+    const after = statSync(file).mtimeMs + 1;
+    expect(untouchedSince([input], after)).toBe(true);
+    expect(untouchedSince([input], statSync(file).mtimeMs)).toBe(false);
+    expect(untouchedSince([input], 0)).toBe(false);
+  });
+
   test(`keeps the ${CACHE_ENTRIES_KEPT} most recently used entries and drops abandoned builds`, () => {
     const cacheDir = join(scratch, 'cache-prune');
     mkdirSync(cacheDir, { recursive: true });
@@ -125,10 +164,19 @@ describe('the cache', () => {
     expect(left).not.toContain('x.building-1-1');
     expect(left.filter((n) => n.startsWith('old-')).sort()).toEqual(stale.slice(4));
   });
+
+  test('never prunes an entry used in the last minutes, however many there are (another process may be reading it)', () => {
+    const cacheDir = join(scratch, 'cache-in-use');
+    mkdirSync(cacheDir, { recursive: true });
+    const recent = Array.from({ length: CACHE_ENTRIES_KEPT + 3 }, (_, i) => `recent-${i}`);
+    for (const n of recent) mkdirSync(join(cacheDir, n));
+    lambdaBundle('lease-events', cacheDir);
+    expect(readdirSync(cacheDir).filter((n) => n.startsWith('recent-'))).toHaveLength(recent.length);
+  });
 });
 
 describe('the stack deploys these bundles', () => {
-  test('cdk synth stages each Lambda\'s cached bundle, byte for byte, under its content key', () => {
+  test('cdk synth stages each Lambda\'s cached bundle, byte for byte', () => {
     const { outdir, templateFile } = synthesizeWithBundles({}, join(scratch, 'cdk.out'));
     const resources = (JSON.parse(readFileSync(templateFile, 'utf8')) as { Resources: Record<string, { Type: string; Properties: any }> }).Resources;
     const staged = Object.values(resources)
@@ -149,5 +197,14 @@ describe('the stack deploys these bundles', () => {
       }
     }
     expect(new Set(staged.map((s) => s.key)).size).toBe(staged.length);
+  });
+
+  test('the asset hash is the hash of the bundle\'s files: a Lambda is uploaded again only when its bundle changed', () => {
+    const { templateFile } = synthesizeWithBundles({}, join(scratch, 'cdk.out-hash'));
+    const resources = (JSON.parse(readFileSync(templateFile, 'utf8')) as { Resources: Record<string, { Type: string; Properties: any }> }).Resources;
+    const keys = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::Lambda::Function')
+      .map((r) => String(r.Properties.Code.S3Key).replace(/\.zip$/, ''));
+    for (const name of BROKER_LAMBDAS) expect([name, keys.includes(FileSystem.fingerprint(lambdaBundle(name).assetDir))]).toEqual([name, true]);
   });
 });

@@ -8,7 +8,7 @@ import { scratchDir } from '../support/scratch.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-test('a jest run leaves nothing of ours in the temp directory: its tests\' directories are removed with the run\'s', () => {
+test('the run\'s scratch directory, with the directories tests make in it and the synthesized stacks, is gone when the run ends', () => {
   const tmp = scratchDir('tmpdir-');
   const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: tmp };
   delete env[RUN_DIR_VARIABLE]; // the child run makes its own
